@@ -1,0 +1,23 @@
+import { z } from "zod";
+import { eventBase, InstrumentId, PortfolioId } from "./common.js";
+
+/** The portfolio's targeted state after a batch of decisions (holdings as the decisions leave them). */
+export const PortfolioStateUpdateEvent = z.object({
+  eventType: z.literal("PortfolioStateUpdate"),
+  ...eventBase,
+  portfolioId: PortfolioId,
+  nav: z.number().nonnegative(),
+  cash: z.number(),
+  positions: z.array(
+    z.object({
+      instrumentId: InstrumentId,
+      quantity: z.number(),
+      price: z.number().nonnegative(),
+      weight: z.number(),
+    }),
+  ),
+  grossExposure: z.number().nonnegative(),
+  netExposure: z.number(),
+  decisionIds: z.array(z.string()),
+});
+export type PortfolioStateUpdateEvent = z.infer<typeof PortfolioStateUpdateEvent>;

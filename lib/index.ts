@@ -1,0 +1,7 @@
+/**
+ * consilium: portfolio trading coordination as composable RxJS operators, assembled into
+ * declarative topologies bound to Apache Pulsar. Everything public is re-exported from here.
+ */
+export * from "./events/index.js";
+export * from "./stream/index.js";
+export type * from "./transports/pulsar-client-like.js";

@@ -1,0 +1,127 @@
+/**
+ * The subset of pulsar-client's API that consilium's binding uses, with pulsar-client's own names
+ * and shapes (see pulsar-client's `index.d.ts`). The embedded broker and the WebSocket-API client
+ * implement it; a native `Pulsar.Client` satisfies it as is (checked in CI against the published
+ * type declarations).
+ *
+ * Nothing here imports `pulsar-client`: the native addon is an optional peer that users hand in.
+ */
+
+export type SubscriptionType = "Exclusive" | "Shared" | "KeyShared" | "Failover";
+export type InitialPosition = "Latest" | "Earliest";
+
+/** Opaque position of a message in a topic. */
+export interface MessageIdLike {
+  serialize(): Buffer;
+  toString(): string;
+}
+
+/** The static side of pulsar-client's `MessageId` class. */
+export interface MessageIdStatic<Id extends MessageIdLike = MessageIdLike> {
+  earliest(): Id;
+  latest(): Id;
+  deserialize(data: Buffer): Id;
+}
+
+export interface ProducerMessageLike {
+  data: Buffer;
+  properties?: { [key: string]: string };
+  eventTimestamp?: number;
+  sequenceId?: number;
+  partitionKey?: string;
+  orderingKey?: string;
+  deliverAfter?: number;
+  deliverAt?: number;
+}
+
+export interface MessageLike {
+  getTopicName(): string;
+  getProperties(): { [key: string]: string };
+  getData(): Buffer;
+  getMessageId(): MessageIdLike;
+  getPublishTimestamp(): number;
+  getEventTimestamp(): number;
+  getRedeliveryCount(): number;
+  getPartitionKey(): string;
+}
+
+export interface DeadLetterPolicyLike {
+  deadLetterTopic: string;
+  maxRedeliverCount?: number;
+  initialSubscriptionName?: string;
+}
+
+export interface ProducerConfigLike {
+  topic: string;
+  producerName?: string;
+  sendTimeoutMs?: number;
+  maxPendingMessages?: number;
+  blockIfQueueFull?: boolean;
+  batchingEnabled?: boolean;
+  batchingMaxPublishDelayMs?: number;
+  batchingMaxMessages?: number;
+  properties?: { [key: string]: string };
+}
+
+export interface ConsumerConfigLike {
+  topic?: string;
+  topics?: string[];
+  subscription: string;
+  subscriptionType?: SubscriptionType;
+  subscriptionInitialPosition?: InitialPosition;
+  ackTimeoutMs?: number;
+  nAckRedeliverTimeoutMs?: number;
+  receiverQueueSize?: number;
+  consumerName?: string;
+  properties?: { [key: string]: string };
+  deadLetterPolicy?: DeadLetterPolicyLike;
+}
+
+export interface ReaderConfigLike {
+  topic: string;
+  startMessageId: MessageIdLike;
+  receiverQueueSize?: number;
+  readerName?: string;
+}
+
+export interface ProducerLike {
+  send(message: ProducerMessageLike): Promise<MessageIdLike>;
+  flush(): Promise<null>;
+  close(): Promise<null>;
+  getProducerName(): string;
+  getTopic(): string;
+  isConnected(): boolean;
+}
+
+export interface ConsumerLike {
+  receive(timeout?: number): Promise<MessageLike>;
+  acknowledge(message: MessageLike): Promise<null>;
+  acknowledgeId(messageId: MessageIdLike): Promise<null>;
+  negativeAcknowledge(message: MessageLike): void;
+  negativeAcknowledgeId(messageId: MessageIdLike): void;
+  isConnected(): boolean;
+  close(): Promise<null>;
+}
+
+export interface ReaderLike {
+  readNext(timeout?: number): Promise<MessageLike>;
+  hasNext(): boolean;
+  isConnected(): boolean;
+  close(): Promise<null>;
+}
+
+export interface PulsarClientLike {
+  createProducer(config: ProducerConfigLike): Promise<ProducerLike>;
+  subscribe(config: ConsumerConfigLike): Promise<ConsumerLike>;
+  createReader(config: ReaderConfigLike): Promise<ReaderLike>;
+  close(): Promise<null>;
+}
+
+/**
+ * What the runtime needs from a Pulsar implementation: a client and its `MessageId` class.
+ * For the native addon: `{ client: new Pulsar.Client({ serviceUrl }), MessageId: Pulsar.MessageId }`.
+ */
+export interface PulsarBinding {
+  readonly client: PulsarClientLike;
+  readonly MessageId: MessageIdStatic;
+}
