@@ -3,5 +3,6 @@
  * declarative topologies bound to Apache Pulsar. Everything public is re-exported from here.
  */
 export * from "./events/index.js";
+export type * from "./domain/index.js";
 export * from "./stream/index.js";
 export type * from "./transports/pulsar-client-like.js";

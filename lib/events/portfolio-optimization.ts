@@ -7,7 +7,15 @@ export const PortfolioOptimizationEvent = z.object({
   ...eventBase,
   portfolioId: PortfolioId,
   source: z.string().min(1).max(128),
-  method: z.enum(["min-variance", "max-sharpe", "risk-parity", "kelly", "efficient-risk", "efficient-return", "custom"]),
+  method: z.enum([
+    "min-variance",
+    "max-sharpe",
+    "risk-parity",
+    "kelly",
+    "efficient-risk",
+    "efficient-return",
+    "custom",
+  ]),
   targetWeights: z
     .array(z.object({ instrumentId: InstrumentId, weight: z.number().min(-1).max(1) }))
     .min(1)

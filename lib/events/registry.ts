@@ -37,7 +37,11 @@ export const inputEventNames = [
 export function eventJsonSchemas(): Record<EventName, unknown> {
   const out = {} as Record<EventName, unknown>;
   for (const [name, schema] of Object.entries(eventSchemas) as [EventName, z.ZodType][]) {
-    out[name] = { $id: `https://consilium.dev/schemas/${name}.json`, title: name, ...z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) };
+    out[name] = {
+      $id: `https://consilium.dev/schemas/${name}.json`,
+      title: name,
+      ...z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }),
+    };
   }
   return out;
 }

@@ -1,5 +1,14 @@
 import { z } from "zod";
-import { Direction, eventBase, FiniteNumber, InstrumentId, PortfolioId, Probability, StringMap, Urgency } from "./common.js";
+import {
+  Direction,
+  eventBase,
+  FiniteNumber,
+  InstrumentId,
+  PortfolioId,
+  Probability,
+  StringMap,
+  Urgency,
+} from "./common.js";
 
 /** A directional view on one instrument for one portfolio, from one strategy. */
 export const TradingSignalEvent = z.object({

@@ -1,0 +1,2 @@
+export type * from "./portfolio.js";
+export type * from "./signals.js";
