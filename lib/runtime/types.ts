@@ -1,0 +1,129 @@
+import type { SchedulerLike } from "rxjs";
+import type { PulsarBinding } from "../transports/pulsar-client-like.js";
+
+/** One recorded message (the shape of `examples/recordings`' lines, payload as bytes). */
+export interface ReplayMessage {
+  readonly topic: string;
+  readonly data: Uint8Array;
+  readonly key: string;
+  readonly eventTime: number;
+  /** Virtual publish time; default `eventTime`. */
+  readonly publishTime?: number;
+  readonly properties?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Feed a recording through the runtime: an in-memory binding whose topics are the recording's
+ * messages in order (each topic ends — "reached end of topic" — after its last message), on
+ * virtual time, with every sink output captured for byte-identical comparison.
+ */
+export interface ReplayTransport {
+  readonly kind: "replay";
+  readonly messages: readonly ReplayMessage[];
+}
+
+/** A sink output (or dead letter / side output) as written: topic, key, event id, bytes. */
+export interface CapturedOutput {
+  readonly topic: string;
+  readonly key: string;
+  readonly eventId: string;
+  readonly eventTime: number;
+  readonly data: Buffer;
+}
+
+export interface ReconnectOptions {
+  /** First retry delay; default 50 ms. Doubles per attempt. */
+  readonly initialDelayMs?: number;
+  /** Cap of the delay; default 5000 ms. */
+  readonly maxDelayMs?: number;
+  /** Give up (the run fails) after this many consecutive failures; default 20. */
+  readonly maxAttempts?: number;
+}
+
+export interface RunOptions {
+  /** `"embedded"` (default: a fresh in-process broker), a {@link PulsarBinding}, or a {@link ReplayTransport}. */
+  readonly transport?: PulsarBinding | "embedded" | ReplayTransport;
+  /**
+   * Scheduler for timers (idle detection, reconnect backoff) and for step builders' `ctx.scheduler`.
+   * Default: `asyncScheduler` on a live transport, a `VirtualTimeScheduler` on a replay. Timers never
+   * decide what an output contains, only when a silent source stops holding back the merge.
+   */
+  readonly scheduler?: SchedulerLike;
+  /** Run configuration; parsed with the topology's `config` schema (defaults applied). */
+  readonly config?: unknown;
+  /** Worker name (consumer names, logs); default `worker-0`. */
+  readonly workerId?: string;
+  /**
+   * Max messages received but not yet processed to the end (merge buffer + outputs awaiting their
+   * sinks); receiving pauses at the cap. Messages held only for operator retention do not count.
+   * Default 10 000.
+   */
+  readonly maxInFlight?: number;
+  /** A live source silent this long no longer holds back the merge; default 200 ms (scheduler time). */
+  readonly idleTimeoutMs?: number;
+  /**
+   * Stop by itself once every source has been idle for `idleTimeoutMs` and nothing is in flight
+   * (useful for tests and for running over pre-published topics). A replay always stops at its end.
+   */
+  readonly stopWhenIdle?: boolean;
+  /**
+   * At a self-stop (end of replay, `stopWhenIdle`): emit a final watermark at +∞ first, so windows
+   * flush. Default true. `stop()` called by the user never does this (see {@link RunHandle.stop}).
+   */
+  readonly finalWatermark?: boolean;
+  readonly reconnect?: ReconnectOptions;
+  /** Keep every sink output, side-output message and dead letter in `handle.captured`. Default: replay only. */
+  readonly capture?: boolean;
+}
+
+/** Live counters of a run (the object is updated in place). */
+export interface RuntimeStats {
+  /** Messages received, by source name (side-input reads are in `sideInputUpdates`). */
+  readonly in: Record<string, number>;
+  /** Records written, by sink name (after de-duplication). */
+  readonly out: Record<string, number>;
+  /** Outputs dropped by a sink because their event id was already written. */
+  readonly duplicatesDropped: Record<string, number>;
+  /** Dead letters written, by reason. */
+  readonly deadLettered: Record<string, number>;
+  /** Side outputs, by tag (routed or absorbed). */
+  readonly sideOutputs: Record<string, number>;
+  readonly sideInputUpdates: Record<string, number>;
+  acked: number;
+  nacked: number;
+  /** Received, not yet acked or nacked (includes messages held for retention). */
+  inFlight: number;
+  reconnects: number;
+  /** Current watermark. */
+  watermark: number;
+  /**
+   * Processing latency, ns, from the moment a message was handed to the pipeline to its last output's
+   * sink confirmation (wall clock via `process.hrtime`, statistics only — never on the decision path).
+   */
+  readonly latency: { count: number; p50: () => number; p99: () => number; max: () => number };
+}
+
+export interface RunSummary {
+  readonly stats: RuntimeStats;
+  /** The topology hash used in lineage (`topologyHash(topology, config)`). */
+  readonly topologyHash: string;
+  /** Why the run ended. */
+  readonly reason: "stopped" | "end-of-replay" | "idle" | "failed";
+  readonly error?: Error;
+}
+
+export interface RunHandle {
+  readonly stats: RuntimeStats;
+  readonly topologyHash: string;
+  /** Resolves when the run has ended (after drain and close); rejects never — see `reason`. */
+  readonly done: Promise<RunSummary>;
+  /** Outputs captured so far (when capture is on), in write order. */
+  readonly captured: readonly CapturedOutput[];
+  /**
+   * Graceful drain: stop receiving, process what was received, flush the sinks, ack what may be
+   * acked, close consumers, producers, readers (and the embedded broker if the run created it).
+   * Messages still held for operator retention (open windows) stay unacked, so the broker hands
+   * them to the next owner of their key. Resolves with the summary.
+   */
+  stop(): Promise<RunSummary>;
+}
