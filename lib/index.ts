@@ -6,3 +6,4 @@ export * from "./events/index.js";
 export type * from "./domain/index.js";
 export * from "./stream/index.js";
 export type * from "./transports/pulsar-client-like.js";
+export * from "./storage/index.js";

@@ -1,0 +1,18 @@
+export {
+  type AuditEvent,
+  type AuditRejection,
+  type AuditTable,
+  type AuditTopology,
+  AuditValidationError,
+  toJsonbText,
+  validateAuditBatch,
+} from "./audit-rows.js";
+export { AUDIT_TABLES, auditSchemaStatements, hypertableStatement } from "./audit-schema.js";
+export {
+  type AuditSchemaReport,
+  type AuditTimeRange,
+  type DecisionLineage,
+  PostgresAuditLog,
+  type PostgresAuditLogOptions,
+  type TimescaleMode,
+} from "./postgres-audit-log.js";
