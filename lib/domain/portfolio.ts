@@ -63,6 +63,15 @@ export interface TradeProposal {
   readonly rejected: boolean;
 }
 
+/** One position of the portfolio as sizing saw it (the snapshot every later gate measures against). */
+export interface HoldingSnapshot {
+  readonly instrumentId: string;
+  readonly quantity: number;
+  readonly price: number;
+  /** quantity * price / nav. */
+  readonly weight: number;
+}
+
 /** One portfolio's proposals for one window, as they move through sizing, gates and resolution. */
 export interface ProposalBatch {
   readonly portfolioId: string;
@@ -70,6 +79,16 @@ export interface ProposalBatch {
   readonly windowEnd: number;
   readonly nav: number;
   readonly proposals: readonly TradeProposal[];
+  /**
+   * Every non-zero position of the portfolio when the batch was sized, sorted by instrumentId
+   * (including instruments without a proposal). Gates measure post-trade exposure and risk on
+   * holdings + proposals; when absent, only the proposals' current quantities are known.
+   */
+  readonly holdings?: readonly HoldingSnapshot[];
+  /** Cash when the batch was sized, in portfolio currency. */
+  readonly cash?: number;
+  /** The portfolio's benchmark weights (copied from PortfolioState), for tracking error. */
+  readonly benchmarkWeights?: Readonly<Record<string, number>>;
   readonly riskBefore?: RiskSnapshot;
   readonly riskAfter?: RiskSnapshot;
   readonly conflictResolution?: ConflictResolution;

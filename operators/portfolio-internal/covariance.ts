@@ -1,0 +1,187 @@
+/**
+ * Annualized covariance of a universe of instruments from the latest {@link CovarianceModel}
+ * (Σij = ρij σi σj). An instrument missing from the model falls back to the volatility in its
+ * market data with zero correlation to everything else; one with neither is reported missing
+ * (its row and column are zero).
+ */
+import type { CovarianceModel, InstrumentInfo } from "../../lib/domain/portfolio.js";
+
+/** A dense symmetric n x n matrix, row-major. */
+export interface DenseCovariance {
+  readonly n: number;
+  readonly data: Float64Array;
+  /** Annualized volatility per instrument (NaN when missing). */
+  readonly vols: Float64Array;
+  /** Ids with no volatility from either source. */
+  readonly missing: readonly string[];
+}
+
+const modelIndex = new WeakMap<CovarianceModel, Map<string, number>>();
+
+function indexOf(model: CovarianceModel): Map<string, number> {
+  let idx = modelIndex.get(model);
+  if (idx === undefined) {
+    idx = new Map();
+    model.instrumentIds.forEach((id, i) => {
+      idx!.set(id, i);
+    });
+    modelIndex.set(model, idx);
+  }
+  return idx;
+}
+
+export function covarianceFor(
+  ids: readonly string[],
+  model: CovarianceModel | undefined,
+  market: ReadonlyMap<string, InstrumentInfo> | undefined,
+): DenseCovariance {
+  const n = ids.length;
+  const modelAt = new Int32Array(n).fill(-1);
+  const vols = new Float64Array(n);
+  const missing: string[] = [];
+  const idx = model ? indexOf(model) : undefined;
+  for (let i = 0; i < n; i++) {
+    const id = ids[i]!;
+    const k = idx?.get(id);
+    const mv = k !== undefined ? model!.volatilities[k] : undefined;
+    if (k !== undefined && mv !== undefined && Number.isFinite(mv) && mv >= 0 && model!.correlations[k] !== undefined) {
+      modelAt[i] = k;
+      vols[i] = mv;
+      continue;
+    }
+    const fv = market?.get(id)?.volatility;
+    if (fv !== undefined && Number.isFinite(fv) && fv >= 0) vols[i] = fv;
+    else {
+      vols[i] = Number.NaN;
+      missing.push(id);
+    }
+  }
+  const data = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    const vi = vols[i]!;
+    if (Number.isNaN(vi)) continue;
+    data[i * n + i] = vi * vi;
+    const ki = modelAt[i]!;
+    if (ki < 0) continue;
+    const row = model!.correlations[ki]!;
+    for (let j = 0; j < i; j++) {
+      const kj = modelAt[j]!;
+      if (kj < 0) continue;
+      const rho = row[kj] ?? 0;
+      const c = rho * vi * vols[j]!;
+      data[i * n + j] = c;
+      data[j * n + i] = c;
+    }
+  }
+  return { n, data, vols, missing };
+}
+
+/** Σx for a dense row-major matrix. */
+export function mulVec(cov: DenseCovariance, x: ArrayLike<number>): Float64Array {
+  const { n, data } = cov;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    const off = i * n;
+    for (let j = 0; j < n; j++) s += data[off + j]! * x[j]!;
+    out[i] = s;
+  }
+  return out;
+}
+
+export function dotArr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}
+
+/**
+ * Solves A x = b for a symmetric positive (semi)definite A (row-major, n x n) by Cholesky; a
+ * tiny ridge (1e-12 · trace/n, growing tenfold) is added until the factorization succeeds.
+ */
+export function solveSpd(a: Float64Array, n: number, b: ArrayLike<number>, cache?: FactorCache): Float64Array {
+  return cholSolve(factor(a, n, cache), n, b);
+}
+
+/**
+ * Cholesky factors by matrix content, so that a batch on the same covariance and universe as an
+ * earlier one skips the O(n³) factorization. Bounded (least recently used evicted).
+ */
+export class FactorCache {
+  private readonly entries = new Map<string, { a: Float64Array; l: Float64Array }>();
+  constructor(private readonly capacity = 8) {}
+  get(key: string, a: Float64Array): Float64Array | undefined {
+    const e = this.entries.get(key);
+    if (e === undefined || e.a.length !== a.length) return undefined;
+    for (let i = 0; i < a.length; i++) if (e.a[i] !== a[i]) return undefined;
+    this.entries.delete(key);
+    this.entries.set(key, e);
+    return e.l;
+  }
+  set(key: string, a: Float64Array, l: Float64Array): void {
+    this.entries.delete(key);
+    this.entries.set(key, { a: a.slice(), l });
+    while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+  }
+}
+
+function factor(a: Float64Array, n: number, cache: FactorCache | undefined): Float64Array {
+  const key = `${n}:${a.length > 0 ? a[0] : 0}:${a.length > 0 ? a[a.length - 1] : 0}`;
+  const hit = cache?.get(key, a);
+  if (hit !== undefined) return hit;
+  let tr = 0;
+  for (let i = 0; i < n; i++) tr += a[i * n + i]!;
+  const base = tr > 0 ? tr / n : 1;
+  for (let ridge = 0, attempt = 0; attempt < 12; attempt++, ridge = ridge === 0 ? 1e-12 * base : ridge * 10) {
+    const l = cholesky(a, n, ridge);
+    if (l !== undefined) {
+      cache?.set(key, a, l);
+      return l;
+    }
+  }
+  throw new Error("solveSpd: matrix is not positive semidefinite");
+}
+
+function cholesky(a: Float64Array, n: number, ridge: number): Float64Array | undefined {
+  const l = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) {
+    let d = a[j * n + j]! + ridge;
+    for (let k = 0; k < j; k++) d -= l[j * n + k]! ** 2;
+    if (!(d > 0) || !Number.isFinite(d)) return undefined;
+    const djj = Math.sqrt(d);
+    l[j * n + j] = djj;
+    for (let i = j + 1; i < n; i++) {
+      let s = a[i * n + j]!;
+      for (let k = 0; k < j; k++) s -= l[i * n + k]! * l[j * n + k]!;
+      l[i * n + j] = s / djj;
+    }
+  }
+  return l;
+}
+
+function cholSolve(l: Float64Array, n: number, b: ArrayLike<number>): Float64Array {
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = b[i]!;
+    for (let k = 0; k < i; k++) s -= l[i * n + k]! * y[k]!;
+    y[i] = s / l[i * n + i]!;
+  }
+  const x = new Float64Array(n);
+  for (let i = n - 1; i >= 0; i--) {
+    let s = y[i]!;
+    for (let k = i + 1; k < n; k++) s -= l[k * n + i]! * x[k]!;
+    x[i] = s / l[i * n + i]!;
+  }
+  return x;
+}
+
+/** The principal submatrix of `cov` on the given rows/columns. */
+export function submatrix(cov: DenseCovariance, rows: readonly number[]): Float64Array {
+  const m = rows.length;
+  const out = new Float64Array(m * m);
+  for (let a = 0; a < m; a++) {
+    const off = rows[a]! * cov.n;
+    for (let b = 0; b < m; b++) out[a * m + b] = cov.data[off + rows[b]!]!;
+  }
+  return out;
+}
