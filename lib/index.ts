@@ -7,3 +7,4 @@ export type * from "./domain/index.js";
 export * from "./stream/index.js";
 export type * from "./transports/pulsar-client-like.js";
 export * from "./storage/index.js";
+export * from "./quant/index.js";

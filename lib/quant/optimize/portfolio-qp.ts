@@ -1,0 +1,66 @@
+/** Shared plumbing: run a portfolio QP through HiGHS and package the result. */
+import { dot, type Matrix, quadForm } from "../linalg.js";
+import { clipToBounds, type BuiltConstraints } from "./constraints.js";
+import { type LinearConstraint, lowerTriangle, solveQP } from "./qp-solver.js";
+import { failed, type PortfolioResult, type PortfolioSolution } from "./types.js";
+
+/** Packages weights with volatility, expected return and Sharpe ratio. */
+export function describePortfolio(
+  cov: Matrix,
+  weights: number[],
+  extra: {
+    readonly mu?: readonly number[] | undefined;
+    readonly riskFreeRate?: number | undefined;
+    readonly objective: number;
+    readonly iterations: number;
+    readonly method: string;
+  },
+): PortfolioSolution {
+  const volatility = Math.sqrt(Math.max(0, quadForm(cov, weights)));
+  const base = {
+    status: "optimal" as const,
+    weights,
+    volatility,
+    objective: extra.objective,
+    iterations: extra.iterations,
+  };
+  if (!extra.mu) return { ...base, method: extra.method };
+  const expectedReturn = dot(extra.mu, weights);
+  const sharpe = volatility > 0 ? (expectedReturn - (extra.riskFreeRate ?? 0) * sumOf(weights)) / volatility : 0;
+  return { ...base, expectedReturn, sharpe, method: extra.method };
+}
+
+function sumOf(x: readonly number[]): number {
+  let s = 0;
+  for (const v of x) s += v;
+  return s;
+}
+
+/**
+ * minimize ½·riskWeight·w'Σw + q'w subject to the built constraints plus `extraRows`.
+ * Returns weights clipped into the bounds, or a typed failure.
+ */
+export function solvePortfolioQP(
+  cov: Matrix,
+  riskWeight: number,
+  q: readonly number[],
+  c: BuiltConstraints,
+  extraRows: readonly LinearConstraint[],
+  timeLimit: number | undefined,
+): { weights: number[]; objective: number; iterations: number } | ReturnType<typeof failed> {
+  const n = cov.length;
+  const res = solveQP({
+    P: lowerTriangle(cov, n, riskWeight),
+    q,
+    lower: c.lower,
+    upper: c.upper,
+    constraints: [...c.rows, ...extraRows],
+    ...(timeLimit !== undefined ? { timeLimit } : {}),
+  });
+  if (res.status !== "optimal") return failed(res.status, res.message ?? res.status, res.iterations);
+  return { weights: clipToBounds(res.x, c.lower, c.upper), objective: res.objective, iterations: res.iterations };
+}
+
+export function isFailure(x: object): x is ReturnType<typeof failed> {
+  return "status" in x && (x as PortfolioResult).status !== "optimal";
+}
