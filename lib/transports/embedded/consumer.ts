@@ -1,0 +1,251 @@
+import type { SchedulerLike, Subscription as RxSubscription } from "rxjs";
+import type { ConsumerLike, MessageIdLike, MessageLike } from "../pulsar-client-like.js";
+import { EmbeddedPulsarError, RESOLVED_NULL } from "./errors.js";
+import { EmbeddedMessage } from "./message.js";
+import { EmbeddedMessageId } from "./message-id.js";
+import { Ring } from "./ring.js";
+import type { DeadLetterSink, DispatchTarget, RedeliveryRequest, Subscription } from "./subscription.js";
+
+interface Waiter {
+  resolve: (m: MessageLike) => void;
+  reject: (e: Error) => void;
+  timer: RxSubscription | undefined;
+  live: boolean;
+}
+
+interface Tracked extends RedeliveryRequest {
+  readonly sub: Subscription;
+  readonly due: number;
+}
+
+export interface EmbeddedConsumerOptions {
+  readonly name: string;
+  readonly scheduler: SchedulerLike;
+  readonly receiverQueueSize: number;
+  /** 0 disables ack-timeout redelivery. */
+  readonly ackTimeoutMs: number;
+  readonly nackDelayMs: number;
+  readonly deadLetter: DeadLetterSink | undefined;
+  readonly onClose: (c: EmbeddedConsumer) => void;
+}
+
+/**
+ * A consumer of one or more durable subscriptions (one per topic), with pulsar-client's
+ * `Consumer` methods. Messages dispatched to it wait in its receiver queue (prefetch, up to
+ * `receiverQueueSize`) until `receive()` takes them; a `receive()` on an empty queue waits, and
+ * with a timeout rejects like pulsar-client when nothing arrives in time.
+ *
+ * Ack timeout and negative-ack delay run on the injected scheduler: received messages and nacks
+ * are appended to two FIFO rings with their due time (deadlines are monotone per ring), and one
+ * scheduled action per consumer redelivers whatever is due — no timer per message. The clock
+ * for the ack timeout starts when the application receives the message, as in pulsar-client.
+ */
+export class EmbeddedConsumer implements ConsumerLike, DispatchTarget {
+  private readonly queue = new Ring<EmbeddedMessage>(64);
+  private readonly waiters = new Ring<Waiter>(4);
+  private liveWaiters = 0;
+  private readonly subs: Subscription[] = [];
+  private single: Subscription | undefined;
+  private readonly ackTracking: Ring<Tracked> | undefined;
+  private readonly nacks = new Ring<Tracked>(4);
+  private timer: RxSubscription | undefined;
+  private timerDue = Number.POSITIVE_INFINITY;
+  private closed = false;
+
+  constructor(private readonly options: EmbeddedConsumerOptions) {
+    this.ackTracking = options.ackTimeoutMs > 0 ? new Ring<Tracked>(64) : undefined;
+  }
+
+  get name(): string {
+    return this.options.name;
+  }
+
+  /** Subscriptions this consumer is attached to (one per topic). */
+  get subscriptions(): readonly Subscription[] {
+    return this.subs;
+  }
+
+  /** @internal called by the client once the subscription accepted this consumer. */
+  attached(sub: Subscription): void {
+    this.subs.push(sub);
+    this.single = this.subs.length === 1 ? sub : undefined;
+  }
+
+  canAccept(): boolean {
+    return !this.closed && (this.liveWaiters > 0 || this.queue.length < this.options.receiverQueueSize);
+  }
+
+  deliver(msg: EmbeddedMessage): void {
+    if (this.liveWaiters > 0) {
+      for (let w = this.waiters.shift(); w !== undefined; w = this.waiters.shift()) {
+        if (!w.live) continue;
+        w.live = false;
+        this.liveWaiters--;
+        if (w.timer !== undefined) w.timer.unsubscribe();
+        this.received(msg);
+        w.resolve(msg);
+        return;
+      }
+    }
+    this.queue.push(msg);
+  }
+
+  receive(timeout?: number): Promise<MessageLike> {
+    if (this.closed) return Promise.reject(new EmbeddedPulsarError("AlreadyClosed", "Failed to receive message"));
+    const msg = this.queue.shift();
+    if (msg !== undefined) {
+      this.received(msg);
+      this.refill();
+      return Promise.resolve(msg);
+    }
+    return new Promise<MessageLike>((resolve, reject) => {
+      const w: Waiter = { resolve, reject, timer: undefined, live: true };
+      if (timeout !== undefined && timeout > 0) {
+        w.timer = this.options.scheduler.schedule(() => this.expire(w), timeout);
+      }
+      this.waiters.push(w);
+      this.liveWaiters++;
+      this.refill();
+    });
+  }
+
+  private expire(w: Waiter): void {
+    if (!w.live) return;
+    w.live = false;
+    this.liveWaiters--;
+    w.reject(new EmbeddedPulsarError("TimeOut", "Failed to receive message"));
+  }
+
+  private refill(): void {
+    const s = this.single;
+    if (s !== undefined) {
+      if (s.hasBacklog) s.dispatch();
+      return;
+    }
+    for (const sub of this.subs) if (sub.hasBacklog) sub.dispatch();
+  }
+
+  private subFor(topicName: string): Subscription | undefined {
+    const s = this.single;
+    if (s !== undefined) return s.topic.name === topicName ? s : undefined;
+    return this.subs.find((x) => x.topic.name === topicName);
+  }
+
+  private subForLedger(ledgerId: number): Subscription | undefined {
+    const s = this.single;
+    if (s !== undefined) return s.topic.ledgerId === ledgerId ? s : undefined;
+    return this.subs.find((x) => x.topic.ledgerId === ledgerId);
+  }
+
+  private received(msg: EmbeddedMessage): void {
+    const tracking = this.ackTracking;
+    if (tracking === undefined) return;
+    const sub = this.subFor(msg.topicName)!;
+    const due = this.options.scheduler.now() + this.options.ackTimeoutMs;
+    tracking.push({ entry: msg.entry, attempt: sub.attemptOf(msg.entryId), sub, due });
+    this.armTimer(due);
+  }
+
+  acknowledge(message: MessageLike): Promise<null> {
+    if (this.closed) return Promise.reject(new EmbeddedPulsarError("AlreadyClosed", "Failed to acknowledge"));
+    if (!(message instanceof EmbeddedMessage)) {
+      return Promise.reject(
+        new EmbeddedPulsarError("InvalidMessage", "Failed to acknowledge", "not an embedded message"),
+      );
+    }
+    const sub = this.subFor(message.topicName);
+    if (sub === undefined) {
+      return Promise.reject(new EmbeddedPulsarError("InvalidMessage", "Failed to acknowledge", "foreign topic"));
+    }
+    sub.ack(message.entryId);
+    return RESOLVED_NULL;
+  }
+
+  acknowledgeId(messageId: MessageIdLike): Promise<null> {
+    if (this.closed) return Promise.reject(new EmbeddedPulsarError("AlreadyClosed", "Failed to acknowledge"));
+    const sub = messageId instanceof EmbeddedMessageId ? this.subForLedger(messageId.ledgerId) : undefined;
+    if (sub === undefined) {
+      return Promise.reject(new EmbeddedPulsarError("InvalidMessage", "Failed to acknowledge", "unknown message id"));
+    }
+    sub.ack((messageId as EmbeddedMessageId).entryId);
+    return RESOLVED_NULL;
+  }
+
+  negativeAcknowledge(message: MessageLike): void {
+    if (message instanceof EmbeddedMessage) this.nack(this.subFor(message.topicName), message.entryId);
+  }
+
+  negativeAcknowledgeId(messageId: MessageIdLike): void {
+    if (messageId instanceof EmbeddedMessageId) this.nack(this.subForLedger(messageId.ledgerId), messageId.entryId);
+  }
+
+  private nack(sub: Subscription | undefined, entryId: number): void {
+    if (this.closed || sub === undefined) return;
+    const entry = sub.topic.at(entryId);
+    if (entry === undefined) return;
+    const due = this.options.scheduler.now() + this.options.nackDelayMs;
+    this.nacks.push({ entry, attempt: sub.attemptOf(entryId), sub, due });
+    this.armTimer(due);
+  }
+
+  private armTimer(due: number): void {
+    if (due >= this.timerDue) return;
+    this.timer?.unsubscribe();
+    this.timerDue = due;
+    const delay = Math.max(0, due - this.options.scheduler.now());
+    this.timer = this.options.scheduler.schedule(() => this.onTimer(), delay);
+  }
+
+  private onTimer(): void {
+    this.timer = undefined;
+    this.timerDue = Number.POSITIVE_INFINITY;
+    if (this.closed) return;
+    const now = this.options.scheduler.now();
+    const due: Tracked[] = [];
+    const take = (ring: Ring<Tracked> | undefined): void => {
+      if (ring === undefined) return;
+      for (let t = ring.peek(); t !== undefined && t.due <= now; t = ring.peek()) due.push(ring.shift()!);
+    };
+    take(this.nacks);
+    take(this.ackTracking);
+    if (due.length > 0) {
+      const bySub = new Map<Subscription, Tracked[]>();
+      for (const t of due) {
+        const list = bySub.get(t.sub);
+        if (list === undefined) bySub.set(t.sub, [t]);
+        else list.push(t);
+      }
+      for (const [sub, list] of bySub) {
+        list.sort((a, b) => a.entry.entryId - b.entry.entryId);
+        sub.redeliver(this, list, this.options.deadLetter);
+      }
+    }
+    const next = Math.min(
+      this.nacks.peek()?.due ?? Number.POSITIVE_INFINITY,
+      this.ackTracking?.peek()?.due ?? Number.POSITIVE_INFINITY,
+    );
+    if (next !== Number.POSITIVE_INFINITY) this.armTimer(next);
+  }
+
+  isConnected(): boolean {
+    return !this.closed;
+  }
+
+  close(): Promise<null> {
+    if (this.closed) return RESOLVED_NULL;
+    this.closed = true;
+    this.timer?.unsubscribe();
+    this.timer = undefined;
+    this.queue.drain();
+    for (const w of this.waiters.drain()) {
+      if (!w.live) continue;
+      w.live = false;
+      w.timer?.unsubscribe();
+      w.reject(new EmbeddedPulsarError("AlreadyClosed", "Failed to receive message"));
+    }
+    this.liveWaiters = 0;
+    for (const sub of this.subs) sub.detach(this);
+    this.options.onClose(this);
+    return RESOLVED_NULL;
+  }
+}

@@ -1,0 +1,248 @@
+import type { SubscriptionType } from "../pulsar-client-like.js";
+import { KeySharedSelector, keySlot } from "./key-shared-selector.js";
+import type { EmbeddedMessage } from "./message.js";
+import type { Topic } from "./topic.js";
+
+/** What a subscription dispatches to (implemented by the embedded consumer). */
+export interface DispatchTarget {
+  /** Whether the consumer has room (a pending receive or space in its receiver queue). */
+  canAccept(): boolean;
+  /** Hands a message over; called only after `canAccept()` returned true. */
+  deliver(msg: EmbeddedMessage): void;
+}
+
+/** A redelivery request for one entry, valid only for the delivery attempt it names. */
+export interface RedeliveryRequest {
+  readonly entry: EmbeddedMessage;
+  readonly attempt: number;
+}
+
+/**
+ * What happens to a message whose delivered redelivery count has reached the consumer's
+ * `maxRedeliverCount` when it is redelivered again: it is handed to the dead-letter sink.
+ */
+export interface DeadLetterSink {
+  readonly maxRedeliverCount: number;
+  send(msg: EmbeddedMessage): void;
+}
+
+/**
+ * A durable subscription: a cursor over the topic log (`readPos`, the next entry never
+ * dispatched), the entries delivered and not yet acknowledged (`unacked`, entry id → consumer
+ * holding it), and the entries waiting to be redelivered (`replay`, dispatched before new ones,
+ * in entry order). It outlives its consumers, so a new consumer resumes from what is unacked.
+ *
+ * Dispatch rules per subscription type:
+ * - Exclusive: one consumer; Failover: the first-connected consumer is active, the next takes over
+ *   (with all unacked messages redelivered) when it leaves;
+ * - Shared: round-robin over consumers with room;
+ * - KeyShared: each sticky key's hash slot has exactly one owner (see {@link KeySharedSelector});
+ *   a consumer that joins while messages are unacked gets new messages only after every message
+ *   read before it joined is acknowledged (Pulsar's "recently joined consumers" rule), which keeps
+ *   per-key order.
+ * Dispatch stops at the first message whose target has no room (head-of-line), so order per
+ * consumer and per key follows the log.
+ *
+ * Redelivery counts are tracked per attempt; like Pulsar's broker they are exposed only for
+ * Shared and KeyShared subscriptions (Exclusive/Failover deliver count 0), and so the dead-letter
+ * policy only triggers there.
+ */
+export class Subscription {
+  readonly consumers: DispatchTarget[] = [];
+  readonly unacked = new Map<number, DispatchTarget>();
+  private readonly attempts = new Map<number, number>();
+  private replay: EmbeddedMessage[] = [];
+  private rr = 0;
+  private selector: KeySharedSelector<DispatchTarget> | undefined;
+  private readonly barriers = new Map<DispatchTarget, number>();
+
+  constructor(
+    readonly topic: Topic,
+    readonly name: string,
+    public type: SubscriptionType,
+    public readPos: number,
+  ) {}
+
+  get hasBacklog(): boolean {
+    return this.replay.length > 0 || this.readPos < this.topic.end;
+  }
+
+  /** Messages not yet dispatched plus those waiting for redelivery. */
+  get backlog(): number {
+    return this.topic.end - this.readPos + this.replay.length;
+  }
+
+  /** How many times the entry has been redelivered so far (0 for a first delivery). */
+  attemptOf(entryId: number): number {
+    return this.attempts.size === 0 ? 0 : (this.attempts.get(entryId) ?? 0);
+  }
+
+  /** Redelivery count a consumer sees for an attempt (always 0 on Exclusive/Failover). */
+  visibleCount(attempt: number): number {
+    return this.type === "Shared" || this.type === "KeyShared" ? attempt : 0;
+  }
+
+  /** Adds a consumer; returns the failure code when the subscription's rules forbid it. */
+  attach(c: DispatchTarget, type: SubscriptionType): "ConsumerBusy" | undefined {
+    if (this.consumers.length > 0) {
+      if (type !== this.type || type === "Exclusive") return "ConsumerBusy";
+    } else if (type !== this.type) {
+      this.type = type;
+      this.selector = undefined;
+    }
+    this.consumers.push(c);
+    if (type === "KeyShared") {
+      this.selector ??= new KeySharedSelector<DispatchTarget>();
+      this.selector.add(c);
+      if (this.consumers.length > 1 && (this.unacked.size > 0 || this.replay.length > 0)) {
+        this.barriers.set(c, this.readPos);
+      }
+    }
+    this.dispatch();
+    return undefined;
+  }
+
+  /** Removes a consumer; everything it held unacked goes back for redelivery to the others. */
+  detach(c: DispatchTarget): void {
+    const i = this.consumers.indexOf(c);
+    if (i < 0) return;
+    this.consumers.splice(i, 1);
+    if (this.rr >= this.consumers.length) this.rr = 0;
+    this.selector?.remove(c);
+    this.barriers.delete(c);
+    for (const [id, owner] of this.unacked) {
+      if (owner !== c) continue;
+      this.unacked.delete(id);
+      const entry = this.topic.at(id)!;
+      this.insertReplay(entry.withRedeliveryCount(this.visibleCount(this.attemptOf(id))));
+    }
+    this.dispatch();
+  }
+
+  /** Dispatches replayed then new messages while the chosen consumer has room. */
+  dispatch(): void {
+    const consumers = this.consumers;
+    if (consumers.length === 0) return;
+    const topic = this.topic;
+    for (;;) {
+      let msg: EmbeddedMessage | undefined;
+      const fromReplay = this.replay.length > 0;
+      if (fromReplay) msg = this.replay[0];
+      else if (this.readPos < topic.end) msg = topic.at(this.readPos);
+      if (msg === undefined) return;
+      let c: DispatchTarget | undefined;
+      switch (this.type) {
+        case "Shared":
+          c = this.pickRoundRobin();
+          break;
+        case "KeyShared":
+          c = this.pickByKey(msg);
+          break;
+        default: {
+          const first = consumers[0]!;
+          c = first.canAccept() ? first : undefined;
+        }
+      }
+      if (c === undefined) return;
+      if (fromReplay) this.replay.shift();
+      else this.readPos++;
+      this.unacked.set(msg.entryId, c);
+      c.deliver(msg);
+    }
+  }
+
+  private pickRoundRobin(): DispatchTarget | undefined {
+    const cs = this.consumers;
+    const n = cs.length;
+    for (let i = 0; i < n; i++) {
+      const k = (this.rr + i) % n;
+      const c = cs[k]!;
+      if (c.canAccept()) {
+        this.rr = (k + 1) % n;
+        return c;
+      }
+    }
+    return undefined;
+  }
+
+  private pickByKey(msg: EmbeddedMessage): DispatchTarget | undefined {
+    const entry = msg.entry;
+    if (entry.keySlot < 0) entry.keySlot = keySlot(entry.stickyKey);
+    const c = this.selector?.select(entry.keySlot);
+    if (c === undefined || !c.canAccept()) return undefined;
+    if (this.barriers.size > 0) {
+      const barrier = this.barriers.get(c);
+      if (barrier !== undefined && msg.entryId >= barrier) {
+        if (this.pendingBelow(barrier)) return undefined;
+        this.barriers.delete(c);
+      }
+    }
+    return c;
+  }
+
+  private pendingBelow(entryId: number): boolean {
+    if (this.replay.length > 0 && this.replay[0]!.entryId < entryId) return true;
+    for (const id of this.unacked.keys()) if (id < entryId) return true;
+    return false;
+  }
+
+  /** Acknowledges an entry (by any consumer of the subscription, as Pulsar allows). */
+  ack(entryId: number): void {
+    if (!this.unacked.delete(entryId)) {
+      const i = this.replay.findIndex((m) => m.entryId === entryId);
+      if (i < 0) return;
+      this.replay.splice(i, 1);
+    }
+    if (this.attempts.size > 0) this.attempts.delete(entryId);
+    if (this.barriers.size > 0 && this.hasBacklog) this.dispatch();
+  }
+
+  /**
+   * Redelivers entries a consumer negatively acknowledged or let time out. A request is ignored
+   * when the entry was acknowledged meanwhile, is held by another consumer, or has been
+   * redelivered since (stale attempt). An entry whose delivered count already reached the
+   * dead-letter policy's `maxRedeliverCount` goes to the dead-letter sink and is acknowledged.
+   */
+  redeliver(c: DispatchTarget, requests: readonly RedeliveryRequest[], deadLetter?: DeadLetterSink): void {
+    for (const r of requests) {
+      const id = r.entry.entryId;
+      if (this.unacked.get(id) !== c || this.attemptOf(id) !== r.attempt) continue;
+      this.unacked.delete(id);
+      const delivered = this.visibleCount(r.attempt);
+      if (deadLetter !== undefined && this.visibleCount(1) === 1 && delivered >= deadLetter.maxRedeliverCount) {
+        this.attempts.delete(id);
+        deadLetter.send(r.entry.withRedeliveryCount(delivered));
+        continue;
+      }
+      const next = r.attempt + 1;
+      this.attempts.set(id, next);
+      this.insertReplay(r.entry.entry.withRedeliveryCount(this.visibleCount(next)));
+    }
+    this.dispatch();
+  }
+
+  private insertReplay(msg: EmbeddedMessage): void {
+    const rp = this.replay;
+    let lo = 0;
+    let hi = rp.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (rp[mid]!.entryId < msg.entryId) lo = mid + 1;
+      else hi = mid;
+    }
+    rp.splice(lo, 0, msg);
+  }
+
+  /** The oldest entry id this subscription may still deliver (for trimming the log). */
+  lowWater(): number {
+    let low = this.readPos;
+    if (this.replay.length > 0) low = Math.min(low, this.replay[0]!.entryId);
+    for (const id of this.unacked.keys()) if (id < low) low = id;
+    return low;
+  }
+
+  /** Key_Shared hash ranges (for tests and diagnostics). */
+  hashRanges(): [number, number, DispatchTarget][] {
+    return this.selector?.snapshot() ?? [];
+  }
+}

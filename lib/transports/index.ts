@@ -1,0 +1,7 @@
+/**
+ * Transports: the pulsar-client interface subset the runtime binds to, and its implementations.
+ * The embedded broker is the default (no server needed).
+ */
+export type * from "./pulsar-client-like.js";
+export * from "./embedded/index.js";
+// Further transports (e.g. the WebSocket-API client) add their export line here.
