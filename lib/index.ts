@@ -8,3 +8,4 @@ export * from "./stream/index.js";
 export type * from "./transports/pulsar-client-like.js";
 export * from "./storage/index.js";
 export * from "./quant/index.js";
+export * from "./transports/index.js";
