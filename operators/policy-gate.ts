@@ -1,0 +1,292 @@
+import type { Observable } from "rxjs";
+import type { InvestmentPolicy, PolicyTable, RuleAction } from "../lib/domain/policy.js";
+import type { InstrumentInfo, ProposalBatch, TradeProposal } from "../lib/domain/portfolio.js";
+import type { DecisionCheck } from "../lib/events/coordinated-trading-decision.js";
+import { record, SideTag, sideOutput } from "../lib/stream/item.js";
+import { type DescribedOperator, describeOperator } from "../lib/stream/operator.js";
+import { type GroupPath, groupGrossAt, maxStepGroup } from "./portfolio-internal/exposure.js";
+import { annotate, increasesExposure, reject, withTargetWeight } from "./portfolio-internal/proposal.js";
+import { forPortfolio, withSideInputs } from "./portfolio-internal/side-inputs.js";
+
+export interface PolicyGateOptions {
+  /** Investment policies by portfolioId (key `"*"` = default). */
+  readonly policy$: Observable<PolicyTable>;
+  /** Latest market data by instrumentId (asset class, sector, country, ESG score). */
+  readonly market$: Observable<ReadonlyMap<string, InstrumentInfo>>;
+}
+
+/** Rule names recorded in {@link DecisionCheck.rule} by the policy gate. */
+export const PolicyRule = {
+  allowedInstrument: "allowed-instrument",
+  allowedAssetClass: "allowed-asset-class",
+  restrictedList: "restricted-list",
+  esgExclusion: "esg-exclusion",
+  esgMinScore: "esg-min-score",
+  turnover: "turnover",
+  singleName: "single-name-exposure",
+  sector: "sector-exposure",
+  country: "country-exposure",
+} as const;
+
+/**
+ * Enforces the portfolio's {@link InvestmentPolicy} on a proposal batch.
+ *
+ * ```
+ * in:      ---b1-------b2---|--wm--
+ * policy$: P------------------------   (latest table read when a batch arrives)
+ *          policyGate({ policy$, market$ })
+ * out:     ---b1'------b2'--|--wm--    (b' = same batch, proposals clipped / rejected, checks added)
+ * ```
+ *
+ * Convention: rejected proposals stay on the batch with `rejected = true`, no trade, the failed
+ * check and a `rejected:<rule>` reason code, so that lineage and checks reach the decision; the
+ * operator is 1:1 on records. A batch without a policy (or without market data) goes to the
+ * `rejected` side output with reason `missing-side-input:policy` / `missing-side-input:market`.
+ *
+ * Rules run in this order, each recorded as a check on every live (not yet rejected) proposal it
+ * applies to, with the value it saw, the limit, pass/fail and the action taken:
+ * 1. eligibility — `allowed-instrument`, `allowed-asset-class`, `restricted-list`, `esg-exclusion`,
+ * *    `esg-min-score` (value 1 = on the wrong side of the rule, limit 0; for the minimum score the
+ *    value is the score, -1 when unknown). `clip` lets only exposure-reducing trades through (target clamped between
+ *    0 and the current weight); `reject` rejects.
+ * 2. `turnover` — Σ|trade weight| of the batch; `clip` scales every trade by limit/turnover.
+ * 3. `single-name-exposure` — |post-trade weight|; `clip` clamps the target at ±max(limit, |current|).
+ * 4. `sector-exposure`, 5. `country-exposure` — gross post-trade weight of the group (holdings
+ *    included); `clip` scales the group's exposure-increasing trades by the largest common factor
+ *    that brings the group to max(limit, its gross without those increases), found exactly.
+ * Every clip only shrinks exposure-increasing trades toward the current position, so a later rule
+ * never undoes an earlier one; no rule creates a breach or makes an existing breach worse.
+ */
+export function policyGate(options: PolicyGateOptions): DescribedOperator<ProposalBatch, ProposalBatch> {
+  const op = withSideInputs<
+    ProposalBatch,
+    ProposalBatch,
+    { policy: Observable<PolicyTable>; market: Observable<ReadonlyMap<string, InstrumentInfo>> }
+  >({ policy: options.policy$, market: options.market$ }, (rec, latest, emit) => {
+    const policy = forPortfolio(latest.policy, rec.value.portfolioId);
+    if (policy === undefined) {
+      emit(sideOutput(SideTag.rejected, "missing-side-input:policy", rec));
+      return;
+    }
+    if (latest.market === undefined) {
+      emit(sideOutput(SideTag.rejected, "missing-side-input:market", rec));
+      return;
+    }
+    emit(record(applyPolicy(rec.value, policy, latest.market), rec.eventTime, rec.key, rec.ids));
+  });
+  return describeOperator(op, { operatorName: "policyGate", sideOutputs: [SideTag.rejected] });
+}
+
+const EPS = 1e-12;
+
+/** The policy gate's work on one batch (exported for the bench and direct use). */
+export function applyPolicy(
+  batch: ProposalBatch,
+  policy: InvestmentPolicy,
+  market: ReadonlyMap<string, InstrumentInfo>,
+): ProposalBatch {
+  const nav = batch.nav;
+  const n = batch.proposals.length;
+  const target = batch.proposals.map((p) => p.targetWeight);
+  const current = batch.proposals.map((p) => p.currentWeight);
+  const dead = batch.proposals.map((p) => p.rejected);
+  const checks: DecisionCheck[][] = batch.proposals.map(() => []);
+  const codes: string[][] = batch.proposals.map(() => []);
+  const rejectedBy: (string | undefined)[] = new Array(n).fill(undefined);
+
+  const increasing = (k: number): boolean =>
+    increasesExposure({ currentWeight: current[k]!, targetWeight: target[k]! } as TradeProposal);
+  const doReject = (k: number, rule: string) => {
+    target[k] = current[k]!;
+    dead[k] = true;
+    rejectedBy[k] = rule;
+  };
+  const check = (
+    k: number,
+    rule: string,
+    value: number,
+    limit: number,
+    passed: boolean,
+    action: DecisionCheck["action"],
+    detail?: string,
+  ) => {
+    checks[k]!.push({
+      kind: "policy",
+      rule,
+      value,
+      limit,
+      passed,
+      action,
+      ...(detail !== undefined ? { detail } : {}),
+    });
+    if (action === "clip") codes[k]!.push(`clipped:${rule}`);
+  };
+
+  // 1. Eligibility.
+  const eligibility = (
+    rule: string,
+    cfgAction: RuleAction | undefined,
+    fails: (p: TradeProposal, info: InstrumentInfo | undefined) => { fail: boolean; value: number; limit: number },
+  ) => {
+    if (cfgAction === undefined) return;
+    for (let k = 0; k < n; k++) {
+      if (dead[k]) continue;
+      const p = batch.proposals[k]!;
+      const r = fails(p, market.get(p.instrumentId));
+      if (!r.fail) {
+        check(k, rule, r.value, r.limit, true, "pass");
+        continue;
+      }
+      if (cfgAction === "reject") {
+        check(k, rule, r.value, r.limit, false, "reject");
+        doReject(k, rule);
+      } else if (increasing(k)) {
+        const c = current[k]!;
+        target[k] = Math.min(Math.max(target[k]!, Math.min(0, c)), Math.max(0, c));
+        check(k, rule, r.value, r.limit, false, "clip", "only exposure-reducing trades allowed");
+      } else check(k, rule, r.value, r.limit, false, "pass", "exposure-reducing trade allowed");
+    }
+  };
+  const allowed = policy.allowedInstruments ? new Set(policy.allowedInstruments.instruments) : undefined;
+  eligibility(PolicyRule.allowedInstrument, policy.allowedInstruments?.action, (p) => {
+    const bad = !allowed!.has(p.instrumentId);
+    return { fail: bad, value: bad ? 1 : 0, limit: 0 };
+  });
+  const classes = policy.allowedAssetClasses ? new Set(policy.allowedAssetClasses.assetClasses) : undefined;
+  eligibility(PolicyRule.allowedAssetClass, policy.allowedAssetClasses?.action, (_p, info) => {
+    const bad = info?.assetClass === undefined || !classes!.has(info.assetClass);
+    return { fail: bad, value: bad ? 1 : 0, limit: 0 };
+  });
+  const restricted = policy.restrictedList ? new Set(policy.restrictedList.instruments) : undefined;
+  eligibility(PolicyRule.restrictedList, policy.restrictedList?.action, (p) => {
+    const bad = restricted!.has(p.instrumentId);
+    return { fail: bad, value: bad ? 1 : 0, limit: 0 };
+  });
+  const esg = policy.esg;
+  const excluded = esg ? new Set(esg.excluded) : undefined;
+  eligibility(PolicyRule.esgExclusion, esg?.action, (p) => {
+    const bad = excluded!.has(p.instrumentId);
+    return { fail: bad, value: bad ? 1 : 0, limit: 0 };
+  });
+  if (esg?.minScore !== undefined) {
+    const min = esg.minScore;
+    eligibility(PolicyRule.esgMinScore, esg.action, (_p, info) => {
+      const score = info?.esgScore;
+      if (score === undefined) return { fail: esg.missingScore === "fail", value: -1, limit: min };
+      return { fail: score < min, value: score, limit: min };
+    });
+  }
+
+  // 2. Turnover.
+  if (policy.turnover) {
+    const max = policy.turnover.maxTurnover;
+    let turnover = 0;
+    for (let k = 0; k < n; k++) turnover += Math.abs(target[k]! - current[k]!);
+    const passed = turnover <= max + EPS;
+    const action: DecisionCheck["action"] = passed ? "pass" : policy.turnover.action;
+    const f = passed ? 1 : max / turnover;
+    for (let k = 0; k < n; k++) {
+      if (dead[k]) continue;
+      const traded = target[k] !== current[k];
+      check(k, PolicyRule.turnover, turnover, max, passed, traded ? action : "pass");
+      if (passed || !traded) continue;
+      if (action === "reject") doReject(k, PolicyRule.turnover);
+      else target[k] = current[k]! + f * (target[k]! - current[k]!);
+    }
+  }
+
+  // 3. Single name.
+  if (policy.singleName) {
+    const max = policy.singleName.maxWeight;
+    for (let k = 0; k < n; k++) {
+      if (dead[k]) continue;
+      const post = Math.abs(target[k]!);
+      const bound = Math.max(max, Math.abs(current[k]!));
+      if (post <= max + EPS) check(k, PolicyRule.singleName, post, max, true, "pass");
+      else if (post <= bound + EPS) check(k, PolicyRule.singleName, post, max, false, "pass", "breach not increased");
+      else if (policy.singleName.action === "reject") {
+        check(k, PolicyRule.singleName, post, max, false, "reject");
+        doReject(k, PolicyRule.singleName);
+      } else {
+        target[k] = Math.sign(target[k]!) * bound;
+        check(k, PolicyRule.singleName, post, max, false, "clip", `target clipped to ${target[k]}`);
+      }
+    }
+  }
+
+  // 4-5. Groups.
+  const groupRule = (
+    rule: string,
+    cfg: NonNullable<InvestmentPolicy["sector"]>,
+    groupOf: (info: InstrumentInfo | undefined) => string | undefined,
+  ) => {
+    const members = new Map<string, { fixed: number; moving: number[] }>();
+    const proposalIds = new Set(batch.proposals.map((p) => p.instrumentId));
+    const entry = (g: string) => {
+      let e = members.get(g);
+      if (e === undefined) {
+        e = { fixed: 0, moving: [] };
+        members.set(g, e);
+      }
+      return e;
+    };
+    for (const h of batch.holdings ?? []) {
+      if (proposalIds.has(h.instrumentId)) continue;
+      const g = groupOf(market.get(h.instrumentId));
+      if (g !== undefined && g !== "") entry(g).fixed += Math.abs(h.weight);
+    }
+    for (let k = 0; k < n; k++) {
+      const g = groupOf(market.get(batch.proposals[k]!.instrumentId));
+      if (g !== undefined && g !== "") entry(g).moving.push(k);
+    }
+    for (const g of [...members.keys()].sort()) {
+      const e = members.get(g)!;
+      const limit = cfg.overrides?.[g] ?? cfg.maxWeight;
+      let fixed = e.fixed;
+      const inc: number[] = [];
+      for (const k of e.moving) {
+        if (!dead[k] && increasing(k)) inc.push(k);
+        else fixed += Math.abs(target[k]!);
+      }
+      const path: GroupPath = {
+        fixed,
+        c: inc.map((k) => current[k]!),
+        d: inc.map((k) => target[k]! - current[k]!),
+      };
+      const post = groupGrossAt(path, 1);
+      const bound = Math.max(limit, fixed + path.c.reduce((s, c) => s + Math.abs(c), 0));
+      const detail = `${rule === PolicyRule.sector ? "sector" : "country"}=${g}`;
+      const live = e.moving.filter((k) => !dead[k]);
+      if (post <= limit + EPS) {
+        for (const k of live) check(k, rule, post, limit, true, "pass", detail);
+      } else if (post <= bound + EPS) {
+        for (const k of live) check(k, rule, post, limit, false, "pass", `${detail}; breach not increased`);
+      } else if (cfg.action === "reject") {
+        const incSet = new Set(inc);
+        for (const k of live) {
+          check(k, rule, post, limit, false, incSet.has(k) ? "reject" : "pass", detail);
+          if (incSet.has(k)) doReject(k, rule);
+        }
+      } else {
+        const t = maxStepGroup(path, limit);
+        const incSet = new Set(inc);
+        for (const k of live) {
+          if (incSet.has(k)) {
+            target[k] = current[k]! + t * (target[k]! - current[k]!);
+            check(k, rule, post, limit, false, "clip", `${detail}; increases scaled by ${t}`);
+          } else check(k, rule, post, limit, false, "pass", detail);
+        }
+      }
+    }
+  };
+  if (policy.sector) groupRule(PolicyRule.sector, policy.sector, (i) => i?.sector);
+  if (policy.country) groupRule(PolicyRule.country, policy.country, (i) => i?.country);
+
+  const proposals = batch.proposals.map((p, k) => {
+    let q = p;
+    if (rejectedBy[k] !== undefined) q = reject(q, rejectedBy[k]!, nav);
+    else if (target[k] !== p.targetWeight) q = withTargetWeight(q, target[k]!, nav);
+    return annotate(q, checks[k]!, codes[k]!);
+  });
+  return { ...batch, proposals };
+}
