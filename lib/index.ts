@@ -9,3 +9,4 @@ export type * from "./transports/pulsar-client-like.js";
 export * from "./storage/index.js";
 export * from "./quant/index.js";
 export * from "./transports/index.js";
+export * from "./metrics/index.js";
