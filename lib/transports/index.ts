@@ -4,4 +4,5 @@
  */
 export type * from "./pulsar-client-like.js";
 export * from "./embedded/index.js";
+export * from "./websocket/index.js";
 // Further transports (e.g. the WebSocket-API client) add their export line here.
