@@ -1,0 +1,130 @@
+import type { Subscriber } from "rxjs";
+import { type Envelope, type StreamItem, SideTag, sideOutput } from "../lib/stream/item.js";
+import { type DescribedOperator, describeOperator } from "../lib/stream/operator.js";
+import { type ItemHandler, streamOperator } from "./internal/operate.js";
+import { checkNonNegative, checkPositive } from "./internal/window-types.js";
+
+/** Counters a {@link dedup} operator keeps up to date (pass one in to observe it, e.g. for metrics). */
+export interface DedupMetrics {
+  /** Records sent to the `duplicate` side output. */
+  duplicates: number;
+  /** Keys forgotten because the watermark passed their first occurrence + ttl. */
+  evictedByWatermark: number;
+  /** Keys forgotten because `maxKeys` was reached (oldest admitted first). */
+  evictedByCapacity: number;
+  /** Keys currently remembered. */
+  keys: number;
+}
+
+export function createDedupMetrics(): DedupMetrics {
+  return { duplicates: 0, evictedByWatermark: 0, evictedByCapacity: 0, keys: 0 };
+}
+
+export interface DedupOptions<T> {
+  /**
+   * Identity of a record. Default: `value.eventId` when the value has a string `eventId` (every
+   * consilium event does), else the record's lineage ids joined.
+   */
+  readonly key?: (value: T, record: Envelope<T>) => string;
+  /**
+   * Event-time TTL: a key admitted at event time `t0` is remembered until the watermark reaches
+   * `t0 + ttlMs`; a record with that key before then is a duplicate.
+   */
+  readonly ttlMs: number;
+  /**
+   * Optional bound on remembered keys. When exceeded, the key admitted longest ago is forgotten
+   * (counted in `evictedByCapacity`). Hits do not refresh a key: recency is admission order, which
+   * is what keeps `dedup(dedup(s)) = dedup(s)` true under eviction.
+   */
+  readonly maxKeys?: number;
+  readonly metrics?: DedupMetrics;
+}
+
+/** The default dedup key: `value.eventId`, or the lineage ids. */
+export function defaultDedupKey<T>(value: T, rec: Envelope<T>): string {
+  const id = (value as { eventId?: unknown } | null | undefined)?.eventId;
+  return typeof id === "string" ? id : rec.ids.join("\u0000");
+}
+
+class DedupHandler<T> implements ItemHandler<T> {
+  private readonly seen = new Map<string, number>();
+  private wm = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly out: Subscriber<StreamItem<T>>,
+    private readonly keyOf: (value: T, record: Envelope<T>) => string,
+    private readonly ttl: number,
+    private readonly maxKeys: number,
+    private readonly metrics: DedupMetrics,
+  ) {}
+
+  next(item: StreamItem<T>): void {
+    if (item.kind === "record") {
+      const k = this.keyOf(item.value, item);
+      const seen = this.seen;
+      const expiry = seen.get(k);
+      if (expiry !== undefined) {
+        if (expiry > this.wm) {
+          this.metrics.duplicates++;
+          this.out.next(sideOutput(SideTag.duplicate, "duplicate-key", item));
+          return;
+        }
+        seen.delete(k);
+        this.metrics.evictedByWatermark++;
+      }
+      seen.set(k, item.eventTime + this.ttl);
+      if (seen.size > this.maxKeys) {
+        seen.delete(seen.keys().next().value!);
+        this.metrics.evictedByCapacity++;
+      }
+      this.metrics.keys = seen.size;
+      this.out.next(item);
+    } else if (item.kind === "watermark") {
+      if (item.time > this.wm) {
+        this.wm = item.time;
+        this.evict(item.time);
+      }
+      this.out.next(item);
+    } else {
+      this.out.next(item);
+    }
+  }
+
+  complete(): void {}
+
+  /** Forget expired keys from the oldest admitted on; stops at the first live one (bounded disorder). */
+  private evict(wm: number): void {
+    let n = 0;
+    for (const [k, expiry] of this.seen) {
+      if (expiry > wm) break;
+      this.seen.delete(k);
+      n++;
+    }
+    this.metrics.evictedByWatermark += n;
+    this.metrics.keys = this.seen.size;
+  }
+}
+
+/**
+ * Drops repeated records: the first record of a key is emitted, later records with the same key
+ * go to the `duplicate` side output (reason `duplicate-key`) until the watermark passes the first
+ * one's event time + `ttlMs`. Memory is bounded by watermark eviction and the optional `maxKeys`.
+ * Watermarks and upstream side outputs pass through. Deterministic: the decision depends only on
+ * the records and watermarks before it. A 1:1 operator: main + duplicate = input.
+ *
+ * ```
+ * ttlMs: 100
+ * input:  -a@1--b@2--a@3--W150--a@160--|
+ * output: -a@1--b@2--d---W150--a@160--|     d = sideOutput("duplicate", "duplicate-key", a@3)
+ * ```
+ */
+export function dedup<T>(options: DedupOptions<T>): DescribedOperator<T, T> {
+  checkNonNegative("ttlMs", options.ttlMs);
+  if (options.maxKeys !== undefined) checkPositive("maxKeys", options.maxKeys);
+  const keyOf = options.key ?? defaultDedupKey;
+  const maxKeys = options.maxKeys ?? Number.POSITIVE_INFINITY;
+  const op = streamOperator<T, T>(
+    (out) => new DedupHandler(out, keyOf, options.ttlMs, maxKeys, options.metrics ?? createDedupMetrics()),
+  );
+  return describeOperator(op, { operatorName: "dedup", sideOutputs: [SideTag.duplicate], retentionMs: 0 });
+}

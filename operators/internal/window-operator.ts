@@ -1,0 +1,49 @@
+import { type Envelope, record, SideTag } from "../../lib/stream/item.js";
+import { type DescribedOperator, describeOperator } from "../../lib/stream/operator.js";
+import { streamOperator } from "./operate.js";
+import { type WindowAssigner, WindowEngine, type WindowState } from "./window-engine.js";
+import {
+  checkNonNegative,
+  collectValues,
+  type Firing,
+  resolveKeySelector,
+  type WindowAggregator,
+  type WindowOptions,
+  type WindowResult,
+} from "./window-types.js";
+
+/** Shared construction of the generic window operators (tumbling, hopping, session). */
+export function makeWindowOperator<T, A, R>(
+  operatorName: string,
+  assigner: WindowAssigner,
+  options: WindowOptions<T, A, R>,
+  retentionBaseMs: number,
+): DescribedOperator<T, WindowResult<R>> {
+  const lateness = options.allowedLatenessMs ?? 0;
+  checkNonNegative("allowedLatenessMs", lateness);
+  const aggregate = (options.aggregate ?? collectValues<T>()) as WindowAggregator<T, A, R>;
+  if (assigner.kind === "session" && typeof aggregate.merge !== "function") {
+    throw new TypeError(`${operatorName}: session windows need an aggregator with merge()`);
+  }
+  const keyOf = resolveKeySelector(options.key);
+  const emit = options.emit ?? "final";
+  const accumulation = options.accumulation ?? "accumulating";
+  const project = (st: WindowState<A>, firing: Firing, ids: string[]): Envelope<WindowResult<R>> =>
+    record(
+      {
+        key: st.key,
+        windowStart: st.start,
+        windowEnd: st.end,
+        firing,
+        count: st.count,
+        result: aggregate.result(st.acc, st),
+      },
+      st.end - 1,
+      st.key,
+      ids,
+    );
+  const op = streamOperator<T, WindowResult<R>>(
+    (out) => new WindowEngine(out, { assigner, keyOf, aggregate, emit, lateness, accumulation, project }),
+  );
+  return describeOperator(op, { operatorName, sideOutputs: [SideTag.late], retentionMs: retentionBaseMs + lateness });
+}

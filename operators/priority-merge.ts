@@ -1,0 +1,308 @@
+import { PriorityQueue } from "@datastructures-js/priority-queue";
+import { Observable, type Subscriber } from "rxjs";
+import { type Envelope, type StreamItem, SideTag, sideOutput, watermark } from "../lib/stream/item.js";
+import { type DescribedOperator, describeOperator } from "../lib/stream/operator.js";
+import { MergePressure } from "./internal/merge-pressure.js";
+
+export { MergePressure };
+
+/** What happens when the buffer is full. */
+export type OverflowPolicy = "fail" | "drop-lowest" | "backpressure";
+
+/** Counters a priority merge keeps up to date. */
+export interface PriorityMergeMetrics {
+  /** Emission batches (one per merged-watermark advance, plus the final drain). */
+  batches: number;
+  emitted: number;
+  /** Records sent to the `overflow` side output by `drop-lowest`. */
+  droppedLowest: number;
+  buffered: number;
+  maxBuffered: number;
+}
+
+export function createPriorityMergeMetrics(): PriorityMergeMetrics {
+  return { batches: 0, emitted: 0, droppedLowest: 0, buffered: 0, maxBuffered: 0 };
+}
+
+/** The error a merge ends with when its buffer overflows (`fail`, or `backpressure` past `hardLimit`). */
+export class BufferOverflowError extends Error {
+  constructor(
+    readonly limit: number,
+    readonly policy: OverflowPolicy,
+  ) {
+    super(`priority merge buffer overflow: more than ${limit} records buffered (policy ${policy})`);
+    this.name = "BufferOverflowError";
+  }
+}
+
+export interface PriorityMergeOptions<T> {
+  /** Higher first (e.g. urgency rank, quality, source priority). */
+  readonly priority: (value: T, record: Envelope<T>) => number;
+  /** Records held while waiting for the merged watermark. Default 100 000. */
+  readonly maxBuffer?: number;
+  /** Default `"fail"`. */
+  readonly overflow?: OverflowPolicy;
+  /** Required for `"backpressure"`: the flags the merge sets per input. */
+  readonly pressure?: MergePressure;
+  /** `"backpressure"`: inputs resume when the buffer drops below this. Default `maxBuffer / 2`. */
+  readonly resumeBelow?: number;
+  /** `"backpressure"`: if inputs ignore the pause and the buffer exceeds this, fail. Default `2 × maxBuffer`. */
+  readonly hardLimit?: number;
+  readonly metrics?: PriorityMergeMetrics;
+}
+
+interface Entry<T> {
+  readonly rec: Envelope<T>;
+  readonly prio: number;
+  readonly input: number;
+  readonly seq: number;
+  /** 0 buffered, 1 emitted, 2 dropped */
+  state: number;
+}
+
+/** Output order within a batch: priority desc, then event time, input index, per-input sequence. */
+function compareOutput<T>(a: Entry<T>, b: Entry<T>): number {
+  if (a.prio !== b.prio) return a.prio > b.prio ? -1 : 1;
+  if (a.rec.eventTime !== b.rec.eventTime) return a.rec.eventTime - b.rec.eventTime;
+  if (a.input !== b.input) return a.input - b.input;
+  return a.seq - b.seq;
+}
+
+function compareEventTime<T>(a: Entry<T>, b: Entry<T>): number {
+  return a.rec.eventTime - b.rec.eventTime;
+}
+
+function compareLowestFirst<T>(a: Entry<T>, b: Entry<T>): number {
+  return compareOutput(b, a);
+}
+
+class MergeState<T> {
+  private readonly wms: number[];
+  private merged = Number.NEGATIVE_INFINITY;
+  private readonly seqs: number[];
+  private readonly byTime = new PriorityQueue<Entry<T>>(compareEventTime);
+  private lowest: PriorityQueue<Entry<T>> | undefined;
+  private size = 0;
+  private open: number;
+  private readonly maxBuffer: number;
+  private readonly policy: OverflowPolicy;
+  private readonly resumeBelow: number;
+  private readonly hardLimit: number;
+
+  constructor(
+    private readonly out: Subscriber<StreamItem<T>>,
+    private readonly n: number,
+    private readonly o: PriorityMergeOptions<T>,
+    private readonly metrics: PriorityMergeMetrics,
+  ) {
+    this.wms = new Array<number>(n).fill(Number.NEGATIVE_INFINITY);
+    this.seqs = new Array<number>(n).fill(0);
+    this.open = n;
+    this.maxBuffer = o.maxBuffer ?? 100_000;
+    this.policy = o.overflow ?? "fail";
+    this.resumeBelow = o.resumeBelow ?? Math.floor(this.maxBuffer / 2);
+    this.hardLimit = o.hardLimit ?? 2 * this.maxBuffer;
+    this.lowest = this.policy === "drop-lowest" ? new PriorityQueue<Entry<T>>(compareLowestFirst) : undefined;
+  }
+
+  next(k: number, item: StreamItem<T>): void {
+    if (item.kind === "record") this.onRecord(k, item);
+    else if (item.kind === "watermark") {
+      if (item.time > this.wms[k]!) {
+        this.wms[k] = item.time;
+        this.advance();
+      }
+    } else this.out.next(item);
+  }
+
+  complete(k: number): boolean {
+    this.wms[k] = Number.POSITIVE_INFINITY;
+    this.open--;
+    if (this.open > 0) {
+      this.advance();
+      return false;
+    }
+    this.emitUpTo(Number.POSITIVE_INFINITY);
+    return true;
+  }
+
+  private onRecord(k: number, rec: Envelope<T>): void {
+    const entry: Entry<T> = { rec, prio: this.o.priority(rec.value, rec), input: k, seq: this.seqs[k]!++, state: 0 };
+    if (rec.eventTime <= this.merged) {
+      // Behind the merged watermark: its batch has gone, so it is emitted at once (a batch of one).
+      this.metrics.batches++;
+      this.metrics.emitted++;
+      this.out.next(rec);
+      return;
+    }
+    if (this.size >= this.maxBuffer) {
+      if (this.policy === "fail") throw new BufferOverflowError(this.maxBuffer, "fail");
+      if (this.policy === "drop-lowest") {
+        const low = this.peekLowest();
+        if (low === undefined || compareOutput(entry, low) > 0) {
+          this.drop(entry);
+          return;
+        }
+        this.lowest!.dequeue();
+        low.state = 2;
+        this.size--;
+        this.drop(low);
+      } else if (this.size >= this.hardLimit) {
+        throw new BufferOverflowError(this.hardLimit, "backpressure");
+      }
+    }
+    this.byTime.enqueue(entry);
+    this.lowest?.enqueue(entry);
+    this.size++;
+    if (this.size > this.metrics.maxBuffered) this.metrics.maxBuffered = this.size;
+    this.metrics.buffered = this.size;
+    if (this.policy === "backpressure") this.updatePressure();
+  }
+
+  private peekLowest(): Entry<T> | undefined {
+    const q = this.lowest!;
+    while (!q.isEmpty() && q.front()!.state !== 0) q.dequeue();
+    return q.front() ?? undefined;
+  }
+
+  private drop(e: Entry<T>): void {
+    this.metrics.droppedLowest++;
+    this.out.next(sideOutput(SideTag.overflow, "buffer-full-dropped-lowest", e.rec));
+  }
+
+  private advance(): void {
+    let min = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < this.n; i++) if (this.wms[i]! < min) min = this.wms[i]!;
+    if (!(min > this.merged) || min === Number.POSITIVE_INFINITY) return;
+    this.merged = min;
+    this.emitUpTo(min);
+    this.out.next(watermark(min));
+  }
+
+  private emitUpTo(w: number): void {
+    const batch: Entry<T>[] = [];
+    const q = this.byTime;
+    while (!q.isEmpty() && q.front()!.rec.eventTime <= w) {
+      const e = q.dequeue()!;
+      if (e.state === 0) batch.push(e);
+    }
+    if (batch.length > 0) {
+      batch.sort(compareOutput);
+      this.metrics.batches++;
+      for (let i = 0; i < batch.length; i++) {
+        const e = batch[i]!;
+        e.state = 1;
+        this.out.next(e.rec);
+      }
+      this.size -= batch.length;
+      this.metrics.emitted += batch.length;
+      this.metrics.buffered = this.size;
+    }
+    const low = this.lowest;
+    if (low !== undefined && low.size() > 2 * this.size + 1024) {
+      // emitted entries linger in the lowest-first heap until they reach its front: compact it
+      this.lowest = PriorityQueue.fromArray(
+        low.toArray().filter((e) => e.state === 0),
+        compareLowestFirst,
+      );
+    }
+    if (this.policy === "backpressure") this.updatePressure();
+  }
+
+  private updatePressure(): void {
+    const p = this.o.pressure!;
+    if (this.size >= this.maxBuffer) {
+      for (let i = 0; i < this.n; i++)
+        p.set(i, this.wms[i]! > this.merged && this.wms[i]! !== Number.POSITIVE_INFINITY);
+    } else if (this.size < this.resumeBelow) {
+      for (let i = 0; i < this.n; i++) p.set(i, false);
+    }
+  }
+}
+
+/**
+ * Merges N input streams into one, ordered by `priority` within each emission batch.
+ *
+ * Records are buffered until the merged watermark (the minimum of the inputs' watermarks; a
+ * completed input counts as +∞) passes their event time; each advance emits one batch — every
+ * buffered record with `eventTime <= watermark` — sorted by the total order (priority desc, event
+ * time asc, input index asc, per-input arrival sequence asc), then the merged watermark. Given the
+ * same inputs, the output does not depend on how the inputs interleave, except for records that
+ * arrive behind the merged watermark: those are emitted at once. Side outputs pass through at once.
+ * On completion of all inputs, the rest is emitted as a last batch.
+ *
+ * Buffer bound `maxBuffer` with `overflow`: `fail` (error {@link BufferOverflowError}),
+ * `drop-lowest` (the lowest record in the total order, the new one included, goes to the
+ * `overflow` side output and is counted), `backpressure` (sets `pressure` flags for the inputs that
+ * are ahead of the merged watermark until the buffer drains below `resumeBelow`).
+ *
+ * ```
+ * priority: urgency rank
+ * in0:    -a(low)@1---b(high)@2--W5--|
+ * in1:    -c(normal)@3-----------W4--|
+ * output: ------------------------(bca W4)--|
+ * ```
+ */
+export function priorityMerge<T>(
+  inputs: readonly Observable<StreamItem<T>>[],
+  options: PriorityMergeOptions<T>,
+): Observable<StreamItem<T>> {
+  if (options.overflow === "backpressure" && options.pressure === undefined) {
+    throw new TypeError("priorityMerge: overflow 'backpressure' needs a `pressure: new MergePressure(n)`");
+  }
+  if (options.pressure !== undefined && options.pressure.inputs !== inputs.length) {
+    throw new RangeError(`priorityMerge: pressure has ${options.pressure.inputs} inputs, merge has ${inputs.length}`);
+  }
+  return new Observable<StreamItem<T>>((subscriber) => {
+    const n = inputs.length;
+    if (n === 0) {
+      subscriber.complete();
+      return;
+    }
+    const state = new MergeState<T>(subscriber, n, options, options.metrics ?? createPriorityMergeMetrics());
+    for (let k = 0; k < n; k++) {
+      if (subscriber.closed) break;
+      subscriber.add(
+        inputs[k]!.subscribe({
+          next(item) {
+            if (subscriber.closed) return;
+            try {
+              state.next(k, item);
+            } catch (e) {
+              subscriber.error(e);
+            }
+          },
+          error(e) {
+            subscriber.error(e);
+          },
+          complete() {
+            if (subscriber.closed) return;
+            try {
+              if (state.complete(k)) subscriber.complete();
+            } catch (e) {
+              subscriber.error(e);
+            }
+          },
+        }),
+      );
+    }
+  });
+}
+
+/**
+ * Operator form of {@link priorityMerge}: the source is input 0, `others` are inputs 1..N-1.
+ *
+ * ```
+ * signals$.pipe(priorityMergeWith([targets$], { priority: (v) => rank(v) }))
+ * ```
+ */
+export function priorityMergeWith<T>(
+  others: readonly Observable<StreamItem<T>>[],
+  options: PriorityMergeOptions<T>,
+): DescribedOperator<T, T> {
+  return describeOperator<T, T>((source) => priorityMerge([source, ...others], options), {
+    operatorName: "priorityMerge",
+    sideOutputs: options.overflow === "drop-lowest" ? [SideTag.overflow] : [],
+    retentionMs: 0,
+  });
+}
