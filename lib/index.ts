@@ -10,3 +10,4 @@ export * from "./storage/index.js";
 export * from "./quant/index.js";
 export * from "./transports/index.js";
 export * from "./metrics/index.js";
+export * from "../operators/index.js";

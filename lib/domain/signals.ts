@@ -29,6 +29,12 @@ export interface NetSignal {
   readonly conflict: boolean;
   /** Sources on the minority side of a conflict (sorted); empty when no conflict. */
   readonly conflictingSources: readonly string[];
+  /**
+   * Why the window emitted this view (set by `aggregateSignals`): `final` when the watermark closed
+   * the window, `update` for an early result (emit mode "update"), `late` when a late signal within
+   * the allowed lateness re-fired an already closed window.
+   */
+  readonly firing?: "update" | "final" | "late";
 }
 
 /** A target weight that enters coordination beside signals (rebalance request or optimizer result). */
