@@ -267,6 +267,7 @@ export function solveQP(problem: QPProblem): QPResult {
   const m = constraints.length;
   const rowLower = new Float64Array(m);
   const rowUpper = new Float64Array(m);
+  const rowScale = new Float64Array(m).fill(1);
   const starts: number[] = [0];
   const indices: number[] = [];
   const values: number[] = [];
@@ -305,6 +306,17 @@ export function solveQP(problem: QPProblem): QPResult {
       }
     } else {
       return failure("error", `constraint ${r} needs coefficients, or indices and values of equal length`);
+    }
+    // Row equilibration: scale the row so its largest |coefficient| is 1 (HiGHS's QP solver fails
+    // on rows of tiny coefficients such as daily expected returns); duals are scaled back below.
+    let big = 0;
+    for (let k = starts[r]!; k < indices.length; k++) big = Math.max(big, Math.abs(values[k]!));
+    const rs = big > 0 && Number.isFinite(big) ? 1 / big : 1;
+    rowScale[r] = rs;
+    if (rs !== 1) {
+      for (let k = starts[r]!; k < indices.length; k++) values[k]! *= rs;
+      rowLower[r]! *= rs;
+      rowUpper[r]! *= rs;
     }
     starts.push(indices.length);
   }
@@ -347,7 +359,7 @@ export function solveQP(problem: QPProblem): QPResult {
       case codes.optimal: {
         const sol = model.getSolution();
         const x = Array.from(sol.colValue);
-        const rowDuals = Array.from(sol.rowDual, (v) => v / s);
+        const rowDuals = Array.from(sol.rowDual, (v, r) => (v * rowScale[r]!) / s);
         const colDuals = Array.from(sol.colDual, (v) => v / s);
         const objective = model.getObjectiveValue() / s;
         return { status: "optimal", x, objective, rowDuals, colDuals, iterations };
