@@ -229,6 +229,9 @@ describe("WebSocket client on a real broker", () => {
   it("reads from earliest, latest and after a given message id", async () => {
     const topic = topicName("reader");
     const producer = await client.createProducer({ topic });
+    const onEmpty = await client.createReader({ topic, startMessageId: WebSocketMessageId.earliest() });
+    expect(onEmpty.hasNext()).toBe(false);
+    await onEmpty.close();
     const ids = [];
     for (let i = 0; i < 5; i++) ids.push(await producer.send({ data: Buffer.from(`m${i}`) }));
     const fromStart = await client.createReader({ topic, startMessageId: WebSocketMessageId.earliest() });
@@ -239,8 +242,13 @@ describe("WebSocket client on a real broker", () => {
       for (let i = 0; i < n; i++) out.push(text(await r.readNext(10_000)));
       return out;
     };
+    expect(fromStart.hasNext()).toBe(true);
+    expect(afterSecond.hasNext()).toBe(true);
+    expect(fromLatest.hasNext()).toBe(false);
     expect(await read(fromStart, 5)).toEqual(["m0", "m1", "m2", "m3", "m4"]);
+    expect(fromStart.hasNext()).toBe(false);
     expect(await read(afterSecond, 3)).toEqual(["m2", "m3", "m4"]);
+    expect(afterSecond.hasNext()).toBe(false);
     await expect(fromLatest.readNext(500)).rejects.toThrow(/TimeOut/);
     await producer.send({ data: Buffer.from("m5") });
     expect(await read(fromLatest, 1)).toEqual(["m5"]);

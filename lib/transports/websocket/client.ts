@@ -18,7 +18,7 @@ export interface WebSocketClientConfig {
   readonly serviceUrl: string;
   /**
    * The admin REST API, e.g. `http://127.0.0.1:8080`; defaults to `serviceUrl` with `ws` → `http`.
-   * Used only to create a dead-letter policy's `initialSubscriptionName`.
+   * Used to create a dead-letter policy's `initialSubscriptionName` and for `Reader.hasNext()`.
    */
   readonly adminUrl?: string;
   /** How long creating a producer, consumer or reader may take, retries included. Default 30 s. */
@@ -47,7 +47,8 @@ interface Closable {
  * - one topic per consumer (no `topics` lists or patterns), non-partitioned topics only;
  * - messages carry no ordering key, producer name or schema; `partitionKey` travels as the key;
  * - a dead-letter policy's `initialSubscriptionName` is created through the admin REST API;
- * - `Reader.hasNext()` only knows about messages already received (the API has no such query);
+ * - `Reader.hasNext()` is answered from the topic's last message id, fetched from the admin REST
+ *   API when the reader is created, plus the messages already received;
  * - producers do not batch on the client; each send is one JSON frame with a base64 payload, and a
  *   reconnection resends in-flight messages (at-least-once, possible duplicates).
  */
@@ -107,7 +108,13 @@ export class WebSocketPulsarClient implements PulsarClientLike {
 
   async createReader(config: ReaderConfigLike): Promise<WebSocketReader> {
     this.assertOpen("Failed to create reader");
-    const reader = await WebSocketReader.create(this.serviceUrl, config, parseTopicName(config.topic), this.settings);
+    const reader = await WebSocketReader.create(
+      this.serviceUrl,
+      this.adminUrl,
+      config,
+      parseTopicName(config.topic),
+      this.settings,
+    );
     return this.track(reader);
   }
 
