@@ -79,7 +79,11 @@ interface Pending {
   readonly topic: string;
   readonly key: string;
   readonly eventTime: number;
-  readonly publishTime: number;
+  /**
+   * When the producer sent it: the event time for on-time events (topics are in event-time
+   * order), later for redelivered copies and late events.
+   */
+  readonly sentAt: number;
   readonly properties?: Record<string, string>;
   readonly data: string;
   readonly encoding: "utf8" | "base64";
@@ -141,16 +145,15 @@ export function buildRecording(options: RecordingOptions): { messages: RecordedM
   const signalsByStrategy: Record<string, number> = {};
   const invalid = { "invalid-json": 0, undecodable: 0, "schema-violation": 0 };
 
-  /** Normal publish latency: a few ms, sometimes seconds (mild out-of-orderness). */
-  const latency = () => (rng.chance(0.03) ? rng.int(1000, 5000) : rng.int(2, 250));
+  /** Publish latency: a few ms (publish times never reorder on-time events). */
+  const latency = () => rng.int(2, 250);
 
   const emit = (topic: string, key: string, event: { eventTime: number; eventType: string }, producer: string) => {
     const data = JSON.stringify(event);
-    const publishTime = event.eventTime + latency();
     const properties = { producer, eventType: event.eventType };
-    pending.push({ topic, key, eventTime: event.eventTime, publishTime, properties, data, encoding: "utf8", order: order++ });
+    pending.push({ topic, key, eventTime: event.eventTime, sentAt: event.eventTime, properties, data, encoding: "utf8", order: order++ });
     validEvents[event.eventType] = (validEvents[event.eventType] ?? 0) + 1;
-    return publishTime;
+    return event.eventTime;
   };
 
   // Market data: the close of day t, published at 21:00 UTC, starting with the day before the range.
@@ -213,12 +216,11 @@ export function buildRecording(options: RecordingOptions): { messages: RecordedM
       // A late event: the producer's buffer flushed a day later.
       late++;
       const data = JSON.stringify(event);
-      const publishTime = eventTime + DAY + 2 * HOUR + rng.int(0, 30 * MINUTE);
       pending.push({
         topic: topics.signals,
         key: portfolioId,
         eventTime,
-        publishTime,
+        sentAt: eventTime + DAY + 2 * HOUR + rng.int(0, 30 * MINUTE),
         properties: { producer: source, eventType: event.eventType },
         data,
         encoding: "utf8",
@@ -235,7 +237,7 @@ export function buildRecording(options: RecordingOptions): { messages: RecordedM
         topic: topics.signals,
         key: portfolioId,
         eventTime,
-        publishTime: published + rng.int(1000, 30_000),
+        sentAt: published + rng.int(1000, 30_000),
         properties: { producer: source, eventType: event.eventType },
         data: JSON.stringify(event),
         encoding: "utf8",
@@ -499,7 +501,7 @@ export function buildRecording(options: RecordingOptions): { messages: RecordedM
         topic,
         key,
         eventTime: at,
-        publishTime: at + latency(),
+        sentAt: at,
         properties: { producer: "legacy-gateway" },
         data,
         encoding,
@@ -510,13 +512,14 @@ export function buildRecording(options: RecordingOptions): { messages: RecordedM
     marketData(t);
   }
 
-  pending.sort((a, b) => a.publishTime - b.publishTime || a.order - b.order);
+  pending.sort((a, b) => a.sentAt - b.sentAt || a.order - b.order);
+  let lastPublish = 0;
   const messages: RecordedMessage[] = pending.map((p, seq) => ({
     seq,
     topic: p.topic,
     key: p.key,
     eventTime: p.eventTime,
-    publishTime: p.publishTime,
+    publishTime: (lastPublish = Math.max(lastPublish, p.sentAt + latency())),
     ...(p.properties !== undefined ? { properties: p.properties } : {}),
     data: p.data,
     encoding: p.encoding,

@@ -38,6 +38,7 @@ describe("bundled recording", () => {
     const seen = new Map<string, string>();
     let duplicates = 0;
     let late = 0;
+    const lastOnTime = new Map<string, number>();
     for (const m of messages) {
       const schema = schemaOfTopic.get(m.topic);
       expect(schema, m.topic).toBeDefined();
@@ -56,6 +57,11 @@ describe("bundled recording", () => {
         duplicates++;
       } else seen.set(event.eventId, m.data);
       if (m.publishTime - m.eventTime > 24 * 3600_000) late++;
+      else if (previous === undefined) {
+        // On-time first deliveries are in event-time order per topic (what replay determinism needs).
+        expect(m.eventTime).toBeGreaterThanOrEqual(lastOnTime.get(m.topic) ?? 0);
+        lastOnTime.set(m.topic, m.eventTime);
+      }
     }
     expect(reasons).toEqual(summary.defects.invalid);
     expect(duplicates).toBe(summary.defects.duplicates);
