@@ -11,3 +11,5 @@ export * from "./quant/index.js";
 export * from "./transports/index.js";
 export * from "./metrics/index.js";
 export * from "../operators/index.js";
+export * from "./topology/index.js";
+export * from "./runtime/index.js";

@@ -1,0 +1,900 @@
+import * as hdr from "hdr-histogram-js";
+import {
+  asyncScheduler,
+  BehaviorSubject,
+  Observable,
+  type SchedulerLike,
+  Subject,
+  type Subscription,
+  VirtualTimeScheduler,
+} from "rxjs";
+import { decodeEvent, encodeEvent, toDeadLetter } from "../events/decode.js";
+import type { DeadLetterReason } from "../events/dead-letter.js";
+import { eventSchemas } from "../events/registry.js";
+import type { StreamItem } from "../stream/item.js";
+import { operatorInfo } from "../stream/operator.js";
+import { embeddedBinding } from "../transports/embedded/index.js";
+import type {
+  ConsumerLike,
+  MessageLike,
+  PulsarBinding,
+  ReaderLike,
+  SubscriptionType,
+} from "../transports/pulsar-client-like.js";
+import { topologyHash } from "../topology/hash.js";
+import { FAILED_TAG, type SideOutputMessage, type StepContext, type Topology } from "../topology/types.js";
+import { fromNames, stepOperator } from "../topology/validate.js";
+import { AckTracker, type Inbound } from "./ack-tracker.js";
+import { withBackoff } from "./backoff.js";
+import { createReplayBinding } from "./replay-binding.js";
+import { TopicWriter } from "./topic-writer.js";
+import type { CapturedOutput, ReplayTransport, RunHandle, RunOptions, RunSummary, RuntimeStats } from "./types.js";
+
+type Item = StreamItem<unknown>;
+
+/** An item waiting in a feed's merge buffer. */
+interface Pending {
+  readonly time: number;
+  readonly key: string;
+  readonly seq: number;
+  /** Source message, or a side-input value. */
+  readonly inbound: Inbound | undefined;
+  readonly value: unknown;
+}
+
+interface Feed {
+  readonly name: string;
+  /** 0 = side input (applied first at equal time), 1 = source. */
+  readonly rank: 0 | 1;
+  readonly buf: Pending[];
+  head: number;
+  ended: boolean;
+  idle: boolean;
+  activity: number;
+  lastSeenActivity: number;
+  caughtUp: () => boolean;
+}
+
+const MAX_WM = Number.MAX_SAFE_INTEGER;
+
+function size(f: Feed): number {
+  return f.buf.length - f.head;
+}
+
+function before(a: Pending, fa: Feed, b: Pending, fb: Feed): boolean {
+  if (a.time !== b.time) return a.time < b.time;
+  if (fa.rank !== fb.rank) return fa.rank < fb.rank;
+  if (fa.name !== fb.name) return fa.name < fb.name;
+  if (a.key !== b.key) return a.key < b.key;
+  return a.seq < b.seq;
+}
+
+function newStats(): RuntimeStats {
+  const h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60e9, numberOfSignificantValueDigits: 3 });
+  const latency = {
+    count: 0,
+    p50: () => h.getValueAtPercentile(50),
+    p99: () => h.getValueAtPercentile(99),
+    max: () => h.maxValue,
+    record(ns: number) {
+      latency.count++;
+      h.recordValue(Math.max(1, Math.min(ns, 60e9)));
+    },
+  };
+  return {
+    in: {},
+    out: {},
+    duplicatesDropped: {},
+    deadLettered: {},
+    sideOutputs: {},
+    sideInputUpdates: {},
+    acked: 0,
+    nacked: 0,
+    inFlight: 0,
+    reconnects: 0,
+    watermark: Number.NEGATIVE_INFINITY,
+    latency,
+  };
+}
+
+const inc = (o: Record<string, number>, k: string, n = 1) => {
+  o[k] = (o[k] ?? 0) + n;
+};
+
+function defaultKey(v: unknown, fields: readonly string[]): string {
+  const o = v as Record<string, unknown>;
+  for (const f of fields) if (typeof o[f] === "string") return o[f] as string;
+  return "";
+}
+
+/**
+ * Run a topology.
+ *
+ * **Transport.** `"embedded"` (default, a fresh in-process broker closed at the end), any
+ * {@link PulsarBinding} (the native client, the WebSocket client, a shared embedded broker), or
+ * {@link replay}`(messages)`.
+ *
+ * **Determinism.** Every source and side input feeds a k-way merge that releases items in the total
+ * order (event time, side inputs before sources, feed name, key, arrival sequence); an item is
+ * released only when every feed has a buffered item, has ended (replay), is a caught-up Reader,
+ * or has been silent for `idleTimeoutMs` (live only). Before a side-input update at time t and
+ * whenever records advance event time by ≥ `watermarkIntervalMs` (config, default 1000 ms), the
+ * runtime emits the watermark t−1 into every source stream, then applies the update to its
+ * table. Windows therefore close before any later side-input update is applied, so their outputs
+ * see exactly the updates with time ≤ their closing watermark + 1, whatever other keys a worker
+ * holds. With topics in event-time order, the same inputs + topology + config give the same
+ * outputs per key across runs and worker counts; events older than the watermark are passed on
+ * (operators decide lateness), and which of them are late can depend on the other keys a worker
+ * holds. Nothing on this path reads a clock; the scheduler only decides when a silent live
+ * source stops holding back the merge.
+ *
+ * **Acks.** See {@link AckTracker}. **Backpressure.** Receiving pauses while a feed's buffer
+ * reaches `receiverQueueSize`, while `maxInFlight` messages are being worked on, or while a writer
+ * has `maxPendingSends` sends in flight.
+ */
+export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHandle {
+  const isReplay = typeof options.transport === "object" && "kind" in options.transport;
+  const scheduler: SchedulerLike = options.scheduler ?? (isReplay ? new VirtualTimeScheduler() : asyncScheduler);
+  const ownsClient = options.transport === undefined || options.transport === "embedded" || isReplay;
+  const binding: PulsarBinding =
+    options.transport === undefined || options.transport === "embedded"
+      ? embeddedBinding()
+      : isReplay
+        ? createReplayBinding((options.transport as ReplayTransport).messages)
+        : (options.transport as PulsarBinding);
+  const { client } = binding;
+  const workerId = options.workerId ?? "worker-0";
+  const maxInFlight = options.maxInFlight ?? 10_000;
+  const idleTimeoutMs = options.idleTimeoutMs ?? 200;
+  const reconnect = options.reconnect ?? {};
+  const capture: CapturedOutput[] | undefined = (options.capture ?? isReplay) ? [] : undefined;
+  const finalWatermark = options.finalWatermark ?? true;
+
+  let config: C;
+  if (topology.config) {
+    const parsed = topology.config.safeParse(options.config ?? {});
+    if (!parsed.success) {
+      throw new Error(
+        `invalid config for topology ${topology.name}: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+      );
+    }
+    config = parsed.data;
+  } else config = (options.config ?? {}) as C;
+  const watermarkIntervalMs =
+    typeof (config as { watermarkIntervalMs?: unknown })?.watermarkIntervalMs === "number"
+      ? (config as { watermarkIntervalMs: number }).watermarkIntervalMs
+      : 1000;
+  const hash = topologyHash(topology as Topology, config);
+  const stats = newStats();
+  const latency = stats.latency as RuntimeStats["latency"] & { record(ns: number): void };
+  const props = { "consilium-topology": `${topology.name}@${topology.version}#${hash}`, "consilium-worker": workerId };
+
+  // ---- side-input tables ------------------------------------------------------------------
+  const tables = new Map<
+    string,
+    { map: Map<string, unknown>; subject: BehaviorSubject<ReadonlyMap<string, unknown>> }
+  >();
+  for (const name of Object.keys(topology.sideInputs)) {
+    const map = new Map<string, unknown>();
+    tables.set(name, { map, subject: new BehaviorSubject<ReadonlyMap<string, unknown>>(map) });
+  }
+
+  // ---- retention (max over steps) -----------------------------------------------------------
+  let retentionMs = 0;
+
+  // ---- state -------------------------------------------------------------------------------
+  let stopping = false;
+  let draining = false;
+  let finished = false;
+  let watermark = Number.NEGATIVE_INFINITY;
+  let lastRecordWm = Number.NEGATIVE_INFINITY;
+  let seq = 0;
+  let pipelineError: unknown;
+  let fatalError: Error | undefined;
+  const writers = new Map<string, TopicWriter>();
+  const consumers = new Map<string, ConsumerLike>();
+  const readers: ReaderLike[] = [];
+  const feeds: Feed[] = [];
+  const feedByName = new Map<string, Feed>();
+  let resumeWaiters: (() => void)[] = [];
+  let idleTimer: Subscription | undefined;
+  let resolveDone!: (s: RunSummary) => void;
+  const done = new Promise<RunSummary>((r) => {
+    resolveDone = r;
+  });
+  let endReason: RunSummary["reason"] = "stopped";
+
+  const maxRedeliver = (source: string) => topology.sources[source]?.subscription?.maxRedeliverCount ?? 3;
+
+  const ackTracker = new AckTracker(
+    {
+      ack(m) {
+        stats.acked++;
+        stats.inFlight--;
+        latency.record(Number(process.hrtime.bigint() - m.t0));
+        m.consumer.acknowledge(m.msg).catch(() => undefined);
+        wake();
+      },
+      fail(m, reason) {
+        if (m.failed?.startsWith("reset:") || m.redeliveryCount < maxRedeliver(m.source)) {
+          stats.nacked++;
+          stats.inFlight--;
+          m.consumer.negativeAcknowledge(m.msg);
+          reviveFeed(m.source);
+          wake();
+          return;
+        }
+        deadLetter(m.msg, topology.sources[m.source]!.topic, "operator-failure", reason, m.eventTime, () => {
+          stats.acked++;
+          stats.inFlight--;
+          m.consumer.acknowledge(m.msg).catch(() => undefined);
+          wake();
+        });
+      },
+    },
+    0,
+  );
+
+  // ---- writers -------------------------------------------------------------------------------
+  function writer(topic: string): TopicWriter {
+    const w = writers.get(topic);
+    if (!w) throw new Error(`no writer for ${topic}`);
+    return w;
+  }
+
+  function deadLetter(
+    msg: MessageLike,
+    sourceTopic: string,
+    reason: DeadLetterReason,
+    message: string,
+    eventTime: number,
+    then: () => void,
+    issues?: readonly { path: string; message: string }[],
+  ): void {
+    const dl = toDeadLetter({
+      bytes: msg.getData(),
+      sourceTopic,
+      reason,
+      message,
+      eventTime,
+      messageId: msg.getMessageId().toString(),
+      redeliveryCount: msg.getRedeliveryCount(),
+      ...(issues ? { issues } : {}),
+    });
+    inc(stats.deadLettered, reason);
+    writer(topology.deadLetters.topic).write({
+      data: encodeEvent(dl),
+      key: msg.getPartitionKey(),
+      eventId: dl.eventId,
+      eventTime,
+      done: then,
+    });
+  }
+
+  function fail(e: Error): void {
+    if (fatalError) return;
+    fatalError = e;
+    endReason = "failed";
+    void stopInternal(false);
+  }
+
+  // ---- pipeline ----------------------------------------------------------------------------
+  let sourceSubjects = new Map<string, Subject<Item>>();
+  let pipelineSubs: Subscription[] = [];
+
+  const ctx: StepContext<C> = {
+    topology: { name: topology.name, version: topology.version, hash },
+    config,
+    scheduler,
+    workerId,
+    sideInput<V>(name: string) {
+      const t = tables.get(name);
+      if (!t) throw new Error(`unknown side input "${name}"`);
+      return t.subject as unknown as Observable<ReadonlyMap<string, V>>;
+    },
+  };
+
+  function routeSide(
+    step: string,
+    item: { tag: string; reason: string; record: StreamItem<unknown> & { kind: "record" } },
+  ) {
+    inc(stats.sideOutputs, item.tag);
+    const rec = item.record;
+    if (item.tag === FAILED_TAG) {
+      ackTracker.markFailed(rec.ids, `${step}: ${item.reason}`);
+      return;
+    }
+    const route = topology.sideOutputs[`${step}.${item.tag}`] ?? topology.sideOutputs[item.tag];
+    if (route === undefined || route === "absorb") {
+      // Unrouted tags cannot pass validation; absorbing is the explicit "acked, counted" route.
+      return;
+    }
+    const body: SideOutputMessage = {
+      tag: item.tag,
+      reason: item.reason,
+      step,
+      key: rec.key,
+      eventTime: rec.eventTime,
+      ids: rec.ids,
+      value: rec.value,
+    };
+    ackTracker.outputStarted(rec.ids);
+    writer(route.topic).write({
+      data: encodeEvent(body),
+      key: rec.key,
+      eventId: `${step}/${item.tag}/${rec.ids.join(",")}`,
+      eventTime: rec.eventTime,
+      done: () => ackTracker.outputConfirmed(rec.ids),
+    });
+  }
+
+  /** Merge several inputs: items in arrival order, watermark = min over the inputs. */
+  function mergeInputs(streams: Observable<Item>[]): Observable<Item> {
+    if (streams.length === 1) return streams[0]!;
+    return new Observable<Item>((sub) => {
+      const wms = streams.map(() => Number.NEGATIVE_INFINITY);
+      let emitted = Number.NEGATIVE_INFINITY;
+      const subs = streams.map((s, i) =>
+        s.subscribe({
+          next(item) {
+            if (item.kind !== "watermark") {
+              sub.next(item);
+              return;
+            }
+            wms[i] = item.time;
+            const min = Math.min(...wms);
+            if (min > emitted) {
+              emitted = min;
+              sub.next({ kind: "watermark", time: min });
+            }
+          },
+          error: (e) => sub.error(e),
+        }),
+      );
+      return () => {
+        for (const s of subs) s.unsubscribe();
+      };
+    });
+  }
+
+  function buildPipeline(): void {
+    for (const s of pipelineSubs) s.unsubscribe();
+    pipelineSubs = [];
+    sourceSubjects = new Map();
+    const streams = new Map<string, Observable<Item>>();
+    for (const name of Object.keys(topology.sources).sort()) {
+      const s = new Subject<Item>();
+      sourceSubjects.set(name, s);
+      streams.set(name, s);
+    }
+    let maxRetention = 0;
+    const onError = (e: unknown) => {
+      pipelineError ??= e;
+    };
+    for (const name of topology.order) {
+      const step = topology.steps[name]!;
+      const op = stepOperator(step, ctx);
+      maxRetention = Math.max(maxRetention, operatorInfo(op)?.retentionMs ?? 0);
+      const input = mergeInputs(fromNames(step.from).map((f) => streams.get(f)!));
+      const out = new Subject<Item>();
+      streams.set(name, out);
+      pipelineSubs.push(
+        input.pipe(op).subscribe({
+          next(item: Item) {
+            if (item.kind === "side") routeSide(name, item as never);
+            else out.next(item);
+          },
+          error: onError,
+        }),
+      );
+    }
+    for (const [name, sink] of Object.entries(topology.sinks)) {
+      const schema = eventSchemas[sink.schema];
+      const validate = sink.validate !== false;
+      for (const f of fromNames(sink.from)) {
+        pipelineSubs.push(
+          streams.get(f)!.subscribe({
+            next(item) {
+              if (item.kind === "side") {
+                routeSide(f, item as never);
+                return;
+              }
+              if (item.kind !== "record") return;
+              const v = item.value;
+              const ids = item.ids;
+              if (validate) {
+                const r = schema.safeParse(v);
+                if (!r.success) {
+                  const issue = r.error.issues[0];
+                  const fake = { getData: () => encodeEvent(v) } as unknown as MessageLike;
+                  ackTracker.outputStarted(ids);
+                  inc(stats.deadLettered, "schema-violation");
+                  const dl = toDeadLetter({
+                    bytes: fake.getData(),
+                    sourceTopic: sink.topic,
+                    reason: "schema-violation",
+                    message: `output of "${f}" for sink "${name}": ${issue ? `${issue.path.join(".")}: ${issue.message}` : "invalid"}`,
+                    eventTime: item.eventTime,
+                  });
+                  writer(topology.deadLetters.topic).write({
+                    data: encodeEvent(dl),
+                    key: item.key,
+                    eventId: dl.eventId,
+                    eventTime: item.eventTime,
+                    done: () => ackTracker.outputConfirmed(ids),
+                  });
+                  return;
+                }
+              }
+              const eventId = sink.eventId ? sink.eventId(v as never) : String((v as { eventId?: unknown }).eventId);
+              const key = sink.key ? sink.key(v as never) : item.key;
+              ackTracker.outputStarted(ids);
+              writer(sink.topic).write({
+                data: encodeEvent(v),
+                key,
+                eventId,
+                eventTime: item.eventTime,
+                done: (written) => {
+                  if (written) inc(stats.out, name);
+                  else inc(stats.duplicatesDropped, name);
+                  ackTracker.outputConfirmed(ids);
+                },
+              });
+            },
+            error: onError,
+          }),
+        );
+      }
+    }
+    retentionMs = maxRetention;
+    ackTracker.retentionMs = retentionMs;
+  }
+
+  // ---- merge ---------------------------------------------------------------------------------
+  let pumping = false;
+
+  function emitWatermark(t: number): void {
+    if (t <= watermark) return;
+    watermark = t;
+    stats.watermark = t;
+    const wm: Item = { kind: "watermark", time: t };
+    for (const s of sourceSubjects.values()) s.next(wm);
+    afterPush(undefined);
+    ackTracker.advance(t);
+  }
+
+  function afterPush(culprit: Inbound | undefined): void {
+    if (pipelineError === undefined) return;
+    const e = pipelineError;
+    pipelineError = undefined;
+    const reason = `pipeline error: ${(e as Error)?.message ?? String(e)}`;
+    if (culprit && !culprit.done) {
+      culprit.processed = true;
+      culprit.failed = reason;
+    }
+    ackTracker.failAllProcessed(reason, culprit);
+    buildPipeline();
+  }
+
+  function release(f: Feed, p: Pending): void {
+    if (f.rank === 0) {
+      if (p.time - 1 > watermark) emitWatermark(p.time - 1);
+      const t = tables.get(f.name)!;
+      t.map.set(p.key, p.value);
+      inc(stats.sideInputUpdates, f.name);
+      t.subject.next(t.map);
+      return;
+    }
+    const m = p.inbound!;
+    if (p.time - 1 > watermark && p.time - 1 - lastRecordWm >= watermarkIntervalMs) {
+      lastRecordWm = p.time - 1;
+      emitWatermark(p.time - 1);
+    }
+    m.t0 = process.hrtime.bigint();
+    sourceSubjects
+      .get(f.name)!
+      .next({ kind: "record", value: m.value, eventTime: m.eventTime, key: m.key, ids: [m.id] });
+    if (pipelineError !== undefined) afterPush(m);
+    if (!m.done) ackTracker.processed(m);
+  }
+
+  function pump(): void {
+    if (pumping) return;
+    pumping = true;
+    try {
+      for (;;) {
+        let best: Feed | undefined;
+        let bestItem: Pending | undefined;
+        let blocked = false;
+        for (let i = 0; i < feeds.length; i++) {
+          const f = feeds[i]!;
+          if (f.head < f.buf.length) {
+            const it = f.buf[f.head]!;
+            if (!bestItem || before(it, f, bestItem, best!)) {
+              best = f;
+              bestItem = it;
+            }
+          } else if (!draining && !f.ended && !f.idle && !f.caughtUp()) {
+            blocked = true;
+            break;
+          }
+        }
+        if (blocked || !best || !bestItem) break;
+        best.head++;
+        if (best.head > 1024 && best.head * 2 > best.buf.length) {
+          best.buf.splice(0, best.head);
+          best.head = 0;
+        }
+        release(best, bestItem);
+        if (fatalError) break;
+      }
+    } finally {
+      pumping = false;
+    }
+    wake();
+    checkEnd();
+  }
+
+  // ---- backpressure --------------------------------------------------------------------------
+  function working(): number {
+    return ackTracker.open - ackTracker.heldCount;
+  }
+  function writersFull(): boolean {
+    for (const w of writers.values()) if (w.full) return true;
+    return false;
+  }
+  function blockedFeed(f: Feed, cap: number): boolean {
+    return size(f) >= cap || working() >= maxInFlight || writersFull();
+  }
+  function wake(): void {
+    if (isReplay) checkEnd();
+    if (resumeWaiters.length === 0) return;
+    const w = resumeWaiters;
+    resumeWaiters = [];
+    for (const r of w) r();
+  }
+  function waitResume(): Promise<void> {
+    return new Promise((r) => resumeWaiters.push(r));
+  }
+
+  function reviveFeed(source: string): void {
+    const f = feedByName.get(source);
+    if (f?.ended && isReplay) {
+      f.ended = false;
+      void receiveLoop(f, topology.sources[source]!.subscription?.receiverQueueSize ?? 1000);
+    }
+  }
+
+  // ---- receiving -----------------------------------------------------------------------------
+  function onMessage(f: Feed, consumer: ConsumerLike, msg: MessageLike): void {
+    const spec = topology.sources[f.name]!;
+    inc(stats.in, f.name);
+    stats.inFlight++;
+    const data = msg.getData();
+    const r = decodeEvent(eventSchemas[spec.schema], data);
+    if (!r.ok) {
+      deadLetter(
+        msg,
+        spec.topic,
+        r.reason,
+        r.message,
+        Math.max(0, watermark),
+        () => {
+          stats.acked++;
+          stats.inFlight--;
+          consumer.acknowledge(msg).catch(() => undefined);
+          wake();
+        },
+        r.issues,
+      );
+      return;
+    }
+    const v = r.value as Record<string, unknown>;
+    const eventTime = spec.eventTime ? spec.eventTime(v as never) : (v.eventTime as number);
+    const key = spec.key ? spec.key(v as never) : defaultKey(v, ["portfolioId"]);
+    const m: Inbound = {
+      msg,
+      consumer,
+      source: f.name,
+      id: String(v.eventId),
+      key,
+      eventTime,
+      value: v,
+      holdUntil: eventTime + retentionMs,
+      redeliveryCount: msg.getRedeliveryCount(),
+      seq: seq++,
+      processed: false,
+      done: false,
+      retentionPassed: false,
+      held: false,
+      failed: undefined,
+      t0: 0n,
+    };
+    ackTracker.register(m);
+    f.buf.push({ time: eventTime, key, seq: m.seq, inbound: m, value: v });
+  }
+
+  async function receiveLoop(f: Feed, cap: number): Promise<void> {
+    let consumer = consumers.get(f.name)!;
+    let failures = 0;
+    while (!stopping && !fatalError) {
+      const endable = consumer as { hasReachedEndOfTopic?: () => boolean };
+      if (endable.hasReachedEndOfTopic?.()) {
+        f.ended = true;
+        pump();
+        return;
+      }
+      if (blockedFeed(f, cap)) {
+        await waitResume();
+        continue;
+      }
+      let msg: MessageLike;
+      try {
+        msg = await consumer.receive();
+        failures = 0;
+      } catch (e) {
+        if (stopping) return;
+        if (endable.hasReachedEndOfTopic?.()) continue;
+        // Broker error: back off, re-subscribe if the consumer lost its connection.
+        stats.reconnects++;
+        failures++;
+        if (failures >= (reconnect.maxAttempts ?? 20)) {
+          fail(new Error(`source ${f.name}: receive failed ${failures} times: ${(e as Error).message}`));
+          return;
+        }
+        await new Promise<void>((r) =>
+          scheduler.schedule(
+            () => r(),
+            Math.min(reconnect.maxDelayMs ?? 5000, (reconnect.initialDelayMs ?? 50) * 2 ** (failures - 1)),
+          ),
+        );
+        if (!consumer.isConnected() && !stopping) {
+          try {
+            consumer = await subscribe(f.name);
+            consumers.set(f.name, consumer);
+          } catch (e2) {
+            fail(e2 as Error);
+            return;
+          }
+        }
+        continue;
+      }
+      if (stopping) return; // left unacked: the broker redelivers it to the next owner
+      f.activity++;
+      f.idle = false;
+      onMessage(f, consumer, msg);
+      pump();
+    }
+  }
+
+  async function sideLoop(f: Feed, reader: ReaderLike, cap: number): Promise<void> {
+    const spec = topology.sideInputs[f.name]!;
+    while (!stopping && !fatalError) {
+      if (!reader.hasNext()) {
+        if ((reader as { hasReachedEndOfTopic?: () => boolean }).hasReachedEndOfTopic?.()) {
+          f.ended = true;
+          pump();
+          return;
+        }
+      }
+      if (size(f) >= cap) {
+        await waitResume();
+        continue;
+      }
+      let msg: MessageLike;
+      try {
+        msg = await reader.readNext();
+      } catch (e) {
+        if (stopping) return;
+        if ((reader as { hasReachedEndOfTopic?: () => boolean }).hasReachedEndOfTopic?.()) continue;
+        stats.reconnects++;
+        fail(new Error(`side input ${f.name}: ${(e as Error).message}`));
+        return;
+      }
+      f.activity++;
+      const r = decodeEvent(eventSchemas[spec.schema], msg.getData());
+      if (!r.ok) {
+        deadLetter(msg, spec.topic, r.reason, r.message, Math.max(0, watermark), () => undefined, r.issues);
+      } else {
+        const v = r.value as Record<string, unknown>;
+        const time = spec.eventTime ? spec.eventTime(v as never) : (v.eventTime as number);
+        const key = spec.key ? spec.key(v as never) : defaultKey(v, ["portfolioId", "instrumentId", "universeId"]);
+        f.buf.push({ time, key, seq: seq++, inbound: undefined, value: v });
+      }
+      pump();
+    }
+  }
+
+  function subscribe(name: string): Promise<ConsumerLike> {
+    const spec = topology.sources[name]!;
+    const sub = spec.subscription ?? {};
+    const type: SubscriptionType = sub.type ?? "KeyShared";
+    return withBackoff(
+      () =>
+        client.subscribe({
+          topic: spec.topic,
+          subscription: sub.name ?? `${topology.name}.${name}`,
+          subscriptionType: type,
+          subscriptionInitialPosition: sub.initialPosition ?? "Earliest",
+          receiverQueueSize: sub.receiverQueueSize ?? 1000,
+          ackTimeoutMs: sub.ackTimeoutMs ?? 0,
+          nAckRedeliverTimeoutMs: sub.nAckRedeliverTimeoutMs ?? 100,
+          consumerName: `${workerId}.${name}`,
+          // Safety net for messages the runtime never decides on (a worker crashing on them):
+          // one delivery beyond the runtime's own limit, then the broker dead-letters the raw bytes.
+          deadLetterPolicy: {
+            deadLetterTopic: topology.deadLetters.topic,
+            maxRedeliverCount: (sub.maxRedeliverCount ?? 3) + 1,
+          },
+        }),
+      scheduler,
+      reconnect,
+      () => stats.reconnects++,
+      () => stopping,
+    );
+  }
+
+  // ---- idle detection (live) -----------------------------------------------------------------
+  function idleTick(): void {
+    if (finished) return;
+    for (const f of feeds) {
+      if (f.activity === f.lastSeenActivity && size(f) === 0) f.idle = true;
+      f.lastSeenActivity = f.activity;
+    }
+    pump();
+    if (
+      options.stopWhenIdle &&
+      !stopping &&
+      feeds.every((f) => f.idle || f.ended) &&
+      feeds.every((f) => size(f) === 0) &&
+      working() === 0 &&
+      [...writers.values()].every((w) => w.pending === 0)
+    ) {
+      endReason = "idle";
+      void stopInternal(finalWatermark);
+      return;
+    }
+    idleTimer = scheduler.schedule(idleTick, Math.max(1, idleTimeoutMs / 2));
+  }
+
+  function checkEnd(): void {
+    if (!isReplay || stopping || feeds.length === 0) return;
+    if (feeds.every((f) => f.ended && size(f) === 0) && working() === 0) {
+      endReason = "end-of-replay";
+      void stopInternal(finalWatermark);
+    }
+  }
+
+  // ---- start / stop --------------------------------------------------------------------------
+  async function start(): Promise<void> {
+    const topics = new Set<string>([topology.deadLetters.topic]);
+    for (const s of Object.values(topology.sinks)) topics.add(s.topic);
+    for (const r of Object.values(topology.sideOutputs)) if (r !== "absorb") topics.add(r.topic);
+    const dedupTopics = new Set(Object.values(topology.sinks).map((s) => s.topic));
+    for (const topic of topics) {
+      const producer = await withBackoff(
+        () =>
+          client.createProducer({
+            topic,
+            producerName: `${topology.name}.${workerId}.${topic}`,
+            blockIfQueueFull: false,
+            maxPendingMessages: 10_000,
+            sendTimeoutMs: 30_000,
+          }),
+        scheduler,
+        reconnect,
+        () => stats.reconnects++,
+      );
+      const reader = dedupTopics.has(topic)
+        ? await withBackoff(
+            () => client.createReader({ topic, startMessageId: binding.MessageId.earliest() }),
+            scheduler,
+            reconnect,
+            () => stats.reconnects++,
+          )
+        : undefined;
+      const sinkSpec = Object.values(topology.sinks).find((s) => s.topic === topic);
+      const w = new TopicWriter(topic, producer, reader, {
+        maxPending: sinkSpec?.maxPendingSends ?? 1000,
+        scheduler,
+        reconnect,
+        properties: props,
+        capture,
+        onRetry: () => stats.reconnects++,
+        onFatal: fail,
+      });
+      await w.open();
+      writers.set(topic, w);
+    }
+    buildPipeline();
+    for (const [name, si] of Object.entries(topology.sideInputs).sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const reader = await withBackoff(
+        () => client.createReader({ topic: si.topic, startMessageId: binding.MessageId.earliest() }),
+        scheduler,
+        reconnect,
+        () => stats.reconnects++,
+      );
+      readers.push(reader);
+      const f: Feed = {
+        name,
+        rank: 0,
+        buf: [],
+        head: 0,
+        ended: false,
+        idle: false,
+        activity: 0,
+        lastSeenActivity: -1,
+        caughtUp: () => !reader.hasNext(),
+      };
+      feeds.push(f);
+      feedByName.set(name, f);
+    }
+    for (const name of Object.keys(topology.sources).sort()) {
+      consumers.set(name, await subscribe(name));
+      const f: Feed = {
+        name,
+        rank: 1,
+        buf: [],
+        head: 0,
+        ended: false,
+        idle: false,
+        activity: 0,
+        lastSeenActivity: -1,
+        caughtUp: () => false,
+      };
+      feeds.push(f);
+      feedByName.set(name, f);
+    }
+    for (const f of feeds) {
+      if (f.rank === 0) void sideLoop(f, readers[feeds.indexOf(f)]!, 10_000);
+      else void receiveLoop(f, topology.sources[f.name]!.subscription?.receiverQueueSize ?? 1000);
+    }
+    if (!isReplay) idleTimer = scheduler.schedule(idleTick, Math.max(1, idleTimeoutMs / 2));
+  }
+
+  let stopPromise: Promise<RunSummary> | undefined;
+  function stopInternal(withFinalWatermark: boolean): Promise<RunSummary> {
+    stopPromise ??= (async () => {
+      stopping = true;
+      idleTimer?.unsubscribe();
+      wake();
+      // Finish in-flight work: release everything already received.
+      draining = true;
+      pump();
+      if (withFinalWatermark && !fatalError) emitWatermark(MAX_WM);
+      for (;;) {
+        await Promise.all([...writers.values()].map((w) => w.idle()));
+        await new Promise<void>((r) => setImmediate(r));
+        if ([...writers.values()].every((w) => w.pending === 0)) break;
+      }
+      // What is still open is held for retention or waits for nothing we can finish: it stays
+      // unacked, and closing the consumer hands it back to the broker.
+      for (const c of consumers.values()) await c.close().catch(() => null);
+      for (const r of readers) await r.close().catch(() => null);
+      for (const w of writers.values()) await w.close();
+      for (const s of pipelineSubs) s.unsubscribe();
+      if (ownsClient) await client.close().catch(() => null);
+      finished = true;
+      const summary: RunSummary = {
+        stats,
+        topologyHash: hash,
+        reason: endReason,
+        ...(fatalError ? { error: fatalError } : {}),
+      };
+      resolveDone(summary);
+      return summary;
+    })();
+    return stopPromise;
+  }
+
+  void start().catch((e: Error) => fail(e));
+  return {
+    stats,
+    topologyHash: hash,
+    done,
+    get captured() {
+      return capture ?? [];
+    },
+    stop: () => stopInternal(false),
+  };
+}

@@ -1,0 +1,168 @@
+import type { SchedulerLike } from "rxjs";
+import type { ProducerLike, ReaderLike } from "../transports/pulsar-client-like.js";
+import { backoffDelay, delay } from "./backoff.js";
+import type { CapturedOutput, ReconnectOptions } from "./types.js";
+
+/** Message property carrying the event id of everything consilium writes. */
+export const EVENT_ID_PROPERTY = "consilium-event-id";
+
+export interface Outgoing {
+  readonly data: Buffer;
+  readonly key: string;
+  readonly eventId: string;
+  readonly eventTime: number;
+  /** Called once the broker confirmed the send, or the output was dropped as a duplicate. */
+  readonly done: (written: boolean) => void;
+}
+
+/**
+ * Writes one topic: sends with at most `maxPending` sends in flight (it never relies on
+ * `blockIfQueueFull`; the runtime stops receiving while a writer is full), retries failed sends
+ * with backoff, and — when de-duplicating — drops outputs whose event id is already on the topic.
+ *
+ * De-duplication state is the topic itself, read with a Reader from earliest: all of it before
+ * the first write (`open`), and again, up to its current end, before any write made while the
+ * Reader has unread messages. A worker that takes over a key therefore sees what the previous
+ * owner wrote (a graceful stop confirms every send before its consumers close), so a redelivered
+ * message never produces a second copy of a decision: decision ids are hashes of their inputs.
+ */
+export class TopicWriter {
+  pending = 0;
+  written = 0;
+  dropped = 0;
+  private readonly seen = new Set<string>();
+  private readonly queue: Outgoing[] = [];
+  private syncing = false;
+  private failure: Error | undefined;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    readonly topic: string,
+    private readonly producer: ProducerLike,
+    private readonly reader: ReaderLike | undefined,
+    private readonly opts: {
+      readonly maxPending: number;
+      readonly scheduler: SchedulerLike;
+      readonly reconnect: ReconnectOptions;
+      readonly properties: Readonly<Record<string, string>>;
+      readonly capture: CapturedOutput[] | undefined;
+      readonly onRetry: () => void;
+      readonly onFatal: (e: Error) => void;
+    },
+  ) {}
+
+  /** Read the whole topic into the de-duplication set. */
+  async open(): Promise<void> {
+    await this.catchUp();
+  }
+
+  get full(): boolean {
+    return this.pending >= this.opts.maxPending;
+  }
+
+  write(o: Outgoing): void {
+    if (this.reader && (this.syncing || this.reader.hasNext())) {
+      this.queue.push(o);
+      if (!this.syncing) void this.sync();
+      return;
+    }
+    this.send(o);
+  }
+
+  /** Resolves when nothing is queued or in flight. */
+  idle(): Promise<void> {
+    if (this.pending === 0 && this.queue.length === 0 && !this.syncing) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  async close(): Promise<void> {
+    await this.idle();
+    await this.producer.flush().catch(() => null);
+    await this.producer.close().catch(() => null);
+    await this.reader?.close().catch(() => null);
+  }
+
+  private async catchUp(): Promise<void> {
+    const reader = this.reader;
+    if (!reader) return;
+    while (reader.hasNext()) {
+      const m = await reader.readNext();
+      const id = m.getProperties()[EVENT_ID_PROPERTY];
+      if (id !== undefined) this.seen.add(id);
+    }
+  }
+
+  private async sync(): Promise<void> {
+    this.syncing = true;
+    try {
+      await this.catchUp();
+    } catch (e) {
+      this.fatal(e as Error);
+    }
+    this.syncing = false;
+    const q = this.queue.splice(0);
+    for (const o of q) this.send(o);
+    this.maybeIdle();
+  }
+
+  private send(o: Outgoing): void {
+    if (this.reader) {
+      if (this.seen.has(o.eventId)) {
+        this.dropped++;
+        o.done(false);
+        return;
+      }
+      this.seen.add(o.eventId);
+    }
+    this.pending++;
+    this.attempt(o, 0);
+  }
+
+  private attempt(o: Outgoing, n: number): void {
+    this.producer
+      .send({
+        data: o.data,
+        partitionKey: o.key,
+        eventTimestamp: o.eventTime,
+        properties: { ...this.opts.properties, [EVENT_ID_PROPERTY]: o.eventId },
+      })
+      .then(
+        () => {
+          this.pending--;
+          this.written++;
+          this.opts.capture?.push({
+            topic: this.topic,
+            key: o.key,
+            eventId: o.eventId,
+            eventTime: o.eventTime,
+            data: o.data,
+          });
+          o.done(true);
+          this.maybeIdle();
+        },
+        (e: Error) => {
+          if (n + 1 >= (this.opts.reconnect.maxAttempts ?? 20)) {
+            this.pending--;
+            this.fatal(new Error(`send to ${this.topic} failed ${n + 1} times: ${e.message}`));
+            this.maybeIdle();
+            return;
+          }
+          this.opts.onRetry();
+          void delay(this.opts.scheduler, backoffDelay(n, this.opts.reconnect)).then(() => this.attempt(o, n + 1));
+        },
+      );
+  }
+
+  private fatal(e: Error): void {
+    if (this.failure) return;
+    this.failure = e;
+    this.opts.onFatal(e);
+  }
+
+  private maybeIdle(): void {
+    if (this.pending === 0 && this.queue.length === 0 && !this.syncing && this.idleWaiters.length > 0) {
+      const w = this.idleWaiters.splice(0);
+      for (const f of w) f();
+    }
+  }
+}
