@@ -1,0 +1,417 @@
+import type { Observable } from "rxjs";
+import type { PolicyTable } from "../lib/domain/policy.js";
+import type { CovarianceModel, InstrumentInfo, ProposalBatch, TradeProposal } from "../lib/domain/portfolio.js";
+import type { RiskLimits, RiskLimitsTable } from "../lib/domain/risk-limits.js";
+import type { ConflictResolution } from "../lib/events/coordinated-trading-decision.js";
+import { initSolver, isSolverReady, type LinearConstraint, solveQP } from "../lib/quant/index.js";
+import { record, SideTag, sideOutput } from "../lib/stream/item.js";
+import { type DescribedOperator, describeOperator } from "../lib/stream/operator.js";
+import { buildBook } from "./portfolio-internal/book.js";
+import { covarianceFor, type DenseCovariance, dotArr, mulVec } from "./portfolio-internal/covariance.js";
+import { annotate, reject, tradeWeight, withTargetWeight } from "./portfolio-internal/proposal.js";
+import { maxStepQuad, normalMultipliers, quadPath } from "./portfolio-internal/risk.js";
+import { forPortfolio, withSideInputs } from "./portfolio-internal/side-inputs.js";
+import { DAY_MS, YEAR_MS } from "./size-positions.js";
+
+export interface ResolveConflictsOptions {
+  /** Latest correlation matrix with annualized volatilities. */
+  readonly covariance$: Observable<CovarianceModel>;
+  /** Market data: average daily volume and price for the impact cost, sector / country for group limits. */
+  readonly market$: Observable<ReadonlyMap<string, InstrumentInfo>>;
+  /** Policies whose exposure limits (single name, sector, country, turnover) the solution must keep. */
+  readonly policy$?: Observable<PolicyTable>;
+  /** Risk limits (volatility, parametric VaR/ES, tracking error, stress) the solution must keep. */
+  readonly limits$?: Observable<RiskLimitsTable>;
+  /** λ, the weight of portfolio variance in the objective. Default 1 (half-Kelly consistent). */
+  readonly riskAversion?: number;
+  /** Linear cost (commission + half spread) as a fraction of traded value. Default 0.0005. */
+  readonly linearCost?: number;
+  /** Market-impact coefficient k: cost = k·σ_daily·(traded value / daily traded value)·traded value. Default 0.1. */
+  readonly impactCoefficient?: number;
+  /** Cap on gross leverage Σ|w| after the trades (never made worse than before). Default none. */
+  readonly maxGrossLeverage?: number;
+  /** Horizons shorter than this are annualized as this long. Default one day. */
+  readonly minHorizonMs?: number;
+  /** HiGHS iteration limit (deterministic); the solver's own time limit is a generous safety net. */
+  readonly iterationLimit?: number;
+}
+
+/**
+ * Detects competing proposals in a batch and resolves them with a multi-objective QP.
+ *
+ * ```
+ * in:   ---b1----------b2---|--wm--
+ *       resolveConflicts({ covariance$, market$, policy$, limits$ })
+ * out:  ---b1'---------b2'--|--wm--   (b' = trades of the competing proposals re-solved,
+ *                                      `conflictResolution` set on every batch)
+ * ```
+ *
+ * Conflicts: `opposing-directions` — a signal-driven proposal whose contributors disagree in
+ * direction (`conflict`, from the aggregated signals); proposals whose target intent overrode an
+ * opposing signal are settled by that documented priority and only reported. `constraint-breach` —
+ * the batch as a whole breaks a leverage, policy exposure or risk limit (value after > max(limit,
+ * value before)), e.g. when this operator runs without the gates upstream.
+ *
+ * The QP over the trade weights x of the competing proposals (every live proposal on a breach):
+ *
+ *   maximize  α'x − λ·(w+x)'Σ(w+x) − Σ_i (c·|x_i| + η_i·x_i²)
+ *
+ * α_i = expectedReturn·confidence·(year/horizon)·agreement (agreement = 1 − conflicting / all
+ * sources), w the portfolio with every other trade applied, η_i = k·σ_i/√252·NAV/(ADV_i·price_i).
+ * Each x_i stays between 0 and its incoming trade (so |x_i| = sign·x_i is linear and no name gets
+ * more exposure than proposed), subject to: turnover, single-name, sector and country limits of the
+ * policy, the leverage cap and stress losses (linear; |·| replaced by its chord on the allowed
+ * segment, a conservative bound); quadratic limits (volatility, parametric VaR/ES, tracking error)
+ * are then enforced exactly by moving the solution toward the admissible anchor (the incoming trades
+ * when there is no breach, no trade when there is). Solved by HiGHS (`lib/quant` `solveQP`; call
+ * `await initSolver()` before the stream runs); if the solver is not ready or fails, the competing
+ * proposals are rejected (`rejected:conflict-unresolved`).
+ *
+ * Every batch gets `conflictResolution`: the conflict type, the competing sources, λ, the solver
+ * status and the objective terms of the resolved batch (alpha = α'x over all trades, risk = w'Σw
+ * after the trades, transaction cost, total = alpha − λ·risk − cost). Batches missing the covariance
+ * or market side input go to the `rejected` side output (`missing-side-input:<name>`). 1:1 on records.
+ */
+export function resolveConflicts(options: ResolveConflictsOptions): DescribedOperator<ProposalBatch, ProposalBatch> {
+  const params: Params = {
+    lambda: options.riskAversion ?? 1,
+    linearCost: options.linearCost ?? 0.0005,
+    impact: options.impactCoefficient ?? 0.1,
+    maxLev: options.maxGrossLeverage,
+    minHorizon: options.minHorizonMs ?? DAY_MS,
+    iterationLimit: options.iterationLimit ?? 20_000,
+  };
+  if (!(params.lambda >= 0)) throw new RangeError("resolveConflicts: riskAversion must be >= 0");
+  const op = withSideInputs<
+    ProposalBatch,
+    ProposalBatch,
+    {
+      covariance: Observable<CovarianceModel>;
+      market: Observable<ReadonlyMap<string, InstrumentInfo>>;
+      policy: Observable<PolicyTable> | undefined;
+      limits: Observable<RiskLimitsTable> | undefined;
+    }
+  >(
+    { covariance: options.covariance$, market: options.market$, policy: options.policy$, limits: options.limits$ },
+    (rec, latest, emit) => {
+      if (latest.covariance === undefined) {
+        emit(sideOutput(SideTag.rejected, "missing-side-input:covariance", rec));
+        return;
+      }
+      if (latest.market === undefined) {
+        emit(sideOutput(SideTag.rejected, "missing-side-input:market", rec));
+        return;
+      }
+      const pid = rec.value.portfolioId;
+      const out = resolveBatch(
+        rec.value,
+        latest.covariance,
+        latest.market,
+        forPortfolio(latest.policy, pid),
+        forPortfolio(latest.limits, pid),
+        params,
+      );
+      emit(record(out, rec.eventTime, rec.key, rec.ids));
+    },
+  );
+  // Start loading the solver as soon as the operator is built (idempotent).
+  initSolver().catch(() => undefined);
+  return describeOperator(op, { operatorName: "resolveConflicts", sideOutputs: [SideTag.rejected] });
+}
+
+interface Params {
+  readonly lambda: number;
+  readonly linearCost: number;
+  readonly impact: number;
+  readonly maxLev: number | undefined;
+  readonly minHorizon: number;
+  readonly iterationLimit: number;
+}
+
+type Policy = PolicyTable extends ReadonlyMap<string, infer P> ? P : never;
+
+/** Annualized expected return of a proposal, discounted by source agreement. */
+export function proposalAlpha(p: TradeProposal, minHorizonMs = DAY_MS): number {
+  if (p.expectedReturn === 0) return 0;
+  const agreement = p.sources.length > 0 ? 1 - p.conflictingSources.length / p.sources.length : 1;
+  return (p.expectedReturn * p.confidence * agreement * YEAR_MS) / Math.max(p.horizonMs, minHorizonMs);
+}
+
+const isIntentDriven = (p: TradeProposal) => p.reasonCodes.some((c) => c.startsWith("target-intent"));
+
+/** A linear constraint over the full universe's post-trade weights, as chord coefficients. */
+interface GrossGroup {
+  readonly members: readonly number[]; // universe indices
+  readonly limit: number;
+}
+
+/** The resolver's work on one batch (exported for the bench and direct use). */
+export function resolveBatch(
+  batch: ProposalBatch,
+  model: CovarianceModel,
+  market: ReadonlyMap<string, InstrumentInfo>,
+  policy: Policy | undefined,
+  limits: RiskLimits | undefined,
+  p: Params,
+): ProposalBatch {
+  const nav = batch.nav;
+  const book = buildBook(batch);
+  const n = book.ids.length;
+  const bench = batch.benchmarkWeights ?? {};
+  const cov = covarianceFor(book.ids, model, market);
+  const live = batch.proposals.map((q, k) => (!q.rejected && tradeWeight(q) !== 0 ? k : -1)).filter((k) => k >= 0);
+
+  // Impact coefficient per universe instrument.
+  const eta = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const info = market.get(book.ids[i]!);
+    const adv$ = (info?.averageDailyVolume ?? 0) * (info?.price ?? 0);
+    const sd = (Number.isFinite(cov.vols[i]!) ? cov.vols[i]! : 0) / Math.sqrt(252);
+    eta[i] = adv$ > 0 ? (p.impact * sd * nav) / adv$ : p.impact * sd * 1e6;
+  }
+  const alpha = batch.proposals.map((q) => proposalAlpha(q, p.minHorizon));
+
+  // Constraint set: linear groups (gross), stress scenarios, turnover, quadratic limits.
+  const groups: GrossGroup[] = [];
+  if (p.maxLev !== undefined) groups.push({ members: book.ids.map((_, i) => i), limit: p.maxLev });
+  const groupBy = (cfg: NonNullable<Policy["sector"]>, key: (i: InstrumentInfo | undefined) => string | undefined) => {
+    const m = new Map<string, number[]>();
+    book.ids.forEach((id, i) => {
+      const g = key(market.get(id));
+      if (g === undefined || g === "") return;
+      const list = m.get(g);
+      if (list) list.push(i);
+      else m.set(g, [i]);
+    });
+    for (const [g, members] of [...m].sort((a, b) => (a[0] < b[0] ? -1 : 1)))
+      groups.push({ members, limit: cfg.overrides?.[g] ?? cfg.maxWeight });
+  };
+  if (policy?.sector) groupBy(policy.sector, (i) => i?.sector);
+  if (policy?.country) groupBy(policy.country, (i) => i?.country);
+  const stress = (limits?.stress?.scenarios ?? []).map((s) => book.ids.map((id) => s.shocks[id] ?? 0));
+
+  const post = (x: Float64Array) => {
+    const w = new Float64Array(n);
+    for (let i = 0; i < n; i++) w[i] = book.current[i]! + x[i]!;
+    return w;
+  };
+  const gross = (w: Float64Array, members: readonly number[]) => members.reduce((s, i) => s + Math.abs(w[i]!), 0);
+  const loss = (w: Float64Array, shocks: readonly number[]) => -dotArr(shocks, w);
+  const zero = new Float64Array(n);
+  const full = Float64Array.from(book.trade);
+  const w0 = post(zero);
+  const w1 = post(full);
+  const quadLimits = quadraticLimits(limits, cov, bench, book.ids);
+
+  // Detect.
+  const conflicted = live.filter((k) => batch.proposals[k]!.conflict && !isIntentDriven(batch.proposals[k]!));
+  const reported = batch.proposals.filter((q) => q.conflict);
+  const EPS = 1e-9;
+  const breach =
+    groups.some((g) => gross(w1, g.members) > Math.max(g.limit, gross(w0, g.members)) + EPS) ||
+    stress.some(
+      (s) => loss(w1, s) > Math.max(limits!.stress!.maxLoss, Math.max(...stress.map((z) => loss(w0, z)))) + EPS,
+    ) ||
+    quadLimits.some((q) => q.value(w1) > Math.max(q.limit, q.value(w0)) * (1 + EPS)) ||
+    (policy?.turnover !== undefined &&
+      live.reduce((s, k) => s + Math.abs(tradeWeight(batch.proposals[k]!)), 0) > policy.turnover.maxTurnover + EPS) ||
+    (policy?.singleName !== undefined &&
+      live.some((k) => {
+        const q = batch.proposals[k]!;
+        return Math.abs(q.targetWeight) > Math.max(policy.singleName!.maxWeight, Math.abs(q.currentWeight)) + EPS;
+      }));
+  const variables = breach ? live : conflicted;
+  const conflictType: ConflictResolution["conflictType"] = breach
+    ? "constraint-breach"
+    : reported.length > 0
+      ? "opposing-directions"
+      : "none";
+  const competingSources = [...new Set(reported.flatMap((q) => [...q.sources, ...q.conflictingSources]))].sort();
+
+  let x = full; // resolved trade weights per universe instrument
+  let solverStatus = "not-needed";
+  const proposals = [...batch.proposals];
+  if (variables.length > 0) {
+    const anchor = Float64Array.from(full);
+    if (breach) for (const k of variables) anchor[book.proposalAt[k]!] = 0;
+    const solved = solve(batch, book, cov, eta, alpha, variables, anchor, groups, stress, limits, policy, p, w0);
+    solverStatus = solved.status;
+    if (solved.x !== undefined) {
+      // Quadratic limits: move from the anchor toward the QP solution as far as they allow.
+      let s = 1;
+      const wa = post(anchor);
+      const dir = new Float64Array(n);
+      for (let i = 0; i < n; i++) dir[i] = solved.x[i]! - anchor[i]!;
+      for (const q of quadLimits) s = Math.min(s, q.step(wa, dir, Math.max(q.limit, q.value(w0))));
+      x = new Float64Array(n);
+      for (let i = 0; i < n; i++) x[i] = anchor[i]! + s * dir[i]!;
+      for (const k of variables) {
+        const q = batch.proposals[k]!;
+        const i = book.proposalAt[k]!;
+        proposals[k] = annotate(withTargetWeight(q, q.currentWeight + x[i]!, nav), [], ["conflict-resolved"]);
+      }
+    } else {
+      x = Float64Array.from(full);
+      for (const k of variables) {
+        proposals[k] = reject(batch.proposals[k]!, "conflict-unresolved", nav);
+        x[book.proposalAt[k]!] = 0;
+      }
+    }
+  }
+
+  // Objective terms of the resolved batch.
+  const w = post(x);
+  let a = 0;
+  let tc = 0;
+  proposals.forEach((q, k) => {
+    const dw = tradeWeight(q);
+    if (dw === 0) return;
+    const i = book.proposalAt[k]!;
+    a += alpha[k]! * dw;
+    tc += p.linearCost * Math.abs(dw) + eta[i]! * dw * dw;
+  });
+  const risk = Math.max(0, dotArr(w, mulVec(cov, w)));
+  const conflictResolution: ConflictResolution = {
+    conflictType,
+    competingSources,
+    objective: { alpha: a, risk, transactionCost: tc, total: a - p.lambda * risk - tc },
+    riskAversion: p.lambda,
+    solverStatus,
+  };
+  return { ...batch, proposals, conflictResolution };
+}
+
+interface QuadLimit {
+  readonly limit: number;
+  readonly value: (w: Float64Array) => number;
+  /** Largest s in [0, 1] with value(wa + s·dir) <= bound. */
+  readonly step: (wa: Float64Array, dir: Float64Array, bound: number) => number;
+}
+
+function quadraticLimits(
+  limits: RiskLimits | undefined,
+  cov: DenseCovariance,
+  bench: Readonly<Record<string, number>>,
+  ids: readonly string[],
+): QuadLimit[] {
+  if (limits === undefined) return [];
+  const out: QuadLimit[] = [];
+  const h = Math.sqrt(limits.horizonDays / limits.tradingDaysPerYear);
+  const { varK, esK } = normalMultipliers(limits.confidence);
+  const volLimit = (mult: number, limit: number, offset?: Float64Array): QuadLimit => {
+    const shift = (w: Float64Array) => {
+      if (!offset) return w;
+      const z = new Float64Array(w.length);
+      for (let i = 0; i < w.length; i++) z[i] = w[i]! - offset[i]!;
+      return z;
+    };
+    return {
+      limit,
+      value: (w) => mult * Math.sqrt(Math.max(0, dotArr(shift(w), mulVec(cov, shift(w))))),
+      step: (wa, dir, bound) => maxStepQuad(quadPath(cov, shift(wa), dir), (bound / mult) ** 2),
+    };
+  };
+  if (limits.volatility) out.push(volLimit(1, limits.volatility.max));
+  if (limits.valueAtRisk?.method === "parametric") out.push(volLimit(varK * h, limits.valueAtRisk.max));
+  if (limits.expectedShortfall?.method === "parametric") out.push(volLimit(esK * h, limits.expectedShortfall.max));
+  if (limits.trackingError) {
+    const b = Float64Array.from(ids, (id) => bench[id] ?? 0);
+    out.push(volLimit(1, limits.trackingError.max, b));
+  }
+  return out;
+}
+
+function solve(
+  batch: ProposalBatch,
+  book: ReturnType<typeof buildBook>,
+  cov: DenseCovariance,
+  eta: Float64Array,
+  alpha: readonly number[],
+  variables: readonly number[],
+  anchor: Float64Array,
+  groups: readonly GrossGroup[],
+  stress: readonly (readonly number[])[],
+  limits: RiskLimits | undefined,
+  policy: Policy | undefined,
+  p: Params,
+  w0: Float64Array,
+): { status: string; x?: Float64Array } {
+  if (!isSolverReady()) return { status: "error: solver not loaded" };
+  const m = variables.length;
+  const n = book.ids.length;
+  const idx = variables.map((k) => book.proposalAt[k]!);
+  const d = variables.map((k) => tradeWeight(batch.proposals[k]!));
+  const c = idx.map((i) => book.current[i]!);
+  // Base portfolio: everything except the variables' trades.
+  const base = Float64Array.from(book.current);
+  for (let i = 0; i < n; i++) base[i]! += book.trade[i]!;
+  for (let v = 0; v < m; v++) base[idx[v]!]! -= d[v]!;
+  const sigmaBase = mulVec(cov, base);
+  const P: number[][] = [];
+  const q: number[] = [];
+  const lower: number[] = [];
+  const upper: number[] = [];
+  for (let a = 0; a < m; a++) {
+    const row = new Array<number>(m);
+    for (let b = 0; b < m; b++) row[b] = 2 * p.lambda * cov.data[idx[a]! * n + idx[b]!]!;
+    row[a]! += 2 * eta[idx[a]!]!;
+    P.push(row);
+    q.push(2 * p.lambda * sigmaBase[idx[a]!]! - alpha[variables[a]!]! + p.linearCost * Math.sign(d[a]!));
+    let lo = Math.min(0, d[a]!);
+    let hi = Math.max(0, d[a]!);
+    if (policy?.singleName) {
+      const cap = Math.max(policy.singleName.maxWeight, Math.abs(c[a]!));
+      lo = Math.max(lo, -cap - c[a]!);
+      hi = Math.min(hi, cap - c[a]!);
+      if (lo > hi) lo = hi = 0;
+    }
+    lower.push(lo);
+    upper.push(hi);
+  }
+  const constraints: LinearConstraint[] = [];
+  const varOf = new Map<number, number>();
+  idx.forEach((i, v) => {
+    varOf.set(i, v);
+  });
+  // Gross groups with |c+x| replaced by its chord on [0, d]: |c| + (|c+d| - |c|)·x/d.
+  for (const g of groups) {
+    let constant = 0;
+    const coef = new Array<number>(m).fill(0);
+    let touched = false;
+    for (const i of g.members) {
+      const v = varOf.get(i);
+      if (v === undefined) constant += Math.abs(base[i]!);
+      else {
+        touched = true;
+        constant += Math.abs(c[v]!);
+        coef[v] = (Math.abs(c[v]! + d[v]!) - Math.abs(c[v]!)) / d[v]!;
+      }
+    }
+    if (!touched) continue;
+    const bound = Math.max(
+      g.limit,
+      g.members.reduce((s, i) => s + Math.abs(w0[i]!), 0),
+    );
+    constraints.push({ coefficients: coef, upper: bound - constant });
+  }
+  if (limits?.stress && stress.length > 0) {
+    const bound = Math.max(limits.stress.maxLoss, ...stress.map((s) => -dotArr(s, w0)));
+    for (const s of stress) {
+      const coef = idx.map((i) => -s[i]!);
+      constraints.push({ coefficients: coef, upper: bound + dotArr(s, base) });
+    }
+  }
+  if (policy?.turnover) {
+    let fixed = 0;
+    for (let i = 0; i < n; i++) if (!varOf.has(i)) fixed += Math.abs(book.trade[i]!);
+    constraints.push({
+      coefficients: d.map((x) => Math.sign(x)),
+      upper: Math.max(0, policy.turnover.maxTurnover - fixed),
+    });
+  }
+  const res = solveQP({ P, q, lower, upper, constraints, iterationLimit: p.iterationLimit, timeLimit: 10 });
+  if (res.status !== "optimal") return { status: res.status };
+  const x = Float64Array.from(anchor);
+  for (let v = 0; v < m; v++) x[idx[v]!] = Math.min(upper[v]!, Math.max(lower[v]!, res.x[v]!));
+  return { status: "optimal", x };
+}
