@@ -24,9 +24,9 @@ export class BoundedCounter {
     private readonly onOverflow: (n: number) => void,
   ) {}
 
-  /** Add `n` (finite, > 0; anything else is ignored) to the series of `value`. */
+  /** Add `n` to the series of `value` (0 just creates the series; negative, NaN, ∞ are ignored). */
   add(value: string, n: number): void {
-    if (!(n > 0 && n !== Number.POSITIVE_INFINITY)) return;
+    if (!(n >= 0 && n !== Number.POSITIVE_INFINITY)) return;
     const cell = this.cells.get(value) ?? this.cellFor(value, n);
     cell.pending += n;
   }

@@ -81,7 +81,7 @@ describe("ConsiliumMetrics counters", () => {
     );
   });
 
-  it("ignores counts that are zero, negative, NaN or infinite, and keeps scraping", async () => {
+  it("ignores counts that are negative, NaN or infinite; 0 only creates the series", async () => {
     const m = new ConsiliumMetrics();
     for (const n of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
       m.onIn("t", n);
@@ -92,7 +92,9 @@ describe("ConsiliumMetrics counters", () => {
     const s = await series(m);
     expect(s.get('consilium_events_in_total{topic="t"}')).toBe(2);
     expect(s.get("consilium_acks_total")).toBe(0);
-    expect(s.get('consilium_dead_letters_total{reason="schema-violation"}')).toBeUndefined();
+    expect(s.get('consilium_dead_letters_total{reason="schema-violation"}')).toBe(0);
+    m.onSide("never-zero", -1);
+    expect((await series(m)).has('consilium_side_outputs_total{tag="never-zero"}')).toBe(false);
   });
 
   it("writes the expected exposition lines", async () => {

@@ -2,6 +2,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
 import { BoundedCounter } from "./bounded-counter.js";
 import { type MetricsServer, type ServeMetricsOptions, serveMetrics } from "./metrics-server.js";
 import type { RuntimeObserver } from "./runtime-observer.js";
+import { type RuntimeStatsLike, StatsTracker } from "./stats-tracker.js";
 
 /** End-to-end latency buckets, seconds: 50 µs .. 1 s, roughly 1-2.5-5 per decade. */
 export const LATENCY_BUCKETS_SECONDS: readonly number[] = [
@@ -22,7 +23,8 @@ export interface ConsiliumMetricsOptions {
 
 /**
  * consilium's Prometheus metrics, in a registry of their own (never prom-client's global one),
- * and a {@link RuntimeObserver} the runtime can report to.
+ * and a {@link RuntimeObserver} the runtime can report to. Alternatively (or as well),
+ * {@link ConsiliumMetrics.trackStats} reads a run's live stats object at every scrape.
  *
  * Hot-path cost: counters and gauges are plain-number updates (a Map lookup for labelled ones)
  * flushed into prom-client at collection time; only `onLatency` calls prom-client directly
@@ -49,6 +51,7 @@ export class ConsiliumMetrics implements Required<RuntimeObserver> {
   private watermarkLagMs = 0;
   private readonly latency: Histogram<string>;
   private readonly topologyInfo: Gauge<"name" | "version" | "hash">;
+  private readonly trackers = new Set<StatsTracker>();
 
   constructor(options: ConsiliumMetricsOptions = {}) {
     const prefix = options.prefix ?? "consilium_";
@@ -57,6 +60,7 @@ export class ConsiliumMetrics implements Required<RuntimeObserver> {
     if (options.defaultLabels) registry.setDefaultLabels({ ...options.defaultLabels });
     this.registry = registry;
     this.prefix = prefix;
+    const self = this;
 
     const overflow = new Counter({
       name: `${prefix}metric_label_overflow_total`,
@@ -71,7 +75,10 @@ export class ConsiliumMetrics implements Required<RuntimeObserver> {
         help,
         labelNames: [label],
         registers: [registry],
-        collect: () => cell?.flush(),
+        collect: () => {
+          self.pullStats();
+          cell?.flush();
+        },
       });
       const overflowChild = overflow.labels(`${prefix}${name}`);
       cell = new BoundedCounter(counter, maxValues, (n) => overflowChild.inc(n));
@@ -88,6 +95,7 @@ export class ConsiliumMetrics implements Required<RuntimeObserver> {
         help,
         registers: [registry],
         collect() {
+          self.pullStats();
           const n = take();
           if (n > 0) this.inc(n);
         },
@@ -98,12 +106,12 @@ export class ConsiliumMetrics implements Required<RuntimeObserver> {
       this.takeRedeliveries(),
     );
 
-    const self = this;
     new Gauge({
       name: `${prefix}in_flight`,
       help: "Messages received and not yet acknowledged or negatively acknowledged",
       registers: [registry],
       collect() {
+        self.pullStats();
         this.set(self.inFlight);
       },
     });
@@ -128,6 +136,25 @@ export class ConsiliumMetrics implements Required<RuntimeObserver> {
       registers: [registry],
     });
     if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix });
+  }
+
+  /**
+   * Feed these metrics from a runtime's live stats object (`RunHandle.stats`) instead of, or beside,
+   * observer calls: at every collection the growth since the previous one is reported. Latency and
+   * watermark lag are not in the stats; they still come through `onLatency` / `onWatermarkLag`.
+   * Returns a function that stops tracking.
+   */
+  trackStats(stats: RuntimeStatsLike): () => void {
+    const tracker = new StatsTracker(stats, this);
+    this.trackers.add(tracker);
+    return () => {
+      tracker.pull();
+      this.trackers.delete(tracker);
+    };
+  }
+
+  private pullStats(): void {
+    for (const tracker of this.trackers) tracker.pull();
   }
 
   private takeAcks(): number {

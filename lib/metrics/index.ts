@@ -3,3 +3,4 @@ export { ConsiliumMetrics, type ConsiliumMetricsOptions, LATENCY_BUCKETS_SECONDS
 export { type MetricsServer, type ServeMetricsOptions, serveMetrics } from "./metrics-server.js";
 export { combineObservers, type RuntimeObserver } from "./runtime-observer.js";
 export { parseExposition } from "./parse-exposition.js";
+export { type RuntimeStatsLike, StatsTracker } from "./stats-tracker.js";

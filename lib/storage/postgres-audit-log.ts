@@ -119,7 +119,7 @@ export class PostgresAuditLog {
       if (plan.hypertable) await client.query(hypertableStatement(this.schema));
       await client.query("COMMIT");
       const keys = await this.readKeys(client);
-      const mode = plan.hypertable || plan.existingHypertable ? "hypertable" : "plain";
+      const mode = (await this.isHypertable(client)) ? "hypertable" : "plain";
       if (this.timescale === "require" && mode !== "hypertable") {
         throw new Error(`timescale "require": decisions is not a hypertable (${plan.reason})`);
       }
@@ -136,16 +136,14 @@ export class PostgresAuditLog {
   }
 
   /** Decide plain vs hypertable inside the schema transaction. */
-  private async planMode(
-    client: pg.PoolClient,
-  ): Promise<{ hypertable: boolean; existingHypertable: boolean; reason: string }> {
+  private async planMode(client: pg.PoolClient): Promise<{ hypertable: boolean; reason: string }> {
     const s = quoteSchema(this.schema);
     const existing = await client.query<{ reg: string | null }>("SELECT to_regclass($1)::text AS reg", [
       `${s}.decisions`,
     ]);
     const exists = existing.rows[0]?.reg != null;
     if (this.timescale === "off") {
-      return { hypertable: false, existingHypertable: false, reason: "timescale disabled by option" };
+      return { hypertable: false, reason: "timescale disabled by option" };
     }
     const available = await client.query<{ installed_version: string | null }>(
       "SELECT installed_version FROM pg_available_extensions WHERE name = 'timescaledb'",
@@ -153,7 +151,7 @@ export class PostgresAuditLog {
     const ext = available.rows[0];
     if (ext === undefined) {
       if (this.timescale === "require") throw new Error('timescale "require": timescaledb extension not available');
-      return { hypertable: false, existingHypertable: false, reason: "timescaledb extension not available" };
+      return { hypertable: false, reason: "timescaledb extension not available" };
     }
     if (ext.installed_version === null) {
       await client.query("SAVEPOINT consilium_timescale");
@@ -163,19 +161,26 @@ export class PostgresAuditLog {
         await client.query("ROLLBACK TO SAVEPOINT consilium_timescale");
         if (this.timescale === "require") throw e;
         const reason = `timescaledb available but CREATE EXTENSION failed: ${(e as Error).message}`;
-        return { hypertable: false, existingHypertable: false, reason };
+        return { hypertable: false, reason };
       }
     }
     if (exists) {
-      const ht = await client.query(
-        "SELECT 1 FROM timescaledb_information.hypertables WHERE hypertable_schema = $1 AND hypertable_name = 'decisions'",
-        [this.schema],
-      );
-      return ht.rowCount
-        ? { hypertable: false, existingHypertable: true, reason: "decisions already a hypertable" }
-        : { hypertable: false, existingHypertable: false, reason: "decisions existed as a plain table; kept as is" };
+      return (await this.isHypertable(client))
+        ? { hypertable: false, reason: "decisions already a hypertable" }
+        : { hypertable: false, reason: "decisions existed as a plain table; kept as is" };
     }
-    return { hypertable: true, existingHypertable: false, reason: "timescaledb installed; decisions is a hypertable" };
+    return { hypertable: true, reason: "timescaledb installed; decisions is a hypertable" };
+  }
+
+  /** Whether decisions is a hypertable, read from TimescaleDB's catalog (false without the extension). */
+  private async isHypertable(client: pg.PoolClient): Promise<boolean> {
+    const ext = await client.query("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'");
+    if (!ext.rowCount) return false;
+    const ht = await client.query(
+      "SELECT 1 FROM timescaledb_information.hypertables WHERE hypertable_schema = $1 AND hypertable_name = 'decisions'",
+      [this.schema],
+    );
+    return (ht.rowCount ?? 0) > 0;
   }
 
   private async readKeys(client: pg.PoolClient): Promise<Record<AuditTable, readonly string[]>> {
