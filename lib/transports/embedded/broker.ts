@@ -108,7 +108,7 @@ export class EmbeddedBroker {
         type: sub.type,
         consumers: sub.consumers.length,
         backlog: sub.backlog,
-        unacked: sub.unacked.size,
+        unacked: sub.unackedCount,
       };
     }
     return { messages: t.end, stored: t.end - t.start, subscriptions };

@@ -28,9 +28,9 @@ export interface DeadLetterSink {
 
 /**
  * A durable subscription: a cursor over the topic log (`readPos`, the next entry never
- * dispatched), the entries delivered and not yet acknowledged (`unacked`, entry id → consumer
- * holding it), and the entries waiting to be redelivered (`replay`, dispatched before new ones,
- * in entry order). It outlives its consumers, so a new consumer resumes from what is unacked.
+ * dispatched), the entries delivered and not yet acknowledged (a window of slots naming the
+ * consumer holding each), and the entries waiting to be redelivered (`replay`, dispatched before
+ * new ones, in entry order). It outlives its consumers, so a new consumer resumes from what is unacked.
  *
  * Dispatch rules per subscription type:
  * - Exclusive: one consumer; Failover: the first-connected consumer is active, the next takes over
@@ -47,9 +47,22 @@ export interface DeadLetterSink {
  * Shared and KeyShared subscriptions (Exclusive/Failover deliver count 0), and so the dead-letter
  * policy only triggers there.
  */
+/** Window slot of an entry waiting in the replay queue. */
+const IN_REPLAY = 1;
+type Slot = DispatchTarget | typeof IN_REPLAY | undefined;
+
 export class Subscription {
   readonly consumers: DispatchTarget[] = [];
-  readonly unacked = new Map<number, DispatchTarget>();
+  /**
+   * Pending entries as a window over entry ids [winOffset, readPos): the slot of entry `id` is
+   * `win[id - winOffset]` — the consumer holding it, IN_REPLAY, or undefined once acknowledged.
+   * `low` is the smallest id that may still be pending (every slot below it is undefined), so
+   * ack, ownership checks and the trimming low-water mark are O(1) without a hash map.
+   */
+  private win: Slot[] = [];
+  private winOffset: number;
+  private low: number;
+  private pending = 0;
   private readonly attempts = new Map<number, number>();
   private replay: EmbeddedMessage[] = [];
   private rr = 0;
@@ -61,7 +74,40 @@ export class Subscription {
     readonly name: string,
     public type: SubscriptionType,
     public readPos: number,
-  ) {}
+  ) {
+    this.winOffset = readPos;
+    this.low = readPos;
+  }
+
+  /** Number of entries dispatched and not yet acknowledged (in receiver queues or received). */
+  get unackedCount(): number {
+    return this.pending - this.replay.length;
+  }
+
+  /** The consumer holding an entry, if it is dispatched and unacknowledged. */
+  holder(entryId: number): DispatchTarget | undefined {
+    if (entryId < this.low || entryId >= this.readPos) return undefined;
+    const s = this.win[entryId - this.winOffset];
+    return s === IN_REPLAY ? undefined : s;
+  }
+
+  private setSlot(entryId: number, slot: Slot): void {
+    this.win[entryId - this.winOffset] = slot;
+  }
+
+  /** Advances `low` past acknowledged slots and compacts the window now and then. */
+  private advanceLow(): void {
+    const win = this.win;
+    let low = this.low;
+    const end = this.readPos;
+    while (low < end && win[low - this.winOffset] === undefined) low++;
+    this.low = low;
+    const dead = low - this.winOffset;
+    if (dead >= 4096 && dead * 2 >= win.length) {
+      this.win = win.slice(dead);
+      this.winOffset = low;
+    }
+  }
 
   get hasBacklog(): boolean {
     return this.replay.length > 0 || this.readPos < this.topic.end;
@@ -94,7 +140,7 @@ export class Subscription {
     if (type === "KeyShared") {
       this.selector ??= new KeySharedSelector<DispatchTarget>();
       this.selector.add(c);
-      if (this.consumers.length > 1 && (this.unacked.size > 0 || this.replay.length > 0)) {
+      if (this.consumers.length > 1 && this.pending > 0) {
         this.barriers.set(c, this.readPos);
       }
     }
@@ -110,9 +156,9 @@ export class Subscription {
     if (this.rr >= this.consumers.length) this.rr = 0;
     this.selector?.remove(c);
     this.barriers.delete(c);
-    for (const [id, owner] of this.unacked) {
-      if (owner !== c) continue;
-      this.unacked.delete(id);
+    for (let id = this.low; id < this.readPos; id++) {
+      if (this.win[id - this.winOffset] !== c) continue;
+      this.setSlot(id, IN_REPLAY);
       const entry = this.topic.at(id)!;
       this.insertReplay(entry.withRedeliveryCount(this.visibleCount(this.attemptOf(id))));
     }
@@ -144,9 +190,14 @@ export class Subscription {
         }
       }
       if (c === undefined) return;
-      if (fromReplay) this.replay.shift();
-      else this.readPos++;
-      this.unacked.set(msg.entryId, c);
+      if (fromReplay) {
+        this.replay.shift();
+        this.setSlot(msg.entryId, c);
+      } else {
+        this.win.push(c);
+        this.readPos++;
+        this.pending++;
+      }
       c.deliver(msg);
     }
   }
@@ -181,18 +232,22 @@ export class Subscription {
   }
 
   private pendingBelow(entryId: number): boolean {
-    if (this.replay.length > 0 && this.replay[0]!.entryId < entryId) return true;
-    for (const id of this.unacked.keys()) if (id < entryId) return true;
-    return false;
+    return this.low < entryId && this.low < this.readPos;
   }
 
   /** Acknowledges an entry (by any consumer of the subscription, as Pulsar allows). */
   ack(entryId: number): void {
-    if (!this.unacked.delete(entryId)) {
-      const i = this.replay.findIndex((m) => m.entryId === entryId);
-      if (i < 0) return;
-      this.replay.splice(i, 1);
+    if (entryId < this.low || entryId >= this.readPos) return;
+    const i = entryId - this.winOffset;
+    const slot = this.win[i];
+    if (slot === undefined) return;
+    if (slot === IN_REPLAY) {
+      const r = this.replay.findIndex((m) => m.entryId === entryId);
+      if (r >= 0) this.replay.splice(r, 1);
     }
+    this.win[i] = undefined;
+    this.pending--;
+    if (entryId === this.low) this.advanceLow();
     if (this.attempts.size > 0) this.attempts.delete(entryId);
     if (this.barriers.size > 0 && this.hasBacklog) this.dispatch();
   }
@@ -206,14 +261,14 @@ export class Subscription {
   redeliver(c: DispatchTarget, requests: readonly RedeliveryRequest[], deadLetter?: DeadLetterSink): void {
     for (const r of requests) {
       const id = r.entry.entryId;
-      if (this.unacked.get(id) !== c || this.attemptOf(id) !== r.attempt) continue;
-      this.unacked.delete(id);
+      if (this.holder(id) !== c || this.attemptOf(id) !== r.attempt) continue;
       const delivered = this.visibleCount(r.attempt);
       if (deadLetter !== undefined && this.visibleCount(1) === 1 && delivered >= deadLetter.maxRedeliverCount) {
-        this.attempts.delete(id);
         deadLetter.send(r.entry.withRedeliveryCount(delivered));
+        this.ack(id);
         continue;
       }
+      this.setSlot(id, IN_REPLAY);
       const next = r.attempt + 1;
       this.attempts.set(id, next);
       this.insertReplay(r.entry.entry.withRedeliveryCount(this.visibleCount(next)));
@@ -235,10 +290,7 @@ export class Subscription {
 
   /** The oldest entry id this subscription may still deliver (for trimming the log). */
   lowWater(): number {
-    let low = this.readPos;
-    if (this.replay.length > 0) low = Math.min(low, this.replay[0]!.entryId);
-    for (const id of this.unacked.keys()) if (id < low) low = id;
-    return low;
+    return this.low;
   }
 
   /** Key_Shared hash ranges (for tests and diagnostics). */

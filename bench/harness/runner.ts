@@ -1,0 +1,108 @@
+import { cpus } from "node:os";
+import { LatencyHistogram, type LatencySummary } from "./histogram.js";
+import type { BenchCase, BenchContext, BenchSuite } from "./types.js";
+
+export interface CaseResult {
+  readonly name: string;
+  readonly events: number;
+  /** Median over the timed repetitions. */
+  readonly eventsPerSec: number;
+  readonly eventsPerSecRuns: readonly number[];
+  readonly latency: LatencySummary;
+  /** eventsPerSec over the baseline's eventsPerSec (1 for the baseline itself). */
+  readonly ratio: number;
+  /** Whether the case met the suite's "events/s" goal (absent when there is none). */
+  readonly goalMet?: boolean;
+  readonly extra?: Record<string, number | string>;
+}
+
+export interface SuiteResult {
+  readonly suite: string;
+  readonly description: string;
+  readonly measuredAt: string;
+  readonly environment: { node: string; platform: string; cpu: string; cores: number };
+  readonly warmups: number;
+  readonly repetitions: number;
+  readonly goals: Readonly<Record<string, number>>;
+  readonly baseline: CaseResult;
+  readonly cases: readonly CaseResult[];
+  readonly durationSec: number;
+}
+
+const perfNow = (): number => performance.now() * 1e6;
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+async function measure(
+  c: BenchCase,
+  warmups: number,
+  repetitions: number,
+): Promise<{ runs: number[]; latency: LatencySummary }> {
+  const histogram = new LatencyHistogram();
+  const quiet: BenchContext = { recordLatencyNs: () => {}, nowNs: () => process.hrtime.bigint(), monotonicNs: perfNow };
+  const recording: BenchContext = {
+    recordLatencyNs: (ns) => histogram.record(ns),
+    nowNs: () => process.hrtime.bigint(),
+    monotonicNs: perfNow,
+  };
+  for (let i = 0; i < warmups; i++) {
+    await c.setup?.();
+    await c.run(quiet);
+    await c.teardown?.();
+  }
+  const runs: number[] = [];
+  for (let i = 0; i < repetitions; i++) {
+    await c.setup?.();
+    const t0 = process.hrtime.bigint();
+    await c.run(recording);
+    const elapsedNs = Number(process.hrtime.bigint() - t0);
+    await c.teardown?.();
+    runs.push(c.events / (elapsedNs / 1e9));
+  }
+  return { runs, latency: histogram.summary() };
+}
+
+/** Runs the baseline and every case of a suite: warm-ups, then timed repetitions. */
+export async function runSuite(suite: BenchSuite, log: (line: string) => void = () => {}): Promise<SuiteResult> {
+  const warmups = suite.warmups ?? 2;
+  const repetitions = suite.repetitions ?? 5;
+  const goals = suite.goals ?? {};
+  const started = performance.now();
+  const results: CaseResult[] = [];
+  let baselineEps = Number.NaN;
+  for (const c of [suite.baseline, ...suite.cases]) {
+    log(`  ${suite.name} / ${c.name} …`);
+    const { runs, latency } = await measure(c, warmups, repetitions);
+    const eps = median(runs);
+    if (c === suite.baseline) baselineEps = eps;
+    const goal = goals["events/s"];
+    const extra = c.extra?.();
+    results.push({
+      name: c.name,
+      events: c.events,
+      eventsPerSec: Math.round(eps),
+      eventsPerSecRuns: runs.map(Math.round),
+      latency,
+      ratio: eps / baselineEps,
+      ...(goal !== undefined && c !== suite.baseline ? { goalMet: eps >= goal } : {}),
+      ...(extra !== undefined ? { extra } : {}),
+    });
+  }
+  const cpu = cpus()[0]?.model ?? "unknown";
+  return {
+    suite: suite.name,
+    description: suite.description,
+    measuredAt: new Date().toISOString(),
+    environment: { node: process.version, platform: `${process.platform}-${process.arch}`, cpu, cores: cpus().length },
+    warmups,
+    repetitions,
+    goals,
+    baseline: results[0]!,
+    cases: results.slice(1),
+    durationSec: Math.round((performance.now() - started) / 100) / 10,
+  };
+}
