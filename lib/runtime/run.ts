@@ -57,6 +57,11 @@ interface Feed {
 
 const MAX_WM = Number.MAX_SAFE_INTEGER;
 
+/** A macrotask boundary (not a timer: it never decides anything, it only lets I/O run). */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 function size(f: Feed): number {
   return f.buf.length - f.head;
 }
@@ -660,6 +665,8 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
         continue;
       }
       if (stopping) return; // left unacked: the broker redelivers it to the next owner
+      // Let timers and I/O run now and then (a prefetched queue resolves receives as microtasks).
+      if ((f.activity & 255) === 255) await yieldToEventLoop();
       f.activity++;
       f.idle = false;
       onMessage(f, consumer, msg);
@@ -864,7 +871,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       if (withFinalWatermark && !fatalError) emitWatermark(MAX_WM);
       for (;;) {
         await Promise.all([...writers.values()].map((w) => w.idle()));
-        await new Promise<void>((r) => setImmediate(r));
+        await yieldToEventLoop();
         if ([...writers.values()].every((w) => w.pending === 0)) break;
       }
       // What is still open is held for retention or waits for nothing we can finish: it stays

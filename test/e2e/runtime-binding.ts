@@ -1,0 +1,67 @@
+/**
+ * Bindings for the runtime's e2e suites, chosen like the contract suite's (CONSILIUM_TRANSPORT):
+ * `embedded` (default) gives N clients of ONE in-process broker; other transports give N clients
+ * of the same real broker via the contract suite's factory.
+ */
+import { randomBytes } from "node:crypto";
+import { encodeEvent } from "../../lib/events/index.js";
+import type { EmbeddedBinding } from "../../lib/transports/embedded/index.js";
+import type { PulsarBinding } from "../../lib/transports/pulsar-client-like.js";
+import { makeBinding, transportName } from "../contract/binding.js";
+
+export { transportName };
+
+/** `n` bindings that reach the same broker. Close them with {@link closeAll}. */
+export async function workerBindings(n: number): Promise<PulsarBinding[]> {
+  const first = await makeBinding();
+  const out: PulsarBinding[] = [first];
+  for (let i = 1; i < n; i++) {
+    out.push(transportName === "embedded" ? (first as EmbeddedBinding).broker.binding() : await makeBinding());
+  }
+  return out;
+}
+
+export async function closeAll(bindings: readonly PulsarBinding[]): Promise<void> {
+  for (const b of bindings) await b.client.close().catch(() => null);
+}
+
+/** A unique topic prefix (topics are `<prefix>e2e-…`), valid on a real broker. */
+export function uniquePrefix(): string {
+  return `persistent://public/default/rt-${randomBytes(5).toString("hex")}-`;
+}
+
+/** Publish events (JSON) or raw bytes, keyed by their portfolioId. */
+export async function publish(b: PulsarBinding, topic: string, items: readonly (object | Buffer)[]): Promise<void> {
+  const p = await b.client.createProducer({ topic, blockIfQueueFull: false });
+  const sends: Promise<unknown>[] = [];
+  for (const it of items) {
+    const data = Buffer.isBuffer(it) ? it : encodeEvent(it);
+    const key = Buffer.isBuffer(it) ? "bad" : String((it as { portfolioId?: string }).portfolioId ?? "");
+    const et = Buffer.isBuffer(it) ? undefined : (it as { eventTime?: number }).eventTime;
+    sends.push(p.send({ data, partitionKey: key, ...(et !== undefined ? { eventTimestamp: et } : {}) }));
+    if (sends.length >= 500) await Promise.all(sends.splice(0));
+  }
+  await Promise.all(sends);
+  await p.flush();
+  await p.close();
+}
+
+export interface ReadMessage {
+  readonly topic: string;
+  readonly key: string;
+  readonly data: Buffer;
+  readonly json: Record<string, unknown> & { eventId: string };
+}
+
+/** Everything on a topic, from earliest, in order. */
+export async function readAll(b: PulsarBinding, topic: string): Promise<ReadMessage[]> {
+  const r = await b.client.createReader({ topic, startMessageId: b.MessageId.earliest() });
+  const out: ReadMessage[] = [];
+  while (r.hasNext()) {
+    const m = await r.readNext();
+    const data = m.getData();
+    out.push({ topic, key: m.getPartitionKey(), data, json: JSON.parse(data.toString("utf8")) });
+  }
+  await r.close();
+  return out;
+}
