@@ -23,7 +23,9 @@ describe("minVariance", () => {
     expect(closed.status).toBe("optimal");
     if (closed.status !== "optimal") return;
     expect(closed.method).toBe("closed-form");
-    closed.weights.forEach((w, i) => expect(w).toBeCloseTo(expected[i]!, 12));
+    closed.weights.forEach((w, i) => {
+      expect(w).toBeCloseTo(expected[i]!, 12);
+    });
     // Σw = ν1: every marginal variance equal
     const g = u.cov.map((row) => row.reduce((a, c, j) => a + c * closed.weights[j]!, 0));
     for (const gi of g) expect(Math.abs(gi - g[0]!) / Math.abs(g[0]!)).toBeLessThan(1e-9);
@@ -32,7 +34,9 @@ describe("minVariance", () => {
     expect(viaQp.status).toBe("optimal");
     if (viaQp.status !== "optimal") return;
     expect(viaQp.method).toBe("highs");
-    viaQp.weights.forEach((w, i) => expect(w).toBeCloseTo(expected[i]!, 6));
+    viaQp.weights.forEach((w, i) => {
+      expect(w).toBeCloseTo(expected[i]!, 6);
+    });
   });
 
   it("long-only on 50 S&P 500 names satisfies the KKT conditions", () => {

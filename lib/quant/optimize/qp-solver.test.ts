@@ -74,7 +74,9 @@ describe("solveQP", () => {
       ],
     });
     expect(r.status).toBe("optimal");
-    r.x.forEach((v, i) => expect(Math.abs(v - ref[i]!)).toBeLessThan(1e-6));
+    r.x.forEach((v, i) => {
+      expect(Math.abs(v - ref[i]!)).toBeLessThan(1e-6);
+    });
   });
 
   it("accepts a sparse triangular Hessian and extra variables without quadratic terms", () => {
@@ -96,7 +98,9 @@ describe("solveQP", () => {
     expect(dense.status).toBe("optimal");
     expect(sparse.status).toBe("optimal");
     expect(sparse.x[8]).toBeCloseTo(0, 9); // positive cost, lower bound 0
-    dense.x.forEach((v, i) => expect(Math.abs(v - sparse.x[i]!)).toBeLessThan(1e-7));
+    dense.x.forEach((v, i) => {
+      expect(Math.abs(v - sparse.x[i]!)).toBeLessThan(1e-7);
+    });
   });
 
   it("reports infeasible and unbounded problems as statuses", () => {
