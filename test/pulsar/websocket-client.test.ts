@@ -309,9 +309,27 @@ describe("WebSocket client on a real broker", () => {
       await consumer.acknowledge(m);
     }
     expect(seen.size).toBe(100);
+    const deadline = Date.now() + 10_000;
+    while (!(consumer.isConnected() && producer.isConnected()) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
     expect(consumer.isConnected()).toBe(true);
     expect(producer.isConnected()).toBe(true);
     await Promise.all([consumer.close(), producer.close()]);
+  });
+
+  it("a reader resumes after the last message it handed out when its connection drops", async () => {
+    const topic = topicName("reader-reconnect");
+    const producer = await client.createProducer({ topic });
+    await Promise.all(Array.from({ length: 50 }, (_, i) => producer.send({ data: Buffer.from(`m${i}`) })));
+    const reader = await client.createReader({ topic, startMessageId: WebSocketMessageId.earliest() });
+    const got: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      if (i === 20) reader.simulateNetworkFailure();
+      got.push(text(await reader.readNext(15_000)));
+    }
+    expect(got).toEqual(Array.from({ length: 50 }, (_, i) => `m${i}`));
+    await Promise.all([reader.close(), producer.close()]);
   });
 
   it("flush waits for every in-flight send", async () => {

@@ -30,8 +30,8 @@ const SUBSCRIPTION_TYPES = {
  * and negative acknowledgements are frames without a broker answer: `acknowledge` resolves once
  * the frame is handed to the socket (or queued while reconnecting). Ack timeout, negative-ack
  * delay and the dead-letter policy run in the broker's WebSocket service (its Java consumer).
- * After a reconnection, messages buffered but not yet received are dropped (the broker redelivers
- * them), and acknowledgements made while disconnected are sent first.
+ * When the connection drops, messages buffered but not yet received are dropped (the broker
+ * redelivers them); acknowledgements made while disconnected are sent first after reconnecting.
  */
 export class WebSocketConsumer implements ConsumerLike {
   private readonly queue = new ReceiveQueue<WebSocketMessage>();
@@ -78,7 +78,7 @@ export class WebSocketConsumer implements ConsumerLike {
       {
         onMessage: (text) => consumer.onFrame(text),
         onOpen: (reconnected, socket) => consumer.onOpen(reconnected, socket),
-        onDisconnect: () => undefined,
+        onDisconnect: () => consumer.queue.clear(),
       },
     );
     return consumer;
@@ -139,7 +139,6 @@ export class WebSocketConsumer implements ConsumerLike {
   private onOpen(reconnected: boolean, socket: PulsarSocket): void {
     this.socket = socket;
     if (reconnected) {
-      this.queue.clear();
       for (const frame of this.unsentCommands.splice(0)) this.socket.send(frame);
     }
     this.taken = 0;

@@ -94,10 +94,9 @@ export class WebSocketReader implements ReaderLike {
       settings,
       {
         onMessage: (text) => reader.onFrame(text),
-        onOpen: (reconnected) => {
-          if (reconnected) reader.queue.clear();
-        },
-        onDisconnect: () => undefined,
+        onOpen: () => undefined,
+        // The reader resumes after the last message read; drop what was buffered beyond it.
+        onDisconnect: () => reader.queue.clear(),
       },
       url,
     );
