@@ -41,6 +41,16 @@ export function replay<T>(
   delay: (i: number) => number,
 ): Observable<StreamItem<T>> {
   return new Observable<StreamItem<T>>((subscriber) => {
+    if (items.every((_, i) => delay(i) === 0)) {
+      // everything at virtual time 0: one scheduled action (cheap enough for 1000-run properties)
+      subscriber.add(
+        scheduler.schedule(() => {
+          for (let i = 0; i < items.length && !subscriber.closed; i++) subscriber.next(items[i]!);
+          subscriber.complete();
+        }, 0),
+      );
+      return;
+    }
     let last = 0;
     for (let i = 0; i < items.length; i++) {
       const d = delay(i);
