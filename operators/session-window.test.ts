@@ -85,7 +85,7 @@ describe("sessionWindow", () => {
     expect(() =>
       sessionWindow<number, number, number>({
         gapMs: 5,
-        aggregate: { create: () => 0, add: (a) => a + 1, result: (a) => a } as never,
+        aggregate: { create: () => 0, add: (a: number) => a + 1, result: (a: number) => a } as never,
       }),
     ).toThrow(TypeError);
   });
