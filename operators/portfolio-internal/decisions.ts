@@ -1,0 +1,52 @@
+/**
+ * Shared by `coordinate`, `portfolioStateUpdates` and `coordinationAnalytics`: which proposals
+ * become decisions, and deterministic event ids (sha256 of the topology hash and the decision's
+ * identity, so a redelivered input never yields a new id).
+ */
+import { createHash } from "node:crypto";
+import type { TradeProposal } from "../../lib/domain/portfolio.js";
+
+/** Topology identity carried in every decision's lineage. */
+export interface TopologyRef {
+  readonly name: string;
+  readonly version: string;
+  readonly hash: string;
+}
+
+/** Which proposals of a batch become `CoordinatedTradingDecisionEvent`s. */
+export interface DecisionSelection {
+  /** Trades with a notional below this are trivial (no decision). Default 0: any non-zero trade. */
+  readonly minNotional?: number;
+  /** Rejected proposals become `hold` decisions carrying their checks. Default true. */
+  readonly emitRejected?: boolean;
+}
+
+export function isDecision(p: TradeProposal, sel: DecisionSelection = {}): boolean {
+  if (p.rejected) return sel.emitRejected ?? true;
+  return p.tradeQuantity !== 0 && p.notional > (sel.minNotional ?? 0);
+}
+
+/** sha256 hex (first 32 chars) of the parts joined by a unit separator. */
+export function stableId(parts: readonly (string | number)[]): string {
+  return createHash("sha256").update(parts.map(String).join("\u001f")).digest("hex").slice(0, 32);
+}
+
+/** The decision id: topology hash + portfolio + instrument + window + sorted input ids. */
+export function decisionEventId(
+  topologyHash: string,
+  portfolioId: string,
+  instrumentId: string,
+  windowStart: number,
+  windowEnd: number,
+  inputIds: readonly string[],
+): string {
+  return stableId([
+    topologyHash,
+    "decision",
+    portfolioId,
+    instrumentId,
+    windowStart,
+    windowEnd,
+    ...[...inputIds].sort(),
+  ]);
+}

@@ -1,0 +1,78 @@
+import { map } from "rxjs";
+import type { ProposalBatch } from "../lib/domain/portfolio.js";
+import { SCHEMA_VERSION } from "../lib/events/common.js";
+import type { PortfolioStateUpdateEvent } from "../lib/events/portfolio-state-update.js";
+import { record, type StreamItem } from "../lib/stream/item.js";
+import { type DescribedOperator, describeOperator } from "../lib/stream/operator.js";
+import {
+  type DecisionSelection,
+  decisionEventId,
+  isDecision,
+  stableId,
+  type TopologyRef,
+} from "./portfolio-internal/decisions.js";
+
+export interface PortfolioStateUpdatesOptions extends DecisionSelection {
+  /** Same topology (and selection) as the `coordinate` step, so that decisionIds match its eventIds. */
+  readonly topology: TopologyRef;
+}
+
+/**
+ * The portfolio as a resolved batch's decisions leave it: one `PortfolioStateUpdateEvent` per batch.
+ *
+ * ```
+ * in:   ---b1------b2---|--wm--
+ *       portfolioStateUpdates({ topology })
+ * out:  ---s1------s2---|--wm--   (1:1; watermarks and side outputs forwarded)
+ * ```
+ *
+ * Positions = holdings with each proposal's target quantity applied (zero positions dropped,
+ * sorted by instrumentId), weights on the batch NAV (trades at the proposals' prices leave NAV
+ * unchanged), cash = cash − Σ tradeQuantity·price, gross = Σ|w|, net = Σw, decisionIds = the ids
+ * `coordinate` gives this batch's decisions (with the same options). eventId = sha256 of the
+ * topology hash, portfolio, window and input ids (deterministic).
+ */
+export function portfolioStateUpdates(
+  options: PortfolioStateUpdatesOptions,
+): DescribedOperator<ProposalBatch, PortfolioStateUpdateEvent> {
+  const op = map((item: StreamItem<ProposalBatch>): StreamItem<PortfolioStateUpdateEvent> => {
+    if (item.kind !== "record") return item;
+    const b = item.value;
+    const inputIds = [...item.ids].sort();
+    const qty = new Map<string, { quantity: number; price: number }>();
+    for (const h of b.holdings ?? []) qty.set(h.instrumentId, { quantity: h.quantity, price: h.price });
+    let cash = b.cash ?? 0;
+    for (const p of b.proposals) {
+      qty.set(p.instrumentId, { quantity: p.targetQuantity, price: p.price });
+      cash -= p.tradeQuantity * p.price;
+    }
+    const positions = [...qty.entries()]
+      .filter(([, v]) => v.quantity !== 0)
+      .sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0))
+      .map(([instrumentId, v]) => ({
+        instrumentId,
+        quantity: v.quantity,
+        price: v.price,
+        weight: (v.quantity * v.price) / b.nav,
+      }));
+    const event: PortfolioStateUpdateEvent = {
+      eventType: "PortfolioStateUpdate",
+      eventId: stableId([options.topology.hash, "state", b.portfolioId, b.windowStart, b.windowEnd, ...inputIds]),
+      eventTime: item.eventTime,
+      schemaVersion: SCHEMA_VERSION,
+      portfolioId: b.portfolioId,
+      nav: b.nav,
+      cash,
+      positions,
+      grossExposure: positions.reduce((s, p) => s + Math.abs(p.weight), 0),
+      netExposure: positions.reduce((s, p) => s + p.weight, 0),
+      decisionIds: b.proposals
+        .filter((p) => isDecision(p, options))
+        .map((p) =>
+          decisionEventId(options.topology.hash, b.portfolioId, p.instrumentId, b.windowStart, b.windowEnd, inputIds),
+        ),
+    };
+    return record(event, item.eventTime, item.key, item.ids);
+  });
+  return describeOperator(op, { operatorName: "portfolioStateUpdates" });
+}
