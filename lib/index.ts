@@ -4,6 +4,8 @@
  */
 export * from "./events/index.js";
 export type * from "./domain/index.js";
+export * from "./domain/policy.js";
+export * from "./domain/risk-limits.js";
 export * from "./stream/index.js";
 export type * from "./transports/pulsar-client-like.js";
 export * from "./storage/index.js";
