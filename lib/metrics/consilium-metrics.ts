@@ -1,5 +1,6 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import { BoundedCounter } from "./bounded-counter.js";
+import { FastHistogram } from "./fast-histogram.js";
 import { type MetricsServer, type ServeMetricsOptions, serveMetrics } from "./metrics-server.js";
 import type { RuntimeObserver } from "./runtime-observer.js";
 import { type RuntimeStatsLike, StatsTracker } from "./stats-tracker.js";
@@ -27,8 +28,9 @@ export interface ConsiliumMetricsOptions {
  * {@link ConsiliumMetrics.trackStats} reads a run's live stats object at every scrape.
  *
  * Hot-path cost: counters and gauges are plain-number updates (a Map lookup for labelled ones)
- * flushed into prom-client at collection time; only `onLatency` calls prom-client directly
- * (`Histogram.observe`). Nothing here reads a clock: latencies and lags are passed in.
+ * flushed into prom-client at collection time, and `onLatency` is a binary search over the
+ * buckets into a typed array ({@link FastHistogram}). Nothing here reads a clock: latencies and
+ * lags are passed in.
  *
  * Series (with the default prefix): `consilium_events_in_total{topic}`,
  * `consilium_events_out_total{topic}`, `consilium_dead_letters_total{reason}`,
@@ -49,7 +51,7 @@ export class ConsiliumMetrics implements Required<RuntimeObserver> {
   private redeliveries = 0;
   private inFlight = 0;
   private watermarkLagMs = 0;
-  private readonly latency: Histogram<string>;
+  private readonly latency: FastHistogram;
   private readonly topologyInfo: Gauge<"name" | "version" | "hash">;
   private readonly trackers = new Set<StatsTracker>();
 
@@ -123,10 +125,10 @@ export class ConsiliumMetrics implements Required<RuntimeObserver> {
         this.set(self.watermarkLagMs);
       },
     });
-    this.latency = new Histogram({
+    this.latency = new FastHistogram({
       name: `${prefix}end_to_end_latency_seconds`,
       help: "Latency from receiving an input to the sink confirming its outputs, seconds",
-      buckets: [...(options.latencyBuckets ?? LATENCY_BUCKETS_SECONDS)],
+      buckets: options.latencyBuckets ?? LATENCY_BUCKETS_SECONDS,
       registers: [registry],
     });
     this.topologyInfo = new Gauge({
@@ -213,7 +215,7 @@ export class ConsiliumMetrics implements Required<RuntimeObserver> {
 
   /** One latency sample in seconds; negative samples count as 0, non-finite ones are ignored. */
   onLatency(seconds: number): void {
-    if (Number.isFinite(seconds)) this.latency.observe(Math.max(seconds, 0));
+    if (Number.isFinite(seconds)) this.latency.record(Math.max(seconds, 0));
   }
 
   /** Several latency samples at once. */

@@ -4,3 +4,4 @@ export { type MetricsServer, type ServeMetricsOptions, serveMetrics } from "./me
 export { combineObservers, type RuntimeObserver } from "./runtime-observer.js";
 export { parseExposition } from "./parse-exposition.js";
 export { type RuntimeStatsLike, StatsTracker } from "./stats-tracker.js";
+export { FastHistogram } from "./fast-histogram.js";
