@@ -1,4 +1,4 @@
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { LatencyHistogram, type LatencySummary } from "./histogram.js";
 import type { BenchCase, BenchContext, BenchSuite } from "./types.js";
 
@@ -20,7 +20,14 @@ export interface SuiteResult {
   readonly suite: string;
   readonly description: string;
   readonly measuredAt: string;
-  readonly environment: { node: string; platform: string; cpu: string; cores: number };
+  readonly environment: {
+    node: string;
+    platform: string;
+    cpu: string;
+    cores: number;
+    /** 1-minute load average at the start and the end of the suite (the machine may be shared). */
+    loadAverage: [number, number];
+  };
   readonly warmups: number;
   readonly repetitions: number;
   readonly goals: Readonly<Record<string, number>>;
@@ -72,6 +79,7 @@ export async function runSuite(suite: BenchSuite, log: (line: string) => void = 
   const repetitions = suite.repetitions ?? 5;
   const goals = suite.goals ?? {};
   const started = performance.now();
+  const loadAtStart = loadavg()[0]!;
   const results: CaseResult[] = [];
   let baselineEps = Number.NaN;
   for (const c of [suite.baseline, ...suite.cases]) {
@@ -97,7 +105,13 @@ export async function runSuite(suite: BenchSuite, log: (line: string) => void = 
     suite: suite.name,
     description: suite.description,
     measuredAt: new Date().toISOString(),
-    environment: { node: process.version, platform: `${process.platform}-${process.arch}`, cpu, cores: cpus().length },
+    environment: {
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+      cpu,
+      cores: cpus().length,
+      loadAverage: [Math.round(loadAtStart * 100) / 100, Math.round(loadavg()[0]! * 100) / 100],
+    },
     warmups,
     repetitions,
     goals,

@@ -269,3 +269,24 @@ describe("EmbeddedBroker on virtual time", () => {
     );
   });
 });
+
+describe("EmbeddedBroker idle polling", () => {
+  it("timed-out receives do not pile up, and a later message still reaches the next receive", async () => {
+    const scheduler = new VirtualTimeScheduler(VirtualAction, Number.POSITIVE_INFINITY);
+    const broker = new EmbeddedBroker({ scheduler });
+    const { client } = broker.binding();
+    const c = await client.subscribe({ topic: "idle", subscription: "s" });
+    for (let i = 0; i < 1000; i++) {
+      const r = c.receive(10).catch((e: Error) => e);
+      scheduler.maxFrames = scheduler.now() + 10;
+      scheduler.flush();
+      expect(await r).toBeInstanceOf(Error);
+    }
+    const waiters = (c as unknown as { waiters: { length: number } }).waiters;
+    expect(waiters.length).toBe(0);
+    const p = await client.createProducer({ topic: "idle" });
+    const next = c.receive(10);
+    await p.send({ data: Buffer.from("finally") });
+    expect((await next).getData().toString()).toBe("finally");
+  });
+});

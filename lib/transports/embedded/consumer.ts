@@ -113,6 +113,10 @@ export class EmbeddedConsumer implements ConsumerLike, DispatchTarget {
     if (!w.live) return;
     w.live = false;
     this.liveWaiters--;
+    // drop expired waiters from the front so an idle polling loop does not accumulate them
+    for (let head = this.waiters.peek(); head !== undefined && !head.live; head = this.waiters.peek()) {
+      this.waiters.shift();
+    }
     w.reject(new EmbeddedPulsarError("TimeOut", "Failed to receive message"));
   }
 

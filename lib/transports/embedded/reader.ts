@@ -49,6 +49,10 @@ export class EmbeddedReader implements ReaderLike, AppendListener, CursorHolder 
           if (!w.live) return;
           w.live = false;
           this.liveWaiters--;
+          for (let head = this.waiters.peek(); head !== undefined && !head.live; head = this.waiters.peek()) {
+            this.waiters.shift();
+          }
+          if (this.liveWaiters === 0) this.topic.stopWaiting(this);
           w.reject(new EmbeddedPulsarError("TimeOut", "Failed to read message"));
         }, timeout);
       }
