@@ -68,6 +68,10 @@ function compareOutput<T>(a: Entry<T>, b: Entry<T>): number {
   return a.seq - b.seq;
 }
 
+function compareNumbers(a: number, b: number): number {
+  return a - b;
+}
+
 function compareEventTime<T>(a: Entry<T>, b: Entry<T>): number {
   return a.rec.eventTime - b.rec.eventTime;
 }
@@ -79,8 +83,11 @@ function compareLowestFirst<T>(a: Entry<T>, b: Entry<T>): number {
 class MergeState<T> {
   private readonly wms: number[];
   private merged = Number.NEGATIVE_INFINITY;
+  private lastBoundary = Number.NEGATIVE_INFINITY;
   private readonly seqs: number[];
   private readonly byTime = new PriorityQueue<Entry<T>>(compareEventTime);
+  /** Input watermark values above the merged watermark: the batch boundaries still to come. */
+  private readonly boundaries = new PriorityQueue<number>(compareNumbers);
   private lowest: PriorityQueue<Entry<T>> | undefined;
   private size = 0;
   private open: number;
@@ -110,6 +117,7 @@ class MergeState<T> {
     else if (item.kind === "watermark") {
       if (item.time > this.wms[k]!) {
         this.wms[k] = item.time;
+        if (item.time > this.merged && this.boundaries.size() < this.maxBuffer) this.boundaries.enqueue(item.time);
         this.advance();
       }
     } else this.out.next(item);
@@ -122,8 +130,20 @@ class MergeState<T> {
       this.advance();
       return false;
     }
+    this.emitBoundariesUpTo(Number.POSITIVE_INFINITY);
     this.emitUpTo(Number.POSITIVE_INFINITY);
     return true;
+  }
+
+  private emitBoundariesUpTo(w: number): void {
+    const b = this.boundaries;
+    while (!b.isEmpty() && b.front()! <= w) {
+      const t = b.dequeue()!;
+      if (t <= this.lastBoundary) continue;
+      this.lastBoundary = t;
+      this.emitUpTo(t);
+      this.out.next(watermark(t));
+    }
   }
 
   private onRecord(k: number, rec: Envelope<T>): void {
@@ -175,8 +195,16 @@ class MergeState<T> {
     for (let i = 0; i < this.n; i++) if (this.wms[i]! < min) min = this.wms[i]!;
     if (!(min > this.merged) || min === Number.POSITIVE_INFINITY) return;
     this.merged = min;
-    this.emitUpTo(min);
-    this.out.next(watermark(min));
+    // one batch per distinct input watermark value up to the new merged watermark: the batch
+    // boundaries then depend only on each input's own sequence, not on how the inputs interleave
+    this.emitBoundariesUpTo(min);
+    if (this.lastBoundary < min) {
+      this.lastBoundary = min;
+      this.emitUpTo(min);
+      this.out.next(watermark(min));
+    }
+    // last: resuming an input may make it emit synchronously (re-entering this merge)
+    if (this.policy === "backpressure") this.updatePressure();
   }
 
   private emitUpTo(w: number): void {
@@ -206,7 +234,6 @@ class MergeState<T> {
         compareLowestFirst,
       );
     }
-    if (this.policy === "backpressure") this.updatePressure();
   }
 
   private updatePressure(): void {
@@ -224,12 +251,15 @@ class MergeState<T> {
  * Merges N input streams into one, ordered by `priority` within each emission batch.
  *
  * Records are buffered until the merged watermark (the minimum of the inputs' watermarks; a
- * completed input counts as +∞) passes their event time; each advance emits one batch — every
- * buffered record with `eventTime <= watermark` — sorted by the total order (priority desc, event
- * time asc, input index asc, per-input arrival sequence asc), then the merged watermark. Given the
- * same inputs, the output does not depend on how the inputs interleave, except for records that
- * arrive behind the merged watermark: those are emitted at once. Side outputs pass through at once.
- * On completion of all inputs, the rest is emitted as a last batch.
+ * completed input counts as +∞) passes their event time. When it advances, one batch is emitted
+ * per distinct input watermark value `b` it passed (up to `maxBuffer` pending values): the buffered
+ * records with `eventTime <= b`, sorted by the total order (priority desc, event time asc, input
+ * index asc, per-input arrival sequence asc), then `watermark(b)`. So batch boundaries depend only
+ * on each input's own sequence: given the same inputs, the output does not depend on how the
+ * inputs interleave — except for records that arrive behind the merged watermark (emitted at once,
+ * a batch of one) and for completion (+∞): end every input with a final watermark (an end-of-replay
+ * heartbeat) when the output must not depend on which input completes first. Side outputs pass
+ * through at once. On completion of all inputs, the rest is emitted as a last batch.
  *
  * Buffer bound `maxBuffer` with `overflow`: `fail` (error {@link BufferOverflowError}),
  * `drop-lowest` (the lowest record in the total order, the new one included, goes to the
