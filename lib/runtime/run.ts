@@ -25,6 +25,8 @@ import { topologyHash } from "../topology/hash.js";
 import { FAILED_TAG, type SideOutputMessage, type StepContext, type Topology } from "../topology/types.js";
 import { fromNames, stepOperator } from "../topology/validate.js";
 import { AckTracker, type Inbound } from "./ack-tracker.js";
+import { ChangelogState } from "./keyed-state.js";
+import { AsOfTable } from "./side-table.js";
 import { withBackoff } from "./backoff.js";
 import { createReplayBinding } from "./replay-binding.js";
 import { TopicWriter } from "./topic-writer.js";
@@ -52,6 +54,7 @@ interface Feed {
   idle: boolean;
   activity: number;
   lastSeenActivity: number;
+  quietTicks: number;
   caughtUp: () => boolean;
 }
 
@@ -175,14 +178,17 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
   const props = { "consilium-topology": `${topology.name}@${topology.version}#${hash}`, "consilium-worker": workerId };
 
   // ---- side-input tables ------------------------------------------------------------------
-  const tables = new Map<
-    string,
-    { map: Map<string, unknown>; subject: BehaviorSubject<ReadonlyMap<string, unknown>> }
-  >();
+  const tables = new Map<string, { map: AsOfTable<unknown>; subject: BehaviorSubject<ReadonlyMap<string, unknown>> }>();
+  const tableList: AsOfTable<unknown>[] = [];
   for (const name of Object.keys(topology.sideInputs)) {
-    const map = new Map<string, unknown>();
+    const map = new AsOfTable<unknown>(options.sideInputHistoryMs ?? 3_600_000);
+    tableList.push(map);
     tables.set(name, { map, subject: new BehaviorSubject<ReadonlyMap<string, unknown>>(map) });
   }
+  /** Answer side-table reads as of event time `t` (+∞ = latest). */
+  const asOf = (t: number) => {
+    for (let i = 0; i < tableList.length; i++) tableList[i]!.now = t;
+  };
 
   // ---- retention (max over steps) -----------------------------------------------------------
   let retentionMs = 0;
@@ -287,17 +293,32 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
   let sourceSubjects = new Map<string, Subject<Item>>();
   let pipelineSubs: Subscription[] = [];
 
-  const ctx: StepContext<C> = {
-    topology: { name: topology.name, version: topology.version, hash },
-    config,
-    scheduler,
-    workerId,
-    sideInput<V>(name: string) {
-      const t = tables.get(name);
-      if (!t) throw new Error(`unknown side input "${name}"`);
-      return t.subject as unknown as Observable<ReadonlyMap<string, V>>;
-    },
-  };
+  const stores = new Map<string, ChangelogState<unknown>>();
+  const processedKeys = new Set<string>();
+  let currentIds: readonly string[] | undefined;
+  let syncingStores = false;
+
+  function stepContext(step: string): StepContext<C> {
+    const spec = topology.steps[step]!;
+    return {
+      topology: { name: topology.name, version: topology.version, hash },
+      config,
+      scheduler,
+      workerId,
+      sideInput<V>(name: string) {
+        const t = tables.get(name);
+        if (!t || !spec.sideInputs?.includes(name)) {
+          throw new Error(`step "${step}" did not declare side input "${name}"`);
+        }
+        return t.subject as unknown as Observable<ReadonlyMap<string, V>>;
+      },
+      keyedState<S>(name: string) {
+        const st = stores.get(`${step}/${name}`);
+        if (!st) throw new Error(`step "${step}" did not declare state "${name}"`);
+        return st as ChangelogState<S>;
+      },
+    };
+  }
 
   function routeSide(
     step: string,
@@ -378,7 +399,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     };
     for (const name of topology.order) {
       const step = topology.steps[name]!;
-      const op = stepOperator(step, ctx);
+      const op = stepOperator(step, stepContext(name));
       maxRetention = Math.max(maxRetention, operatorInfo(op)?.retentionMs ?? 0);
       const input = mergeInputs(fromNames(step.from).map((f) => streams.get(f)!));
       const out = new Subject<Item>();
@@ -463,7 +484,10 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     watermark = t;
     stats.watermark = t;
     const wm: Item = { kind: "watermark", time: t };
+    for (const tb of tableList) tb.advance(t);
+    asOf(t);
     for (const s of sourceSubjects.values()) s.next(wm);
+    asOf(Number.POSITIVE_INFINITY);
     afterPush(undefined);
     ackTracker.advance(t);
   }
@@ -485,7 +509,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     if (f.rank === 0) {
       if (p.time - 1 > watermark) emitWatermark(p.time - 1);
       const t = tables.get(f.name)!;
-      t.map.set(p.key, p.value);
+      t.map.apply(p.key, p.time, p.value);
       inc(stats.sideInputUpdates, f.name);
       t.subject.next(t.map);
       return;
@@ -496,15 +520,37 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       emitWatermark(p.time - 1);
     }
     m.t0 = process.hrtime.bigint();
+    processedKeys.add(m.key);
+    currentIds = [m.id];
+    asOf(m.eventTime);
     sourceSubjects
       .get(f.name)!
-      .next({ kind: "record", value: m.value, eventTime: m.eventTime, key: m.key, ids: [m.id] });
+      .next({ kind: "record", value: m.value, eventTime: m.eventTime, key: m.key, ids: currentIds });
+    currentIds = undefined;
+    asOf(Number.POSITIVE_INFINITY);
     if (pipelineError !== undefined) afterPush(m);
     if (!m.done) ackTracker.processed(m);
   }
 
+  function storesBehind(): boolean {
+    for (const st of stores.values()) if (st.behind()) return true;
+    return false;
+  }
+
+  /** Restore keyed state from the changelogs (a key new to this worker may have moved here). */
+  function syncStores(): void {
+    syncingStores = true;
+    void Promise.all([...stores.values()].map((st) => st.catchUp())).then(
+      () => {
+        syncingStores = false;
+        pump();
+      },
+      (e: Error) => fail(e),
+    );
+  }
+
   function pump(): void {
-    if (pumping) return;
+    if (pumping || syncingStores) return;
     pumping = true;
     try {
       for (;;) {
@@ -525,6 +571,10 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
           }
         }
         if (blocked || !best || !bestItem) break;
+        if (best.rank === 1 && stores.size > 0 && !processedKeys.has(bestItem.key) && storesBehind()) {
+          syncStores();
+          break;
+        }
         best.head++;
         if (best.head > 1024 && best.head * 2 > best.buf.length) {
           best.buf.splice(0, best.head);
@@ -745,7 +795,9 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
   function idleTick(): void {
     if (finished) return;
     for (const f of feeds) {
-      if (f.activity === f.lastSeenActivity && size(f) === 0) f.idle = true;
+      if (f.activity === f.lastSeenActivity && size(f) === 0) {
+        if (++f.quietTicks >= 2) f.idle = true;
+      } else f.quietTicks = 0;
       f.lastSeenActivity = f.activity;
     }
     pump();
@@ -813,6 +865,53 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       await w.open();
       writers.set(topic, w);
     }
+    const changelogPrefix = topology.changelogPrefix ?? `${topology.name}-changelog-`;
+    for (const stepName of topology.order) {
+      for (const stateName of topology.steps[stepName]!.state ?? []) {
+        const topic = `${changelogPrefix}${stepName}-${stateName}`;
+        const producer = await withBackoff(
+          () =>
+            client.createProducer({
+              topic,
+              producerName: `${topology.name}.${workerId}.${topic}`,
+              blockIfQueueFull: false,
+            }),
+          scheduler,
+          reconnect,
+          () => stats.reconnects++,
+        );
+        const reader = await withBackoff(
+          () => client.createReader({ topic, startMessageId: binding.MessageId.earliest() }),
+          scheduler,
+          reconnect,
+          () => stats.reconnects++,
+        );
+        const w = new TopicWriter(topic, producer, undefined, {
+          maxPending: 1000,
+          scheduler,
+          reconnect,
+          properties: props,
+          capture: undefined,
+          onRetry: () => stats.reconnects++,
+          onFatal: fail,
+        });
+        writers.set(topic, w);
+        const st = new ChangelogState<unknown>(
+          topic,
+          w,
+          reader,
+          processedKeys,
+          {
+            current: () => currentIds,
+            started: (ids) => ackTracker.outputStarted(ids),
+            confirmed: (ids) => ackTracker.outputConfirmed(ids),
+          },
+          workerId,
+        );
+        await st.catchUp();
+        stores.set(`${stepName}/${stateName}`, st);
+      }
+    }
     buildPipeline();
     for (const [name, si] of Object.entries(topology.sideInputs).sort(([a], [b]) => (a < b ? -1 : 1))) {
       const reader = await withBackoff(
@@ -831,6 +930,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
         idle: false,
         activity: 0,
         lastSeenActivity: -1,
+        quietTicks: 0,
         caughtUp: () => !reader.hasNext(),
       };
       feeds.push(f);
@@ -847,6 +947,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
         idle: false,
         activity: 0,
         lastSeenActivity: -1,
+        quietTicks: 0,
         caughtUp: () => false,
       };
       feeds.push(f);
@@ -878,6 +979,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       // unacked, and closing the consumer hands it back to the broker.
       for (const c of consumers.values()) await c.close().catch(() => null);
       for (const r of readers) await r.close().catch(() => null);
+      for (const st of stores.values()) await st.close();
       for (const w of writers.values()) await w.close();
       for (const s of pipelineSubs) s.unsubscribe();
       if (ownsClient) await client.close().catch(() => null);

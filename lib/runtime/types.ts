@@ -71,6 +71,11 @@ export interface RunOptions {
    * flush. Default true. `stop()` called by the user never does this (see {@link RunHandle.stop}).
    */
   readonly finalWatermark?: boolean;
+  /**
+   * Side tables answer reads as of the event time being processed; they keep this much history
+   * behind the watermark for records that arrive late or redelivered. Default 3 600 000 (1 h).
+   */
+  readonly sideInputHistoryMs?: number;
   readonly reconnect?: ReconnectOptions;
   /** Keep every sink output, side-output message and dead letter in `handle.captured`. Default: replay only. */
   readonly capture?: boolean;

@@ -94,6 +94,20 @@ export interface StepContext<C = unknown> {
    * it only changes between items, in event-time order). Unknown or undeclared names throw.
    */
   sideInput<V = unknown>(name: string): Observable<ReadonlyMap<string, V>>;
+  /**
+   * A per-key state table declared in the step's `state`, persisted in a changelog topic
+   * (`<changelogPrefix><step>-<name>`) and restored from it with a Reader: at start, and before
+   * the first record of a key this worker has not processed yet (a key that moved here from a
+   * stopped worker). Values must be JSON-serializable. Call `set` while handling a record: the
+   * write joins that record's lineage, so its input is acked only after the change is persisted.
+   */
+  keyedState<S>(name: string): KeyedState<S>;
+}
+
+/** Per-key state of a step (see {@link StepContext.keyedState}). */
+export interface KeyedState<S> {
+  get(key: string): S | undefined;
+  set(key: string, value: S): void;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: steps are heterogeneous; schemas are checked by name.
@@ -108,6 +122,8 @@ interface StepCommon {
   readonly inputSchema?: EventName;
   /** Schema of the values this step emits, when it is an event (checked against its consumers). */
   readonly outputSchema?: EventName;
+  /** Names of the per-key state tables the builder uses ({@link StepContext.keyedState}). */
+  readonly state?: readonly string[];
   /** Side-output tags emitted beyond the operator's `describeOperator` metadata. */
   readonly sideOutputs?: readonly string[];
   readonly description?: string;
@@ -181,6 +197,8 @@ export interface TopologySpec<C = unknown> {
    * Every tag a step can emit (operator metadata + the step's `sideOutputs`) must be routed.
    */
   readonly sideOutputs?: Readonly<Record<string, SideOutputRoute>>;
+  /** Prefix of changelog topics of keyed state; default `<name>-changelog-`. */
+  readonly changelogPrefix?: string;
   /** Topic for `DeadLetterEvent`s (bad bytes, invalid values, operator failures). */
   readonly deadLetters: { readonly topic: string };
   /** Schema of the run configuration (defaults included); `run` parses `options.config` with it. */

@@ -43,6 +43,10 @@ export function inertStepContext<C>(spec: TopologySpec<C>, config: C): StepConte
       if (!declared.has(name)) throw new Error(`unknown side input "${name}"`);
       return new BehaviorSubject<ReadonlyMap<string, V>>(new Map());
     },
+    keyedState<S>() {
+      const m = new Map<string, S>();
+      return { get: (k: string) => m.get(k), set: (k: string, v: S) => void m.set(k, v) };
+    },
   };
 }
 

@@ -55,7 +55,7 @@ describe("runtime delivery (e2e)", () => {
     // Every good signal's id is in exactly one output's lineage.
     const seen = new Map<string, number>();
     for (const d of decisions)
-      for (const id of (d.json as { contributingSignalIds: string[] }).contributingSignalIds)
+      for (const id of (d.json as unknown as { contributingSignalIds: string[] }).contributingSignalIds)
         seen.set(id, (seen.get(id) ?? 0) + 1);
     for (const r of rejected) for (const id of r.json.ids as string[]) seen.set(id, (seen.get(id) ?? 0) + 1);
     expect([...seen.values()].every((n) => n === 1)).toBe(true);

@@ -2,7 +2,12 @@
  * Small topologies and inputs for the runtime's end-to-end suites (not the full coordination
  * topology: that one has its own suites).
  */
-import type { CoordinatedTradingDecisionEvent, TradingSignalEvent } from "../../lib/events/index.js";
+import { Observable } from "rxjs";
+import type {
+  CoordinatedTradingDecisionEvent,
+  NormalizedMarketDataEvent,
+  TradingSignalEvent,
+} from "../../lib/events/index.js";
 import { encodeEvent } from "../../lib/events/index.js";
 import type { ReplayMessage } from "../../lib/runtime/index.js";
 import { defineTopology, filterRecords, mapRecords } from "../../lib/topology/index.js";
@@ -119,4 +124,114 @@ export function asReplay(topic: string, events: readonly unknown[]): ReplayMessa
     const v = e as { portfolioId?: string; eventTime?: number };
     return { topic, data: encodeEvent(e), key: v.portfolioId ?? "", eventTime: v.eventTime ?? 0 };
   });
+}
+
+export const P = {
+  signalsA: "e2e-signals-a",
+  signalsB: "e2e-signals-b",
+  prices: "e2e-prices",
+  decisions: "e2e-priced-decisions",
+  rejected: "e2e-priced-rejected",
+  dlq: "e2e-priced-dead-letters",
+} as const;
+
+/** A market-data update for one instrument. */
+export function price(instrumentId: string, eventTime: number, px: number): NormalizedMarketDataEvent {
+  return {
+    eventType: "NormalizedMarketData",
+    eventId: `md-${instrumentId}-${eventTime}`,
+    eventTime,
+    schemaVersion: 1,
+    instrumentId,
+    price: px,
+    volume: 1000,
+    averageDailyVolume: 1e6,
+    currency: "USD",
+  };
+}
+
+/**
+ * Two signal topics merged, a side input of prices (latest by instrument), and a decide step
+ * with per-portfolio keyed state (a running decision count, persisted in a changelog): the
+ * decision's quantity depends on the latest price at the signal's event time, its priority on the
+ * portfolio's history. Tests determinism of the merge, of side-input timing and of state moves.
+ */
+export function pricedTopology(prefix = "", receiverQueueSize = 1000) {
+  return defineTopology({
+    name: "e2e-priced",
+    version: "1",
+    changelogPrefix: `${prefix}e2e-priced-changelog-`,
+    sources: {
+      a: { topic: prefix + P.signalsA, schema: "TradingSignalEvent", subscription: { receiverQueueSize } },
+      b: { topic: prefix + P.signalsB, schema: "TradingSignalEvent", subscription: { receiverQueueSize } },
+    },
+    sideInputs: {
+      prices: { topic: prefix + P.prices, schema: "NormalizedMarketDataEvent" },
+    },
+    steps: {
+      strong: {
+        from: ["a", "b"],
+        use: filterRecords((s: TradingSignalEvent) => s.strength >= 0.1, "strength-below-0.1"),
+        outputSchema: "TradingSignalEvent",
+      },
+      decide: {
+        from: "strong",
+        sideInputs: ["prices"],
+        state: ["count"],
+        outputSchema: "CoordinatedTradingDecisionEvent",
+        build: (ctx) => {
+          let prices: ReadonlyMap<string, NormalizedMarketDataEvent> = new Map();
+          const count = ctx.keyedState<number>("count");
+          const sub = ctx.sideInput<NormalizedMarketDataEvent>("prices");
+          return (source) =>
+            new Observable((out) => {
+              const s1 = sub.subscribe((t) => {
+                prices = t;
+              });
+              const s2 = mapRecords((s: TradingSignalEvent, key: string) => {
+                const px = prices.get(s.instrumentId);
+                if (!px) throw new Error(`no price for ${s.instrumentId}`);
+                const n = (count.get(key) ?? 0) + 1;
+                count.set(key, n);
+                const d = decisionFor(s, ctx.topology.hash);
+                const qty = Math.floor((s.strength * 100_000) / px.price);
+                return {
+                  ...d,
+                  quantity: qty,
+                  notional: qty * px.price,
+                  executionPriority: 1 + (n % 10),
+                  reasonCodes: [`price:${px.price}@${px.eventTime}`, `n:${n}`],
+                };
+              }, "decide")(source).subscribe(out);
+              return () => {
+                s1.unsubscribe();
+                s2.unsubscribe();
+              };
+            });
+        },
+      },
+    },
+    sinks: { decisions: { from: "decide", topic: prefix + P.decisions, schema: "CoordinatedTradingDecisionEvent" } },
+    sideOutputs: { rejected: { topic: prefix + P.rejected } },
+    deadLetters: { topic: prefix + P.dlq },
+  });
+}
+
+/** Inputs for {@link pricedTopology}: prices every 40 ms for 3 instruments, signals on two topics. */
+export function pricedInputs(count: number, portfolios: number, t0 = 1_700_000_000_000) {
+  const instruments = ["AAPL", "MSFT", "NVDA"];
+  const prices: NormalizedMarketDataEvent[] = [];
+  for (let t = 0; t <= count * 3 + 40; t += 40) {
+    instruments.forEach((id, i) => {
+      prices.push(price(id, t0 + t, 100 + i * 50 + ((t / 40) % 17)));
+    });
+  }
+  const a: TradingSignalEvent[] = [];
+  const b: TradingSignalEvent[] = [];
+  for (let n = 0; n < count; n++) {
+    // Several signals share an event time (ties broken by source name, key, arrival).
+    const s = signal(n, `pf-${(n * 7) % portfolios}`, t0 + 1 + Math.floor(n / 2) * 3);
+    (n % 3 === 0 ? b : a).push(s);
+  }
+  return { prices, a, b };
 }

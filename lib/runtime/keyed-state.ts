@@ -1,0 +1,81 @@
+import type { ReaderLike } from "../transports/pulsar-client-like.js";
+import type { KeyedState } from "../topology/types.js";
+import type { TopicWriter } from "./topic-writer.js";
+
+/** What a changelog entry carries: `{ key, value }` JSON, partition key = state key. */
+interface ChangelogEntry {
+  readonly key: string;
+  readonly value: unknown;
+}
+
+/**
+ * A step's per-key state backed by a changelog topic.
+ *
+ * - Every `set` updates the in-memory table and appends `{ key, value }` to the changelog; the
+ *   write carries the lineage ids of the record being handled, so that record's messages are
+ *   acked only once the change is persisted (a worker that stops gracefully has written every
+ *   change of every message it acked).
+ * - `catchUp()` reads the changelog with a Reader up to its current end and applies the entries of
+ *   keys this worker has not processed itself (`ownedKeys`): for its own keys the in-memory table
+ *   is newer than anything in the log. The runtime calls it at start and before the first record
+ *   of a key new to this worker — which is how state follows a key that moved here.
+ */
+export class ChangelogState<S> implements KeyedState<S> {
+  private readonly table = new Map<string, S>();
+  private seq = 0;
+
+  constructor(
+    readonly topic: string,
+    private readonly writer: TopicWriter,
+    private readonly reader: ReaderLike,
+    private readonly ownedKeys: ReadonlySet<string>,
+    private readonly lineage: {
+      /** Lineage ids of the record being handled (undefined outside record handling). */
+      current(): readonly string[] | undefined;
+      started(ids: readonly string[]): void;
+      confirmed(ids: readonly string[]): void;
+    },
+    private readonly workerId: string,
+  ) {}
+
+  get(key: string): S | undefined {
+    return this.table.get(key);
+  }
+
+  set(key: string, value: S): void {
+    this.table.set(key, value);
+    const ids = this.lineage.current() ?? [];
+    this.lineage.started(ids);
+    const entry: ChangelogEntry = { key, value };
+    this.writer.write({
+      data: Buffer.from(JSON.stringify(entry), "utf8"),
+      key,
+      eventId: `${this.workerId}:${this.seq++}`,
+      eventTime: 0,
+      done: () => this.lineage.confirmed(ids),
+    });
+  }
+
+  /** True when the changelog has entries this worker has not read yet. */
+  behind(): boolean {
+    return this.reader.hasNext();
+  }
+
+  async catchUp(): Promise<void> {
+    while (this.reader.hasNext()) {
+      const m = await this.reader.readNext();
+      let entry: ChangelogEntry;
+      try {
+        entry = JSON.parse(m.getData().toString("utf8")) as ChangelogEntry;
+      } catch {
+        continue; // not ours; a changelog only holds what ChangelogState wrote
+      }
+      if (typeof entry?.key !== "string" || this.ownedKeys.has(entry.key)) continue;
+      this.table.set(entry.key, entry.value as S);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.reader.close().catch(() => null);
+  }
+}
