@@ -77,6 +77,27 @@ describe("validateAuditBatch", () => {
   });
 });
 
+describe("validateAuditBatch keys mode", () => {
+  it("checks only the row fields and returns the items as given", () => {
+    const stateUpdate = {
+      eventType: "PortfolioStateUpdate",
+      eventId: "su-1",
+      eventTime: 5,
+      schemaVersion: SCHEMA_VERSION,
+      portfolioId: "pf",
+      decisionIds: ["d-1"],
+      nav: -1, // invalid for the full schema, not a row field
+      extra: "kept",
+    };
+    expect(() => validateAuditBatch([stateUpdate])).toThrow(AuditValidationError);
+    const [kept] = validateAuditBatch([stateUpdate], "keys");
+    expect(kept).toBe(stateUpdate);
+    const { decisionIds: _, ...noIds } = stateUpdate;
+    expect(() => validateAuditBatch([noIds], "keys")).toThrow(/decisionIds/);
+    expect(() => validateAuditBatch([{ ...stateUpdate, eventTime: -1 }], "keys")).toThrow(/eventTime/);
+  });
+});
+
 describe("keysOfOriginal", () => {
   it("reads portfolio and instrument ids from a JSON object's bytes, else null", () => {
     const b64 = (s: string) => Buffer.from(s).toString("base64");

@@ -3,6 +3,7 @@ export {
   type AuditRejection,
   type AuditTable,
   type AuditTopology,
+  type AuditValidation,
   AuditValidationError,
   toJsonbText,
   validateAuditBatch,

@@ -5,6 +5,7 @@ import {
   type AuditRow,
   type AuditTable,
   type AuditTopology,
+  type AuditValidation,
   toAuditRow,
   validateAuditBatch,
 } from "./audit-rows.js";
@@ -30,6 +31,8 @@ export interface PostgresAuditLogOptions {
   readonly topology?: AuditTopology;
   /** Default `auto`. */
   readonly timescale?: TimescaleMode;
+  /** What `write()` checks of each item; default `full` (see {@link AuditValidation}). */
+  readonly validate?: AuditValidation;
   /** Rows per INSERT statement inside one write's transaction; default 2000. */
   readonly chunkSize?: number;
 }
@@ -79,6 +82,7 @@ export class PostgresAuditLog {
   private readonly topology: AuditTopology | null;
   private readonly timescale: TimescaleMode;
   private readonly chunkSize: number;
+  private readonly validation: AuditValidation;
   private ready: Promise<AuditSchemaReport> | undefined;
   private inserts: Partial<Record<AuditTable, string>> = {};
 
@@ -90,6 +94,7 @@ export class PostgresAuditLog {
     this.topology = options.topology ?? null;
     this.timescale = options.timescale ?? "auto";
     this.chunkSize = Math.max(1, Math.floor(options.chunkSize ?? 2000));
+    this.validation = options.validate ?? "full";
   }
 
   /**
@@ -243,12 +248,13 @@ export class PostgresAuditLog {
   }
 
   /**
-   * Sink adapter for the runtime: validates every item (zod, by `eventType`), rejects the whole
+   * Sink adapter for the runtime: validates every item (zod, by `eventType`; all of it, or with
+   * `validate: "keys"` only the fields the rows are built from), rejects the whole
    * batch with an `AuditValidationError` if any item is not an audit event, and otherwise resolves
    * once the batch is committed.
    */
   async write(batch: readonly unknown[]): Promise<void> {
-    await this.append(validateAuditBatch(batch));
+    await this.append(validateAuditBatch(batch, this.validation));
   }
 
   /** Decisions of one portfolio in `[from, to)` event time, ordered by (event time, event id bytes). */

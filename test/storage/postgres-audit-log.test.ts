@@ -255,6 +255,16 @@ describe("PostgresAuditLog append / write", () => {
     expect((await log.counts()).decisions).toBe(0);
   });
 
+  it('write() with validate: "keys" stores the item as given and still rejects missing keys', async () => {
+    const log = newLog("audit_keys", { validate: "keys" });
+    const loose = { ...decision("k-1", 1000), confidence: 1.5 };
+    await log.write([loose]);
+    expect((await log.lineageOf("k-1"))?.decision).toEqual(loose);
+    const { portfolioId: _, ...noPortfolio } = decision("k-2", 2000);
+    await expect(log.write([noPortfolio])).rejects.toBeInstanceOf(AuditValidationError);
+    expect((await log.counts()).decisions).toBe(1);
+  });
+
   it("write() resolves after commit: another connection sees the rows", async () => {
     const log = newLog("audit_commit");
     await log.write([decision("v-1", 1000), decision("v-2", 2000)]);
