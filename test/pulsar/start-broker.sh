@@ -18,9 +18,9 @@ ADMIN_URL="http://127.0.0.1:8080"
 TIMEOUT="${PULSAR_START_TIMEOUT:-240}"
 HEAP="${PULSAR_HEAP:-1g}"
 
-if [ -f "$PID_FILE" ] && kill -0 "$(cat "$PID_FILE")" 2>/dev/null; then
-  echo "pulsar: a broker started by this script is already running (pid $(cat "$PID_FILE"))" >&2
-  exit 1
+# A broker left over by an interrupted earlier run of this script: stop it (by its pid file).
+if [ -f "$PID_FILE" ]; then
+  "$HERE/stop-broker.sh"
 fi
 for port in 6650 8080 3181; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
@@ -31,9 +31,9 @@ done
 
 command -v java >/dev/null || { echo "pulsar: java not found (Java 17+ is needed)" >&2; exit 1; }
 
-# 1. Fetch the broker from Maven Central (once per Pulsar version).
+# 1. Fetch the broker from Maven Central (again whenever pom.xml or settings.xml change).
 VERSION="$(sed -n 's#.*<pulsar.version>\(.*\)</pulsar.version>.*#\1#p' "$HERE/pom.xml")"
-STAMP="$LIB/.fetched-$VERSION"
+STAMP="$LIB/.fetched-$(cat "$HERE/pom.xml" "$HERE/settings.xml" | sha1sum | cut -c1-12)"
 if [ ! -f "$STAMP" ]; then
   command -v mvn >/dev/null || { echo "pulsar: mvn not found (Maven is needed to fetch the broker)" >&2; exit 1; }
   echo "pulsar: fetching Apache Pulsar $VERSION from Maven Central into $LIB"

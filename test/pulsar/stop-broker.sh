@@ -12,7 +12,8 @@ if [ ! -f "$PID_FILE" ]; then
   exit 0
 fi
 pid="$(cat "$PID_FILE")"
-if kill -0 "$pid" 2>/dev/null; then
+# Only a process that is still the broker (the pid may have been reused since).
+if kill -0 "$pid" 2>/dev/null && grep -q PulsarStandaloneStarter "/proc/$pid/cmdline" 2>/dev/null; then
   kill -TERM "$pid" 2>/dev/null || true
   waited=0
   while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt "$TIMEOUT" ]; do
