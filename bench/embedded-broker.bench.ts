@@ -117,8 +117,8 @@ const suite: BenchSuite = {
     brokerCase({ name: "key-shared, 2 consumers, 100 keys", type: "KeyShared", consumers: 2, keys: 100 }),
   ],
   goals: { "events/s": 1_000_000 },
-  warmups: 2,
-  repetitions: 5,
+  warmups: 3,
+  repetitions: 7,
 };
 
 export default suite;

@@ -8,10 +8,15 @@ export interface CaseResult {
   /** Median over the timed repetitions. */
   readonly eventsPerSec: number;
   readonly eventsPerSecRuns: readonly number[];
+  /**
+   * Median events per CPU-second of this process (user + system time, GC threads included):
+   * the single-core figure, robust against other processes on a shared machine.
+   */
+  readonly eventsPerCpuSec: number;
   readonly latency: LatencySummary;
   /** eventsPerSec over the baseline's eventsPerSec (1 for the baseline itself). */
   readonly ratio: number;
-  /** Whether the case met the suite's "events/s" goal (absent when there is none). */
+  /** Whether the case's events per CPU-second met the suite's "events/s" goal (absent when there is none). */
   readonly goalMet?: boolean;
   readonly extra?: Record<string, number | string>;
 }
@@ -48,7 +53,7 @@ async function measure(
   c: BenchCase,
   warmups: number,
   repetitions: number,
-): Promise<{ runs: number[]; latency: LatencySummary }> {
+): Promise<{ runs: number[]; cpuRuns: number[]; latency: LatencySummary }> {
   const histogram = new LatencyHistogram();
   const quiet: BenchContext = { recordLatencyNs: () => {}, nowNs: () => process.hrtime.bigint(), monotonicNs: perfNow };
   const recording: BenchContext = {
@@ -62,15 +67,19 @@ async function measure(
     await c.teardown?.();
   }
   const runs: number[] = [];
+  const cpuRuns: number[] = [];
   for (let i = 0; i < repetitions; i++) {
     await c.setup?.();
+    const cpu0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     await c.run(recording);
     const elapsedNs = Number(process.hrtime.bigint() - t0);
+    const cpu = process.cpuUsage(cpu0);
     await c.teardown?.();
     runs.push(c.events / (elapsedNs / 1e9));
+    cpuRuns.push(c.events / ((cpu.user + cpu.system) / 1e6));
   }
-  return { runs, latency: histogram.summary() };
+  return { runs, cpuRuns, latency: histogram.summary() };
 }
 
 /** Runs the baseline and every case of a suite: warm-ups, then timed repetitions. */
@@ -84,8 +93,9 @@ export async function runSuite(suite: BenchSuite, log: (line: string) => void = 
   let baselineEps = Number.NaN;
   for (const c of [suite.baseline, ...suite.cases]) {
     log(`  ${suite.name} / ${c.name} …`);
-    const { runs, latency } = await measure(c, warmups, repetitions);
+    const { runs, cpuRuns, latency } = await measure(c, warmups, repetitions);
     const eps = median(runs);
+    const epcs = median(cpuRuns);
     if (c === suite.baseline) baselineEps = eps;
     const goal = goals["events/s"];
     const extra = c.extra?.();
@@ -94,9 +104,10 @@ export async function runSuite(suite: BenchSuite, log: (line: string) => void = 
       events: c.events,
       eventsPerSec: Math.round(eps),
       eventsPerSecRuns: runs.map(Math.round),
+      eventsPerCpuSec: Math.round(epcs),
       latency,
       ratio: eps / baselineEps,
-      ...(goal !== undefined && c !== suite.baseline ? { goalMet: eps >= goal } : {}),
+      ...(goal !== undefined && c !== suite.baseline ? { goalMet: epcs >= goal } : {}),
       ...(extra !== undefined ? { extra } : {}),
     });
   }

@@ -1,16 +1,28 @@
 /**
  * MurmurHash3 x86 32-bit of a string's UTF-8 bytes, seed 0 — the hash Pulsar's Key_Shared
  * dispatcher applies to a message's sticky key (then modulo the 65536-slot hash range).
+ * ASCII keys are hashed straight from their char codes, without encoding to a buffer.
  */
 export function murmur3(key: string, seed = 0): number {
+  let ascii = true;
+  for (let i = 0; i < key.length; i++) {
+    if (key.charCodeAt(i) > 0x7f) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii) return hashBytes((i) => key.charCodeAt(i), key.length, seed);
   const bytes = Buffer.from(key, "utf8");
-  const len = bytes.length;
+  return hashBytes((i) => bytes[i]!, bytes.length, seed);
+}
+
+function hashBytes(byteAt: (i: number) => number, len: number, seed: number): number {
   const c1 = 0xcc9e2d51;
   const c2 = 0x1b873593;
   let h = seed >>> 0;
   const blocks = len & ~3;
   for (let i = 0; i < blocks; i += 4) {
-    let k = bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24);
+    let k = byteAt(i) | (byteAt(i + 1) << 8) | (byteAt(i + 2) << 16) | (byteAt(i + 3) << 24);
     k = Math.imul(k, c1);
     k = (k << 15) | (k >>> 17);
     k = Math.imul(k, c2);
@@ -21,9 +33,9 @@ export function murmur3(key: string, seed = 0): number {
   const tail = len & 3;
   if (tail > 0) {
     let k = 0;
-    if (tail === 3) k ^= bytes[blocks + 2]! << 16;
-    if (tail >= 2) k ^= bytes[blocks + 1]! << 8;
-    k ^= bytes[blocks]!;
+    if (tail === 3) k ^= byteAt(blocks + 2) << 16;
+    if (tail >= 2) k ^= byteAt(blocks + 1) << 8;
+    k ^= byteAt(blocks);
     k = Math.imul(k, c1);
     k = (k << 15) | (k >>> 17);
     k = Math.imul(k, c2);
