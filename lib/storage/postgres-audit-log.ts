@@ -266,14 +266,19 @@ export class PostgresAuditLog {
   async eventsFor(table: AuditTable, portfolioId: string | null, range: AuditTimeRange = {}): Promise<AuditEvent[]> {
     await this.ensureSchema();
     if (!AUDIT_TABLES.includes(table)) throw new Error(`unknown audit table ${table}`);
+    // Built per call so the (portfolio_id, event_time) index serves every variant.
+    const params: unknown[] = [];
+    const where: string[] = [];
+    if (portfolioId === null) where.push("portfolio_id IS NULL");
+    else where.push(`portfolio_id = $${params.push(portfolioId)}`);
+    if (range.from !== undefined)
+      where.push(`event_time >= to_timestamp($${params.push(range.from)}::float8 / 1000.0)`);
+    if (range.to !== undefined) where.push(`event_time < to_timestamp($${params.push(range.to)}::float8 / 1000.0)`);
+    const limit = range.limit !== undefined ? ` LIMIT $${params.push(range.limit)}` : "";
     const r = await this.pool.query<{ event: AuditEvent }>(
-      `SELECT event FROM ${quoteSchema(this.schema)}.${table}
-        WHERE portfolio_id IS NOT DISTINCT FROM $1
-          AND ($2::float8 IS NULL OR event_time >= to_timestamp($2::float8 / 1000.0))
-          AND ($3::float8 IS NULL OR event_time < to_timestamp($3::float8 / 1000.0))
-        ORDER BY event_time, event_id COLLATE "C"
-        LIMIT $4`,
-      [portfolioId, range.from ?? null, range.to ?? null, range.limit ?? null],
+      `SELECT event FROM ${quoteSchema(this.schema)}.${table} WHERE ${where.join(" AND ")}
+        ORDER BY event_time, event_id COLLATE "C"${limit}`,
+      params,
     );
     return r.rows.map((row) => row.event);
   }
