@@ -50,7 +50,10 @@ interface Closable {
  * - `Reader.hasNext()` is answered from the topic's last message id, fetched from the admin REST
  *   API when the reader is created, plus the messages already received;
  * - producers do not batch on the client; each send is one JSON frame with a base64 payload, and a
- *   reconnection resends in-flight messages (at-least-once, possible duplicates).
+ *   reconnection resends in-flight messages (at-least-once, possible duplicates);
+ * - broker-side batching is off unless `batchingEnabled: true` (pulsar-client's default is on): the
+ *   WebSocket producer cannot batch by key, and a batch mixing keys breaks KeyShared routing;
+ * - ack timeouts below 1000 ms are refused by the broker (the Java client's minimum).
  */
 export class WebSocketPulsarClient implements PulsarClientLike {
   private readonly serviceUrl: string;
