@@ -51,7 +51,7 @@ export interface EventArbitraryOptions {
   readonly instrumentIds?: readonly string[];
   readonly sources?: readonly string[];
   readonly timeRange?: { readonly min: number; readonly max: number };
-  /** Prefix of generated event ids (ids are `${prefix}-${uuid}`). */
+  /** Prefix of generated event ids (ids are `${prefix}-` + 12 hex digits). */
   readonly idPrefix?: string;
 }
 
@@ -59,10 +59,17 @@ const prob = () => fc.double({ min: 0, max: 1, noNaN: true });
 const between = (min: number, max: number) => fc.double({ min, max, noNaN: true, noDefaultInfinity: true });
 const urgency = () => fc.constantFrom("low", "normal", "high", "critical" as const);
 
+/** A short random hex id (`prefix-xxxxxxxxxxxx`); much cheaper to generate than a uuid. */
+export function eventIdArb(prefix: string): fc.Arbitrary<string> {
+  return fc
+    .tuple(fc.nat(0xffffffff), fc.nat(0xffff))
+    .map(([a, b]) => `${prefix}-${a.toString(16).padStart(8, "0")}${b.toString(16).padStart(4, "0")}`);
+}
+
 function base(o: EventArbitraryOptions, prefix: string) {
   const range = o.timeRange ?? DEFAULT_TIME_RANGE;
   return {
-    eventId: fc.uuid().map((u) => `${o.idPrefix ?? prefix}-${u}`),
+    eventId: eventIdArb(o.idPrefix ?? prefix),
     eventTime: fc.integer({ min: range.min, max: range.max }),
     schemaVersion: fc.constant(1 as const),
   };
@@ -232,10 +239,7 @@ export function coordinatedTradingDecisionArb(
       urgency: urgency(),
       delayMs: fc.integer({ min: 0, max: 3_600_000 }),
       style: fc.constantFrom("immediate", "twap", "vwap", "opportunistic" as const),
-      signalIds: fc.array(
-        fc.uuid().map((u) => `sig-${u}`),
-        { minLength: 1, maxLength: 5 },
-      ),
+      signalIds: fc.array(eventIdArb("sig"), { minLength: 1, maxLength: 5 }),
       riskBefore: riskSnapshot(),
       riskAfter: riskSnapshot(),
       checkValue: between(0, 0.2),
@@ -291,10 +295,7 @@ export function portfolioStateUpdateArb(o: EventArbitraryOptions = {}): fc.Arbit
         }),
         { maxLength: 8, selector: (p) => p.instrumentId },
       ),
-      decisionIds: fc.array(
-        fc.uuid().map((u) => `dec-${u}`),
-        { maxLength: 4 },
-      ),
+      decisionIds: fc.array(eventIdArb("dec"), { maxLength: 4 }),
     })
     .map((s) => {
       const values = s.positions.map((p) => p.quantity * p.price);

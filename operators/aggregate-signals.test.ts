@@ -1,0 +1,186 @@
+import fc from "fast-check";
+import type { Observable } from "rxjs";
+import { TestScheduler } from "rxjs/testing";
+import { describe, expect, it } from "vitest";
+import type { TradingSignalEvent } from "../lib/events/trading-signal.js";
+import { record, type StreamItem, watermark } from "../lib/stream/item.js";
+import {
+  accountingIdentityLaw,
+  determinismLaw,
+  orderedRecordsArb,
+  runOperator,
+  tradingSignalArb,
+  withLateEvents,
+} from "../lib/testing/index.js";
+import { aggregateSignals, combineSignals } from "./aggregate-signals.js";
+import { withWatermarks } from "./with-watermarks.js";
+
+const sig = (over: Partial<TradingSignalEvent>): TradingSignalEvent => ({
+  eventType: "TradingSignal",
+  eventId: "s1",
+  eventTime: 1,
+  schemaVersion: 1,
+  portfolioId: "p1",
+  instrumentId: "AAPL",
+  source: "a",
+  strategy: "m",
+  direction: "long",
+  strength: 0.5,
+  confidence: 0.8,
+  horizonMs: 86_400_000,
+  expectedReturn: 0.02,
+  urgency: "normal",
+  ...over,
+});
+const env = (s: TradingSignalEvent) => record(s, s.eventTime, s.portfolioId, [s.eventId]);
+const W = { start: 0, end: 10 };
+
+describe("combineSignals", () => {
+  it("one signal: score = ±strength, confidence = its confidence, no conflict", () => {
+    const n = combineSignals([sig({ direction: "short", strength: 0.4, confidence: 0.7 })], W);
+    expect(n.score).toBeCloseTo(-0.4, 12);
+    expect(n.direction).toBe("short");
+    expect(n.strength).toBeCloseTo(0.4, 12);
+    expect(n.confidence).toBeCloseTo(0.7, 12);
+    expect(n.expectedReturn).toBe(0.02);
+    expect([n.conflict, n.conflictingSources]).toEqual([false, []]);
+  });
+
+  it("two equal and opposite signals cancel: flat, zero confidence, both sources in conflict", () => {
+    const n = combineSignals(
+      [sig({ eventId: "x", source: "b" }), sig({ eventId: "y", source: "a", direction: "short" })],
+      W,
+    );
+    expect(n.score).toBe(0);
+    expect(n.direction).toBe("flat");
+    expect(n.confidence).toBe(0);
+    expect(n.conflict).toBe(true);
+    expect(n.conflictingSources).toEqual(["a", "b"]);
+    expect(n.contributingSignalIds).toEqual(["x", "y"]);
+  });
+
+  it("reliability weights: an unreliable minority is outvoted and listed as conflicting", () => {
+    const n = combineSignals(
+      [
+        sig({ eventId: "1", source: "good", strength: 0.6, confidence: 0.9 }),
+        sig({ eventId: "2", source: "noisy", direction: "short", strength: 0.9, confidence: 0.9 }),
+      ],
+      W,
+      { sourceReliability: { good: 1, noisy: 0.2 } },
+    );
+    // q = 0.9 and 0.18; score = (0.9·0.6 − 0.18·0.9) / (0.9 + 0.18)
+    expect(n.score).toBeCloseTo((0.54 - 0.162) / 1.08, 12);
+    expect(n.conflictingSources).toEqual(["noisy"]);
+    expect(n.urgency).toBe("normal");
+  });
+
+  const sigs = fc.array(tradingSignalArb({ portfolioIds: ["p"], instrumentIds: ["X"] }), {
+    minLength: 1,
+    maxLength: 8,
+  });
+
+  it("property: bounds, sign consistency, conflict iff both directions, order invariance, reliability scale invariance", () => {
+    fc.assert(
+      fc.property(sigs, fc.double({ min: 0.1, max: 10, noNaN: true }), (list, k) => {
+        const n = combineSignals(list, W);
+        expect(Math.abs(n.score)).toBeLessThanOrEqual(1);
+        expect(n.strength).toBe(Math.abs(n.score));
+        expect(n.confidence).toBeGreaterThanOrEqual(0);
+        expect(n.confidence).toBeLessThanOrEqual(1 + 1e-12);
+        expect(n.direction).toBe(n.score > 0 ? "long" : n.score < 0 ? "short" : "flat");
+        const longs = list.filter((s) => s.direction === "long").length;
+        const shorts = list.filter((s) => s.direction === "short").length;
+        expect(n.conflict).toBe(longs > 0 && shorts > 0);
+        if (!n.conflict) expect(n.conflictingSources).toEqual([]);
+        const rev = combineSignals([...list].reverse(), W);
+        expect(rev.score).toBeCloseTo(n.score, 9);
+        expect(rev.conflictingSources).toEqual(n.conflictingSources);
+        const rel = Object.fromEntries(list.map((s) => [s.source, 0.5]));
+        const scaled = Object.fromEntries(list.map((s) => [s.source, 0.5 * k]));
+        expect(combineSignals(list, W, { sourceReliability: scaled }).score).toBeCloseTo(
+          combineSignals(list, W, { sourceReliability: rel }).score,
+          9,
+        );
+        if (shorts === 0 && longs > 0 && list.some((s) => s.direction === "long" && s.confidence > 0)) {
+          // all views long or flat: the score is a weighted mean of signed strengths in [0, max strength]
+          expect(n.score).toBeGreaterThanOrEqual(0);
+          expect(n.score).toBeLessThanOrEqual(Math.max(...list.map((s) => s.strength)) + 1e-12);
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe("aggregateSignals", () => {
+  it("emits one net signal per (portfolio, instrument) window, keyed by portfolio (marbles)", () => {
+    new TestScheduler((a, e) => expect(a).toEqual(e)).run(({ cold, expectObservable }) => {
+      const l = env(sig({ eventId: "l", eventTime: 1, source: "a" }));
+      const s = env(sig({ eventId: "s", eventTime: 3, source: "b", direction: "short", strength: 0.2 }));
+      const input = cold<StreamItem<TradingSignalEvent>>("-l-s-w-------|", { l, s, w: watermark(9) });
+      const net = combineSignals([l.value, s.value], W);
+      expectObservable(input.pipe(aggregateSignals({ window: { kind: "tumbling", sizeMs: 10 } }))).toBe(
+        "-----(nw)----|",
+        { n: record({ ...net, firing: "final" }, 9, "p1", ["l", "s"]), w: watermark(9) },
+      );
+      expect(net.conflict).toBe(true);
+      expect(net.conflictingSources).toEqual(["b"]);
+    });
+  });
+
+  const stream = orderedRecordsArb<TradingSignalEvent>({
+    value: tradingSignalArb({ portfolioIds: ["p1", "p2"], instrumentIds: ["A", "B", "C"] }),
+    keyOf: (v) => v.portfolioId,
+    maxLength: 15,
+  }).map((recs) =>
+    recs.map((r) => record({ ...r.value, eventId: r.ids[0]!, eventTime: r.eventTime }, r.eventTime, r.key, r.ids)),
+  );
+
+  it("property: groups exactly by (portfolio, instrument, window) and lists every contributing id", () => {
+    fc.assert(
+      fc.property(stream, (recs) => {
+        const run = runOperator(
+          (s: Observable<StreamItem<TradingSignalEvent>>) =>
+            s.pipe(
+              withWatermarks({ outOfOrdernessMs: 0 }),
+              aggregateSignals({ window: { kind: "tumbling", sizeMs: 20 } }),
+            ),
+          recs,
+        );
+        const want = new Map<string, string[]>();
+        for (const r of recs) {
+          const k = `${r.value.portfolioId}/${r.value.instrumentId}/${Math.floor(r.eventTime / 20) * 20}`;
+          want.set(k, [...(want.get(k) ?? []), r.value.eventId]);
+        }
+        const got = new Map<string, readonly string[]>();
+        for (const m of run.main) {
+          expect(m.key).toBe(m.value.portfolioId);
+          expect(m.ids).toEqual(m.value.contributingSignalIds);
+          got.set(
+            `${m.value.portfolioId}/${m.value.instrumentId}/${m.value.windowStart}`,
+            m.value.contributingSignalIds,
+          );
+        }
+        expect(got.size).toBe(want.size);
+        for (const [k, ids] of want) expect(got.get(k)).toEqual([...ids].sort());
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  const lateStream = stream.chain((recs) =>
+    withLateEvents<TradingSignalEvent>(recs, tradingSignalArb({ portfolioIds: ["p1"], instrumentIds: ["A"] }), {
+      lateByMs: 15,
+    }),
+  );
+  const op = () => (s: Observable<StreamItem<TradingSignalEvent>>) =>
+    s.pipe(
+      withWatermarks<TradingSignalEvent>({ outOfOrdernessMs: 2 }),
+      aggregateSignals({ window: { kind: "hopping", sizeMs: 10, advanceMs: 5 }, allowedLatenessMs: 5, emit: "update" }),
+    );
+
+  it("law: accounting identity and determinism (hopping windows, lateness, update mode)", () => {
+    fc.assert(accountingIdentityLaw(op, lateStream), { numRuns: 1000 });
+    fc.assert(determinismLaw(op, lateStream), { numRuns: 1000 });
+  });
+});
