@@ -91,6 +91,9 @@ export class PostgresAuditLog {
     quoteSchema(this.schema);
     this.ownsPool = options.pool === undefined;
     this.pool = options.pool ?? new pg.Pool({ max: 4, ...options.connection });
+    // An idle client of our own pool losing its connection must not crash the process: the pool
+    // drops it, and the next write fails (and is retried by the runtime) if the server is gone.
+    if (this.ownsPool) this.pool.on("error", () => undefined);
     this.topology = options.topology ?? null;
     this.timescale = options.timescale ?? "auto";
     this.chunkSize = Math.max(1, Math.floor(options.chunkSize ?? 2000));

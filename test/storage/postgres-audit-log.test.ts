@@ -111,6 +111,18 @@ describe("PostgresAuditLog schema", () => {
     expect(report).toMatchObject({ mode: "plain", reason: "timescale disabled by option" });
   });
 
+  it("creates and closes its own pool from a connection config, leaving a shared pool alone", async () => {
+    const own = new PostgresAuditLog({ connection: pgConfig(), schema: scratchSchema("audit_own") });
+    expect(await own.append([decision("own-1", 1)])).toBe(1);
+    expect((await own.counts()).decisions).toBe(1);
+    await own.dropSchema();
+    await own.close();
+    await expect(own.counts()).rejects.toThrow();
+    const shared = newLog("audit_shared");
+    await shared.close();
+    expect((await pool.query("SELECT 1 AS one")).rows[0].one).toBe(1);
+  });
+
   it("rejects schema names that are not plain identifiers", () => {
     expect(() => new PostgresAuditLog({ pool, schema: 'x"; DROP TABLE y; --' })).toThrow(/invalid audit schema name/);
   });
