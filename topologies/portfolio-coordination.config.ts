@@ -13,33 +13,38 @@ import { z } from "zod";
 import { InvestmentPolicy } from "../lib/domain/policy.js";
 import { RiskLimits } from "../lib/domain/risk-limits.js";
 
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
+const HOUR = 3_600_000;
 const Ms = z.number().int().nonnegative();
 const Fraction = z.number().finite().nonnegative();
 
-/** Event time: watermarks with bounded out-of-orderness, lateness tolerated after a window closes. */
+/** Event time: the runtime's watermark cadence and lateness tolerated after a window closes. */
 export const TimeConfig = z
   .object({
-    /** How far behind the highest event time seen a record may still arrive in order. */
-    maxOutOfOrdernessMs: Ms.default(10_000),
-    /** How long after a window's end a late record is still accepted (then it goes to `late`). */
+    /** How long after a window's end a late record still re-fires it (then it goes to `late`). */
     allowedLatenessMs: Ms.default(0),
   })
   .prefault({});
 
-/** How long dedup remembers an event id (event time). */
-export const DedupConfig = z.object({ retentionMs: Ms.default(24 * HOUR) }).prefault({});
+/** How long dedup remembers an event id (event time past the first copy). */
+export const DedupConfig = z
+  .object({
+    ttlMs: z
+      .number()
+      .int()
+      .positive()
+      .default(24 * HOUR),
+  })
+  .prefault({});
 
-/** Signal windows per (portfolio, instrument). */
+/** Signal windows per (portfolio, instrument), then batches per portfolio. */
 export const WindowConfig = z
   .object({
-    kind: z.enum(["tumbling", "hopping", "sliding", "session"]).default("tumbling"),
-    /** Window length (tumbling, hopping, sliding). */
+    kind: z.enum(["tumbling", "hopping", "session"]).default("tumbling"),
+    /** Window length (tumbling, hopping); also the length of the per-portfolio batches. */
     sizeMs: z.number().int().positive().default(HOUR),
-    /** Advance between windows (hopping). */
-    slideMs: z.number().int().positive().optional(),
-    /** Inactivity gap that closes a session (session). */
+    /** Advance between windows (hopping; default half the size). */
+    advanceMs: z.number().int().positive().optional(),
+    /** Inactivity gap that closes a session (session; default 15 minutes). */
     gapMs: z.number().int().positive().optional(),
   })
   .prefault({});
@@ -49,6 +54,8 @@ export const QualityConfig = z
   .object({
     minConfidence: Fraction.max(1).default(0.35),
     minStrength: Fraction.max(1).default(0.05),
+    /** Signals older than this behind the watermark are rejected as stale. */
+    maxStalenessMs: Ms.default(6 * HOUR),
     /** Reliability 0..1 per source; it weighs the source's signals in aggregation. */
     sourceReliability: z.record(z.string(), Fraction.max(1)).default({
       "quant-research": 0.9,
@@ -57,38 +64,48 @@ export const QualityConfig = z
     }),
     /** Reliability of a source not listed. */
     defaultReliability: Fraction.max(1).default(0.5),
-    /** Minimum quality (confidence × strength × reliability) a signal needs. */
-    minQuality: Fraction.max(1).default(0.02),
+    minReliability: Fraction.max(1).default(0.2),
+    /** Minimum quality (confidence × reliability) a signal needs. */
+    minQuality: Fraction.max(1).default(0.2),
+    /** |net score| below which an aggregated signal is flat. */
+    flatThreshold: Fraction.max(1).default(0.05),
   })
   .prefault({});
 
-/** Transaction costs: half-spread and commission in basis points, square-root market impact. */
+/** Sizing of net signals and targets into trade proposals (fractional multi-asset Kelly). */
+export const SizingConfig = z
+  .object({
+    /** Fraction of full Kelly, (0, 1]. */
+    kellyFraction: z.number().gt(0).max(1).default(0.25),
+    /** Per-name cap on |target weight|. */
+    maxWeight: Fraction.max(1).default(0.06),
+    /** Annualized volatility budget of the target portfolio. */
+    maxVolatility: Fraction.default(0.2),
+    /** Cap on gross leverage Σ|w|. */
+    maxGrossLeverage: Fraction.default(1),
+    allowShort: z.boolean().default(true),
+    /** Max |trade| as a fraction of the instrument's average daily volume. */
+    maxParticipation: Fraction.max(1).default(0.05),
+  })
+  .prefault({});
+
+/** Transaction costs used by conflict resolution. */
 export const CostConfig = z
   .object({
-    halfSpreadBps: Fraction.default(2),
-    commissionBps: Fraction.default(0.5),
-    /** Impact coefficient of the square-root law: cost fraction = k · σ_daily · sqrt(qty / ADV). */
+    /** Half spread + commission, as a fraction of traded value. */
+    linearCost: Fraction.default(0.0005),
+    /** Square-root-law impact coefficient k. */
     impactCoefficient: Fraction.default(0.1),
   })
   .prefault({});
 
-/** Sizing of net signals into target weights. */
-export const SizingConfig = z
-  .object({
-    /** Target |weight| of a net signal of score 1, before gates. */
-    maxSignalWeight: Fraction.max(1).default(0.04),
-    /** Trades smaller than this notional are dropped as noise. */
-    minTradeNotional: Fraction.default(10_000),
-    /** Max fraction of an instrument's average daily volume one decision may trade. */
-    maxAdvParticipation: Fraction.max(1).default(0.05),
-  })
-  .prefault({});
-
-/** Conflict resolution: mean-variance-cost objective α·w − λ/2·wᵀΣw − cost(w − w₀). */
+/** Conflict resolution: maximize α'x − λ·(w+x)'Σ(w+x) − costs. */
 export const ConflictConfig = z
   .object({
     /** Risk aversion λ. */
-    riskAversion: Fraction.default(4),
+    riskAversion: Fraction.default(2),
+    /** HiGHS iteration limit (deterministic). */
+    iterationLimit: z.number().int().positive().default(10_000),
   })
   .prefault({});
 
@@ -130,6 +147,8 @@ export const defaultPortfolios: Record<string, InitialPortfolio> = Object.fromEn
 );
 
 export const PortfolioCoordinationConfig = z.object({
+  /** The runtime emits a watermark whenever record event time advances this much. */
+  watermarkIntervalMs: z.number().int().positive().default(1000),
   time: TimeConfig,
   dedup: DedupConfig,
   window: WindowConfig,

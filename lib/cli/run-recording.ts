@@ -1,0 +1,156 @@
+/**
+ * Run a recording through a topology: on the replay transport (one worker, virtual time), or
+ * published into an embedded broker (or any PulsarBinding) and consumed by N workers that split
+ * the keys through KeyShared subscriptions. Returns what every worker wrote, merged.
+ */
+import { messageBytes, type RecordedMessage } from "../../examples/recordings/format.js";
+import { replay } from "../runtime/replay-binding.js";
+import { run } from "../runtime/run.js";
+import type { CapturedOutput, RunHandle, RunSummary as RuntimeRunSummary } from "../runtime/types.js";
+import type { Topology } from "../topology/types.js";
+import { type EmbeddedBinding, embeddedBinding } from "../transports/embedded/index.js";
+import type { PulsarBinding } from "../transports/pulsar-client-like.js";
+
+export interface RecordingRunOptions {
+  /** `replay` (default for one worker): virtual time, no broker. */
+  readonly transport?: "replay" | "embedded" | PulsarBinding;
+  readonly workers?: number;
+  readonly config?: unknown;
+  /** Called with the number of input messages received so far (all workers). */
+  readonly onProgress?: (received: number) => void;
+  /** Wall-clock interval of `onProgress` calls (display only). Default 100 ms. */
+  readonly progressIntervalMs?: number;
+  /** Live transports: a source silent this long stops holding back the merge. Default 1000 ms. */
+  readonly idleTimeoutMs?: number;
+}
+
+export interface RecordingRunResult {
+  readonly captured: readonly CapturedOutput[];
+  readonly runs: readonly RuntimeRunSummary[];
+  readonly topologyHash: string;
+  /** Latency percentiles over all workers (ns), from the runtimes' histograms (max over workers). */
+  readonly latencyNs: { readonly p50: number; readonly p99: number };
+}
+
+/** Sum the per-source input counters of a run. */
+const received = (h: RunHandle) => Object.values(h.stats.in).reduce((a, b) => a + b, 0);
+
+export async function runRecording(
+  topology: Topology<unknown>,
+  messages: readonly RecordedMessage[],
+  options: RecordingRunOptions = {},
+): Promise<RecordingRunResult> {
+  const workers = options.workers ?? 1;
+  const transport = options.transport ?? (workers === 1 ? "replay" : "embedded");
+  const configOpt = options.config !== undefined ? { config: options.config } : {};
+  const handles: RunHandle[] = [];
+  let ownedBroker: ReturnType<typeof embeddedBinding> | undefined;
+
+  if (transport === "replay") {
+    if (workers !== 1) throw new Error("the replay transport runs one worker; use the embedded transport for more");
+    handles.push(
+      run(topology, {
+        transport: replay(
+          messages.map((m) => ({
+            topic: m.topic,
+            data: messageBytes(m),
+            key: m.key,
+            eventTime: m.eventTime,
+            publishTime: m.publishTime,
+            ...(m.properties !== undefined ? { properties: m.properties } : {}),
+          })),
+        ),
+        ...configOpt,
+      }),
+    );
+  } else {
+    // Workers first, so that KeyShared spreads the keys over all of them; then the recording.
+    const binding = transport === "embedded" ? (ownedBroker = embeddedBinding()) : transport;
+    for (let w = 0; w < workers; w++) {
+      handles.push(
+        run(topology, {
+          transport: binding,
+          workerId: `worker-${w}`,
+          stopWhenIdle: true,
+          idleTimeoutMs: options.idleTimeoutMs ?? 1000,
+          capture: true,
+          ...configOpt,
+        }),
+      );
+    }
+    await waitForConsumers(binding, topology, workers);
+    await publish(binding, messages);
+  }
+
+  const timer =
+    options.onProgress &&
+    setInterval(
+      () => options.onProgress?.(handles.reduce((a, h) => a + received(h), 0)),
+      options.progressIntervalMs ?? 100,
+    );
+  try {
+    const runs = await Promise.all(handles.map((h) => h.done));
+    options.onProgress?.(handles.reduce((a, h) => a + received(h), 0));
+    for (const r of runs) if (r.reason === "failed") throw r.error ?? new Error("run failed");
+    return {
+      captured: handles.flatMap((h) => h.captured),
+      runs,
+      topologyHash: handles[0]!.topologyHash,
+      latencyNs: {
+        p50: Math.max(...handles.map((h) => h.stats.latency.p50())),
+        p99: Math.max(...handles.map((h) => h.stats.latency.p99())),
+      },
+    };
+  } finally {
+    if (timer) clearInterval(timer);
+    await ownedBroker?.client.close();
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Wait until every source subscription of the topology has `workers` consumers (embedded broker:
+ * from its stats; other bindings: a short pause, as their consumers cannot be counted here).
+ */
+async function waitForConsumers(binding: PulsarBinding, topology: Topology<unknown>, workers: number): Promise<void> {
+  const broker = (binding as Partial<EmbeddedBinding>).broker;
+  if (broker === undefined) {
+    await sleep(500);
+    return;
+  }
+  for (let attempt = 0; attempt < 500; attempt++) {
+    const ready = Object.entries(topology.sources).every(([name, s]) => {
+      const sub = s.subscription?.name ?? `${topology.name}.${name}`;
+      return (broker.stats(s.topic)?.subscriptions[sub]?.consumers ?? 0) >= workers;
+    });
+    if (ready) return;
+    await sleep(10);
+  }
+  throw new Error(`workers did not subscribe to every source of ${topology.name} within 5 s`);
+}
+
+/** Publish a recording into a broker, one producer per topic, keys and event times kept. */
+export async function publish(binding: PulsarBinding, messages: readonly RecordedMessage[]): Promise<void> {
+  const producers = new Map<string, Awaited<ReturnType<PulsarBinding["client"]["createProducer"]>>>();
+  for (const topic of new Set(messages.map((m) => m.topic))) {
+    producers.set(topic, await binding.client.createProducer({ topic, blockIfQueueFull: false }));
+  }
+  const pending: Promise<unknown>[] = [];
+  for (const m of messages) {
+    pending.push(
+      producers.get(m.topic)!.send({
+        data: messageBytes(m),
+        partitionKey: m.key,
+        eventTimestamp: m.eventTime,
+        ...(m.properties !== undefined ? { properties: m.properties } : {}),
+      }),
+    );
+    if (pending.length >= 1000) await Promise.all(pending.splice(0));
+  }
+  await Promise.all(pending);
+  for (const p of producers.values()) {
+    await p.flush();
+    await p.close();
+  }
+}
