@@ -34,9 +34,12 @@ export interface DeadLetterSink {
  *
  * Dispatch rules per subscription type:
  * - Exclusive: one consumer; Failover: the first-connected consumer is active, the next takes over
- *   (with all unacked messages redelivered) when it leaves;
+ *   (with all unacked messages redelivered) when it leaves. (A real broker picks the active
+ *   consumer of a non-partitioned topic by hashing over the consumers, and may switch it when
+ *   consumers join; code must not rely on which one is active.)
  * - Shared: round-robin over consumers with room;
- * - KeyShared: each sticky key's hash slot has exactly one owner (see {@link KeySharedSelector});
+ * - KeyShared: each sticky key's hash slot has exactly one owner (see {@link KeySharedSelector};
+ *   Pulsar 4 assigns slots by consistent hashing instead, so which consumer owns a key differs);
  *   a consumer that joins while messages are unacked gets new messages only after every message
  *   read before it joined is acknowledged (Pulsar's "recently joined consumers" rule), which keeps
  *   per-key order.
