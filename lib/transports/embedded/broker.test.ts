@@ -290,3 +290,40 @@ describe("EmbeddedBroker idle polling", () => {
     expect((await next).getData().toString()).toBe("finally");
   });
 });
+
+describe("EmbeddedBroker configuration and multi-topic consumers", () => {
+  it("rejects unknown subscription types and positions, and a missing topic or subscription", async () => {
+    const { client } = new EmbeddedBroker().binding();
+    const bad = [
+      { topic: "t", subscription: "s", subscriptionType: "Round" },
+      { topic: "t", subscription: "s", subscriptionInitialPosition: "Middle" },
+      { subscription: "s" },
+      { topic: "t", subscription: "" },
+      { topic: "a/b", subscription: "s" },
+    ];
+    for (const config of bad) {
+      await expect(client.subscribe(config as never)).rejects.toThrow(/InvalidConfiguration/);
+    }
+    await expect(client.createProducer({ topic: "" })).rejects.toThrow(/InvalidConfiguration/);
+  });
+
+  it("a consumer of several topics receives from each and acknowledges per topic", async () => {
+    const broker = new EmbeddedBroker();
+    const { client } = broker.binding();
+    const c = await client.subscribe({ topics: ["x", "y"], subscription: "s", subscriptionType: "Shared" });
+    const px = await client.createProducer({ topic: "x" });
+    const py = await client.createProducer({ topic: "y" });
+    await px.send({ data: Buffer.from("from-x") });
+    await py.send({ data: Buffer.from("from-y") });
+    const got = [await c.receive(100), await c.receive(100)];
+    expect(got.map((m) => `${m.getTopicName()}:${m.getData().toString()}`).sort()).toEqual([
+      "persistent://public/default/x:from-x",
+      "persistent://public/default/y:from-y",
+    ]);
+    await c.acknowledge(got[0]!);
+    await c.acknowledgeId(got[1]!.getMessageId());
+    expect(broker.stats("x")?.subscriptions.s?.unacked).toBe(0);
+    expect(broker.stats("y")?.subscriptions.s?.unacked).toBe(0);
+    await client.close();
+  });
+});

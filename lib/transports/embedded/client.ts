@@ -6,6 +6,7 @@ import type {
   PulsarClientLike,
   ReaderConfigLike,
   ReaderLike,
+  SubscriptionType,
 } from "../pulsar-client-like.js";
 import type { EmbeddedBroker } from "./broker.js";
 import { EmbeddedConsumer } from "./consumer.js";
@@ -23,6 +24,8 @@ const DEFAULT_NACK_DELAY_MS = 60_000;
 export const MIN_ACK_TIMEOUT_MS = 1000;
 
 type Closable = { close(): Promise<null> };
+
+const SUBSCRIPTION_TYPES: readonly SubscriptionType[] = ["Exclusive", "Shared", "Failover", "KeyShared"];
 
 /**
  * A client of an {@link EmbeddedBroker}, with pulsar-client's `Client` methods. Configuration
@@ -66,6 +69,17 @@ export class EmbeddedClient implements PulsarClientLike {
         throw new EmbeddedPulsarError("InvalidConfiguration", op, "negative delay or queue size");
       }
       const type = config.subscriptionType ?? "Exclusive";
+      if (!SUBSCRIPTION_TYPES.includes(type)) {
+        throw new EmbeddedPulsarError("InvalidConfiguration", op, `unknown subscriptionType ${String(type)}`);
+      }
+      const position = config.subscriptionInitialPosition ?? "Latest";
+      if (position !== "Latest" && position !== "Earliest") {
+        throw new EmbeddedPulsarError(
+          "InvalidConfiguration",
+          op,
+          `unknown subscriptionInitialPosition ${String(position)}`,
+        );
+      }
       const topics = names.map((n) => this.broker.topic(n));
       const dlp = config.deadLetterPolicy;
       let deadLetter: DeadLetterSink | undefined;
@@ -84,7 +98,7 @@ export class EmbeddedClient implements PulsarClientLike {
         deadLetter,
         onClose: (c) => this.open.delete(c),
       });
-      const startAtEnd = (config.subscriptionInitialPosition ?? "Latest") === "Latest";
+      const startAtEnd = position === "Latest";
       for (const topic of topics) {
         const sub = topic.ensureSubscription(config.subscription, type, startAtEnd);
         consumer.attached(sub);
