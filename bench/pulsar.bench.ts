@@ -11,6 +11,7 @@
  * suite says so and runs only the embedded baseline.
  */
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { EmbeddedBroker } from "../lib/transports/embedded/index.js";
 import type {
   ConsumerLike,
@@ -41,6 +42,21 @@ async function brokerAvailable(): Promise<string | undefined> {
   }
 }
 
+const BROKER_PID_FILE = new URL("../test/pulsar/data/broker.pid", import.meta.url);
+
+/** CPU time (ms) the broker's JVM has used so far, from /proc; undefined if it is not ours or not Linux. */
+function brokerCpuMs(): number | undefined {
+  try {
+    const pid = readFileSync(BROKER_PID_FILE, "utf8").trim();
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime and stime are fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 per second).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
 interface CaseOptions {
   readonly name: string;
   readonly client: () => PulsarClientLike;
@@ -58,9 +74,15 @@ function pipelineCase(o: CaseOptions): BenchCase {
   let producer: ProducerLike;
   let consumers: ConsumerLike[];
   const keys = Array.from({ length: o.keys ?? 0 }, (_, k) => `instrument-${k}`);
+  let brokerMs = 0;
+  let brokerEvents = 0;
   return {
     name: o.name,
     events: o.events,
+    extra() {
+      if (o.client === embedded || brokerEvents === 0) return {};
+      return { "broker JVM cpu-ms per 1k msgs": Math.round((brokerMs / brokerEvents) * 1000 * 10) / 10 };
+    },
     async setup() {
       client = o.client();
       const topic = `persistent://public/default/bench-${randomBytes(5).toString("hex")}`;
@@ -98,6 +120,7 @@ function pipelineCase(o: CaseOptions): BenchCase {
         }
       };
       for (const c of consumers) void consume(c);
+      const cpuBefore = brokerCpuMs();
       let inFlight = 0;
       let slot: (() => void) | undefined;
       let failure: unknown;
@@ -129,6 +152,11 @@ function pipelineCase(o: CaseOptions): BenchCase {
       await producer.flush();
       if (failure !== undefined) throw failure;
       await done;
+      const cpuAfter = brokerCpuMs();
+      if (cpuBefore !== undefined && cpuAfter !== undefined) {
+        brokerMs += cpuAfter - cpuBefore;
+        brokerEvents += o.events;
+      }
     },
     async teardown() {
       await client.close();
