@@ -86,7 +86,9 @@ export class AckTracker {
       }
       this.pending.delete(id);
       const list = this.byId.get(id);
-      if (list) for (const m of [...list]) this.check(m);
+      if (!list) continue;
+      if (list.length === 1) this.check(list[0]!);
+      else for (const m of [...list]) this.check(m);
     }
   }
 

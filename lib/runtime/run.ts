@@ -157,6 +157,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
   const reconnect = options.reconnect ?? {};
   const capture: CapturedOutput[] | undefined = (options.capture ?? isReplay) ? [] : undefined;
   const finalWatermark = options.finalWatermark ?? true;
+  const onLatency = options.onLatency;
 
   let config: C;
   if (topology.config) {
@@ -175,7 +176,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
   const hash = topologyHash(topology as Topology, config);
   const stats = newStats();
   const latency = stats.latency as RuntimeStats["latency"] & { record(ns: number): void };
-  const props = { "consilium-topology": `${topology.name}@${topology.version}#${hash}`, "consilium-worker": workerId };
+  const topologyId = `${topology.name}@${topology.version}#${hash}`;
 
   // ---- side-input tables ------------------------------------------------------------------
   const tables = new Map<string, { map: AsOfTable<unknown>; subject: BehaviorSubject<ReadonlyMap<string, unknown>> }>();
@@ -222,7 +223,9 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       ack(m) {
         stats.acked++;
         stats.inFlight--;
-        latency.record(Number(process.hrtime.bigint() - m.t0));
+        const ns = Number(process.hrtime.bigint() - m.t0);
+        latency.record(ns);
+        onLatency?.(ns);
         m.consumer.acknowledge(m.msg).catch(() => undefined);
         wake();
       },
@@ -532,15 +535,21 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     if (!m.done) ackTracker.processed(m);
   }
 
+  /** Keyed state and sink de-duplication sets: both follow a key that moves to this worker. */
+  const restorable: { behind(): boolean; catchUp(): Promise<void> }[] = [];
+
   function storesBehind(): boolean {
-    for (const st of stores.values()) if (st.behind()) return true;
+    for (let i = 0; i < restorable.length; i++) if (restorable[i]!.behind()) return true;
     return false;
   }
 
-  /** Restore keyed state from the changelogs (a key new to this worker may have moved here). */
+  /**
+   * Catch keyed state and sink de-duplication sets up with their topics before the first record
+   * of a key new to this worker (it may have moved here from a worker that stopped).
+   */
   function syncStores(): void {
     syncingStores = true;
-    void Promise.all([...stores.values()].map((st) => st.catchUp())).then(
+    void Promise.all(restorable.map((r) => r.catchUp())).then(
       () => {
         syncingStores = false;
         pump();
@@ -571,7 +580,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
           }
         }
         if (blocked || !best || !bestItem) break;
-        if (best.rank === 1 && stores.size > 0 && !processedKeys.has(bestItem.key) && storesBehind()) {
+        if (best.rank === 1 && !processedKeys.has(bestItem.key) && storesBehind()) {
           syncStores();
           break;
         }
@@ -857,13 +866,14 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
         maxPending: sinkSpec?.maxPendingSends ?? 1000,
         scheduler,
         reconnect,
-        properties: props,
+        topologyId,
         capture,
         onRetry: () => stats.reconnects++,
         onFatal: fail,
       });
       await w.open();
       writers.set(topic, w);
+      if (reader) restorable.push(w);
     }
     const changelogPrefix = topology.changelogPrefix ?? `${topology.name}-changelog-`;
     for (const stepName of topology.order) {
@@ -890,7 +900,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
           maxPending: 1000,
           scheduler,
           reconnect,
-          properties: props,
+          topologyId,
           capture: undefined,
           onRetry: () => stats.reconnects++,
           onFatal: fail,
@@ -910,6 +920,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
         );
         await st.catchUp();
         stores.set(`${stepName}/${stateName}`, st);
+        restorable.push(st);
       }
     }
     buildPipeline();

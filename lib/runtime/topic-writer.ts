@@ -5,6 +5,8 @@ import type { CapturedOutput, ReconnectOptions } from "./types.js";
 
 /** Message property carrying the event id of everything consilium writes. */
 export const EVENT_ID_PROPERTY = "consilium-event-id";
+/** Message property naming the topology (`name@version#hash`) that wrote it. */
+export const TOPOLOGY_PROPERTY = "consilium-topology";
 
 export interface Outgoing {
   readonly data: Buffer;
@@ -20,19 +22,18 @@ export interface Outgoing {
  * `blockIfQueueFull`; the runtime stops receiving while a writer is full), retries failed sends
  * with backoff, and — when de-duplicating — drops outputs whose event id is already on the topic.
  *
- * De-duplication state is the topic itself, read with a Reader from earliest: all of it before
- * the first write (`open`), and again, up to its current end, before any write made while the
- * Reader has unread messages. A worker that takes over a key therefore sees what the previous
- * owner wrote (a graceful stop confirms every send before its consumers close), so a redelivered
- * message never produces a second copy of a decision: decision ids are hashes of their inputs.
+ * De-duplication state is the topic itself, read with a Reader from earliest: all of it when the
+ * writer opens, and again up to the topic's current end whenever the runtime calls `catchUp()` —
+ * before the first record of a key new to this worker. A worker that takes over a key therefore
+ * sees what the previous owner wrote (a graceful stop confirms every send before its consumers
+ * close), so a redelivered message never produces a second copy of a decision: decision ids are
+ * hashes of their inputs, and this worker's own writes are remembered as it makes them.
  */
 export class TopicWriter {
   pending = 0;
   written = 0;
   dropped = 0;
   private readonly seen = new Set<string>();
-  private readonly queue: Outgoing[] = [];
-  private syncing = false;
   private failure: Error | undefined;
   private idleWaiters: (() => void)[] = [];
 
@@ -44,7 +45,8 @@ export class TopicWriter {
       readonly maxPending: number;
       readonly scheduler: SchedulerLike;
       readonly reconnect: ReconnectOptions;
-      readonly properties: Readonly<Record<string, string>>;
+      /** Value of the `consilium-topology` property: `name@version#hash`. */
+      readonly topologyId: string;
       readonly capture: CapturedOutput[] | undefined;
       readonly onRetry: () => void;
       readonly onFatal: (e: Error) => void;
@@ -61,17 +63,17 @@ export class TopicWriter {
   }
 
   write(o: Outgoing): void {
-    if (this.reader && (this.syncing || this.reader.hasNext())) {
-      this.queue.push(o);
-      if (!this.syncing) void this.sync();
-      return;
-    }
     this.send(o);
   }
 
-  /** Resolves when nothing is queued or in flight. */
+  /** True when the topic has messages the de-duplication set has not seen yet. */
+  behind(): boolean {
+    return this.reader !== undefined && this.reader.hasNext();
+  }
+
+  /** Resolves when nothing is in flight. */
   idle(): Promise<void> {
-    if (this.pending === 0 && this.queue.length === 0 && !this.syncing) return Promise.resolve();
+    if (this.pending === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -82,7 +84,8 @@ export class TopicWriter {
     await this.reader?.close().catch(() => null);
   }
 
-  private async catchUp(): Promise<void> {
+  /** Read the topic up to its current end into the de-duplication set. */
+  async catchUp(): Promise<void> {
     const reader = this.reader;
     if (!reader) return;
     while (reader.hasNext()) {
@@ -90,19 +93,6 @@ export class TopicWriter {
       const id = m.getProperties()[EVENT_ID_PROPERTY];
       if (id !== undefined) this.seen.add(id);
     }
-  }
-
-  private async sync(): Promise<void> {
-    this.syncing = true;
-    try {
-      await this.catchUp();
-    } catch (e) {
-      this.fatal(e as Error);
-    }
-    this.syncing = false;
-    const q = this.queue.splice(0);
-    for (const o of q) this.send(o);
-    this.maybeIdle();
   }
 
   private send(o: Outgoing): void {
@@ -124,7 +114,7 @@ export class TopicWriter {
         data: o.data,
         partitionKey: o.key,
         eventTimestamp: o.eventTime,
-        properties: { ...this.opts.properties, [EVENT_ID_PROPERTY]: o.eventId },
+        properties: { [TOPOLOGY_PROPERTY]: this.opts.topologyId, [EVENT_ID_PROPERTY]: o.eventId },
       })
       .then(
         () => {
@@ -160,7 +150,7 @@ export class TopicWriter {
   }
 
   private maybeIdle(): void {
-    if (this.pending === 0 && this.queue.length === 0 && !this.syncing && this.idleWaiters.length > 0) {
+    if (this.pending === 0 && this.idleWaiters.length > 0) {
       const w = this.idleWaiters.splice(0);
       for (const f of w) f();
     }

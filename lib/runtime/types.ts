@@ -77,6 +77,8 @@ export interface RunOptions {
    */
   readonly sideInputHistoryMs?: number;
   readonly reconnect?: ReconnectOptions;
+  /** Called with each acked message's latency (ns, hand-off to ack) — for benchmarks and metrics. */
+  readonly onLatency?: (ns: number) => void;
   /** Keep every sink output, side-output message and dead letter in `handle.captured`. Default: replay only. */
   readonly capture?: boolean;
 }

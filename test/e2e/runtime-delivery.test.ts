@@ -128,7 +128,7 @@ describe("runtime delivery (e2e)", () => {
 
   it("stop() drains gracefully; a restarted worker finishes the rest without duplicates or loss", async () => {
     const { bindings, prefix, topic } = await setup(2);
-    const input = signals(20_000, 6);
+    const input = signals(8000, 6);
     await publish(bindings[0]!, topic(T.signals), input);
     const t = passThroughTopology({ topicPrefix: prefix });
     const first = run(t, { transport: bindings[0]!, maxInFlight: 64 });
