@@ -68,7 +68,7 @@ export class TopicWriter {
 
   /** True when the topic has messages the de-duplication set has not seen yet. */
   behind(): boolean {
-    return this.reader !== undefined && this.reader.hasNext();
+    return this.reader?.hasNext() === true;
   }
 
   /** Resolves when nothing is in flight. */

@@ -48,7 +48,9 @@ function laggingSink(inner: PulsarBinding, topic: string) {
   };
   return {
     binding,
-    release: () => held.splice(0).forEach((f) => f()),
+    release: () => {
+      for (const f of held.splice(0)) f();
+    },
     get held() {
       return held.length;
     },
