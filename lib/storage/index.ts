@@ -17,3 +17,10 @@ export {
   type PostgresAuditLogOptions,
   type TimescaleMode,
 } from "./postgres-audit-log.js";
+export {
+  type AuditAppender,
+  type AuditConsumerHandle,
+  type AuditConsumerOptions,
+  type AuditConsumerStats,
+  startAuditConsumer,
+} from "./audit-consumer.js";
