@@ -129,6 +129,28 @@ describe("EmbeddedBroker on virtual time", () => {
     expect(b.msg?.getRedeliveryCount()).toBe(0);
   });
 
+  it("Exclusive: a nack redelivers everything the consumer holds unacknowledged, in order (as Pulsar)", async () => {
+    const v = virtual();
+    const c = await v.client.subscribe({ topic: "t", subscription: "s", nAckRedeliverTimeoutMs: 50 });
+    const p = await v.client.createProducer({ topic: "t" });
+    for (let i = 0; i < 6; i++) await p.send({ data: Buffer.from(`m${i}`) });
+    const got = [];
+    for (let i = 0; i < 4; i++) got.push(await c.receive());
+    await c.acknowledge(got[0]!);
+    c.negativeAcknowledge(got[2]!);
+    await v.advanceTo(50);
+    const again = [];
+    for (let i = 0; i < 5; i++) again.push(await c.receive());
+    // m1..m3 were received and unacked, m4 and m5 were prefetched: all come again from m1
+    expect(again.map((m) => m.getData().toString())).toEqual(["m1", "m2", "m3", "m4", "m5"]);
+    expect(again.every((m) => m.getRedeliveryCount() === 0)).toBe(true);
+    for (const m of again) await c.acknowledge(m);
+    const none = pending(c);
+    await v.advanceTo(1000);
+    expect(none.msg).toBeUndefined();
+    expect(v.broker.stats("t")?.subscriptions.s).toMatchObject({ backlog: 0, unacked: 0 });
+  });
+
   it("dead-letters after maxRedeliverCount redeliveries with REAL_TOPIC and ORIGIN_MESSAGE_ID", async () => {
     const v = virtual();
     const dlq = await v.client.subscribe({ topic: "t-dlq", subscription: "d" });

@@ -90,6 +90,10 @@ export class EmbeddedConsumer implements ConsumerLike, DispatchTarget {
     this.queue.push(msg);
   }
 
+  clearQueue(): void {
+    this.queue.drain();
+  }
+
   receive(timeout?: number): Promise<MessageLike> {
     if (this.closed) return Promise.reject(new EmbeddedPulsarError("AlreadyClosed", "Failed to receive message"));
     const msg = this.queue.shift();

@@ -9,6 +9,8 @@ export interface DispatchTarget {
   canAccept(): boolean;
   /** Hands a message over; called only after `canAccept()` returned true. */
   deliver(msg: EmbeddedMessage): void;
+  /** Drops the messages waiting in the receiver queue (they are being redelivered). */
+  clearQueue(): void;
 }
 
 /** A redelivery request for one entry, valid only for the delivery attempt it names. */
@@ -48,7 +50,9 @@ export interface DeadLetterSink {
  *
  * Redelivery counts are tracked per attempt; like Pulsar's broker they are exposed only for
  * Shared and KeyShared subscriptions (Exclusive/Failover deliver count 0), and so the dead-letter
- * policy only triggers there.
+ * policy only triggers there. On Exclusive/Failover a redelivery request (nack, ack timeout)
+ * redelivers everything the consumer holds unacknowledged, in order, as Pulsar does to keep
+ * ordering; on Shared/KeyShared only the requested messages are redelivered.
  */
 /** Window slot of an entry waiting in the replay queue. */
 const IN_REPLAY = 1;
@@ -262,6 +266,13 @@ export class Subscription {
    * dead-letter policy's `maxRedeliverCount` goes to the dead-letter sink and is acknowledged.
    */
   redeliver(c: DispatchTarget, requests: readonly RedeliveryRequest[], deadLetter?: DeadLetterSink): void {
+    if (this.type === "Exclusive" || this.type === "Failover") {
+      // like Pulsar: a single active consumer gets everything unacked again, in order
+      if (requests.some((r) => this.holder(r.entry.entryId) === c && this.attemptOf(r.entry.entryId) === r.attempt)) {
+        this.rewind(c);
+      }
+      return;
+    }
     for (const r of requests) {
       const id = r.entry.entryId;
       if (this.holder(id) !== c || this.attemptOf(id) !== r.attempt) continue;
@@ -275,6 +286,20 @@ export class Subscription {
       const next = r.attempt + 1;
       this.attempts.set(id, next);
       this.insertReplay(r.entry.entry.withRedeliveryCount(this.visibleCount(next)));
+    }
+    this.dispatch();
+  }
+
+  /** Clears the consumer's receiver queue and redelivers everything it holds, in entry order. */
+  private rewind(c: DispatchTarget): void {
+    c.clearQueue();
+    for (let id = this.low; id < this.readPos; id++) {
+      if (this.win[id - this.winOffset] !== c) continue;
+      this.setSlot(id, IN_REPLAY);
+      // a new attempt (so pending ack-timeout and nack records for the old one go stale),
+      // shown as count 0 as Pulsar's broker does on Exclusive/Failover
+      this.attempts.set(id, this.attemptOf(id) + 1);
+      this.insertReplay(this.topic.at(id)!.withRedeliveryCount(0));
     }
     this.dispatch();
   }
