@@ -20,7 +20,7 @@ export interface RecordingRunOptions {
   readonly onProgress?: (received: number) => void;
   /** Wall-clock interval of `onProgress` calls (display only). Default 100 ms. */
   readonly progressIntervalMs?: number;
-  /** Live transports: a source silent this long stops holding back the merge. Default 1000 ms. */
+  /** Live transports: a source silent this long stops holding back the merge. Default 3000 ms. */
   readonly idleTimeoutMs?: number;
 }
 
@@ -64,22 +64,27 @@ export async function runRecording(
       }),
     );
   } else {
-    // Workers first, so that KeyShared spreads the keys over all of them; then the recording.
     const binding = transport === "embedded" ? (ownedBroker = embeddedBinding()) : transport;
-    for (let w = 0; w < workers; w++) {
-      handles.push(
-        run(topology, {
-          transport: binding,
-          workerId: `worker-${w}`,
-          stopWhenIdle: true,
-          idleTimeoutMs: options.idleTimeoutMs ?? 1000,
-          capture: true,
-          ...configOpt,
-        }),
-      );
+    const start = (w: number) =>
+      run(topology, {
+        transport: binding,
+        workerId: `worker-${w}`,
+        stopWhenIdle: true,
+        idleTimeoutMs: options.idleTimeoutMs ?? 3000,
+        capture: true,
+        ...configOpt,
+      });
+    if (workers === 1) {
+      // One worker: the whole recording is in the topics before it starts (no idle gaps).
+      await publish(binding, messages);
+      handles.push(start(0));
+    } else {
+      // Workers first, so that KeyShared spreads the keys over all of them; then the recording,
+      // in one go (a source silent for idleTimeoutMs would stop holding back the merge).
+      for (let w = 0; w < workers; w++) handles.push(start(w));
+      await waitForConsumers(binding, topology, workers);
+      await publish(binding, messages);
     }
-    await waitForConsumers(binding, topology, workers);
-    await publish(binding, messages);
   }
 
   const timer =
@@ -146,7 +151,6 @@ export async function publish(binding: PulsarBinding, messages: readonly Recorde
         ...(m.properties !== undefined ? { properties: m.properties } : {}),
       }),
     );
-    if (pending.length >= 1000) await Promise.all(pending.splice(0));
   }
   await Promise.all(pending);
   for (const p of producers.values()) {

@@ -14,6 +14,8 @@ export interface RunSummary {
   readonly elapsedMs: number;
   /** Input-to-output latency percentiles in ms, when measured. */
   readonly latencyMs?: { readonly p50: number; readonly p99: number };
+  /** What the latency measures. */
+  readonly latencyLabel?: string;
   /** sha256 of the decisions (see `decisionDigest`). */
   readonly decisionsSha256: string;
 }
@@ -40,6 +42,7 @@ export function formatSummary(s: RunSummary): string {
   if (s.latencyMs) {
     rows.push(["latency p50", `${s.latencyMs.p50.toFixed(3)} ms`]);
     rows.push(["latency p99", `${s.latencyMs.p99.toFixed(3)} ms`]);
+    if (s.latencyLabel) rows.push(["  measured", s.latencyLabel]);
   }
   rows.push(["decisions sha256", s.decisionsSha256]);
   const w = Math.max(...rows.map(([k]) => k.length));
