@@ -1,0 +1,138 @@
+import { map, Observable } from "rxjs";
+import { describe, expect, it } from "vitest";
+import { DeadLetterEvent, encodeEvent, type TradingSignalEvent } from "../events/index.js";
+import { describeOperator, type StreamItem, type StreamOperator } from "../stream/index.js";
+import { defineTopology } from "../topology/define-topology.js";
+import type { MessageLike, PulsarBinding } from "../transports/pulsar-client-like.js";
+import { createReplayBinding, replay } from "./replay-binding.js";
+import { run } from "./run.js";
+import type { ReplayMessage } from "./types.js";
+
+function sig(n: number, pf: string, t: number): TradingSignalEvent {
+  return {
+    eventType: "TradingSignal",
+    eventId: `s${n}`,
+    eventTime: t,
+    schemaVersion: 1,
+    portfolioId: pf,
+    instrumentId: "AAPL",
+    source: "unit",
+    strategy: "x",
+    direction: "long",
+    strength: 0.5,
+    confidence: 0.5,
+    horizonMs: 1000,
+    expectedReturn: 0.01,
+    urgency: "normal",
+  };
+}
+
+const rec = (events: TradingSignalEvent[]): ReplayMessage[] =>
+  events.map((e) => ({ topic: "in", data: encodeEvent(e), key: e.portfolioId, eventTime: e.eventTime }));
+
+/** Holds every record until the watermark passes it (a minimal stateful operator, retention 100 ms). */
+const holdUntilWatermark: StreamOperator<TradingSignalEvent, TradingSignalEvent> = describeOperator(
+  (source: Observable<StreamItem<TradingSignalEvent>>) =>
+    new Observable<StreamItem<TradingSignalEvent>>((out) => {
+      const held: StreamItem<TradingSignalEvent>[] = [];
+      return source.subscribe({
+        next(item) {
+          if (item.kind === "record") held.push(item);
+          else if (item.kind === "watermark") {
+            for (let i = 0; i < held.length; ) {
+              const r = held[i]!;
+              if (r.kind === "record" && r.eventTime + 100 <= item.time) {
+                out.next(r);
+                held.splice(i, 1);
+              } else i++;
+            }
+            out.next(item);
+          } else out.next(item);
+        },
+        error: (e) => out.error(e),
+        complete: () => out.complete(),
+      });
+    }),
+  { operatorName: "holdUntilWatermark", retentionMs: 100 },
+);
+
+function topology(step: StreamOperator<TradingSignalEvent, TradingSignalEvent>) {
+  return defineTopology({
+    name: "unit",
+    version: "1",
+    sources: { s: { topic: "in", schema: "TradingSignalEvent", subscription: { maxRedeliverCount: 1 } } },
+    steps: { x: { from: "s", use: step } },
+    sinks: { out: { from: "x", topic: "out", schema: "TradingSignalEvent" } },
+    deadLetters: { topic: "dlq" },
+  });
+}
+
+/** A replay binding that records, for each ack, the message's event time and the run's watermark. */
+function ackRecording(messages: ReplayMessage[], watermark: () => number) {
+  const inner = createReplayBinding(messages);
+  const acks: { eventTime: number; watermark: number }[] = [];
+  const binding: PulsarBinding = {
+    MessageId: inner.MessageId,
+    client: {
+      ...inner.client,
+      createProducer: (c) => inner.client.createProducer(c),
+      createReader: (c) => inner.client.createReader(c),
+      close: () => inner.client.close(),
+      async subscribe(c) {
+        const consumer = await inner.client.subscribe(c);
+        const ack = consumer.acknowledge.bind(consumer);
+        consumer.acknowledge = (m: MessageLike) => {
+          acks.push({ eventTime: m.getEventTimestamp(), watermark: watermark() });
+          return ack(m);
+        };
+        return consumer;
+      },
+    },
+  };
+  return { binding, acks, written: inner.written };
+}
+
+describe("run (replay transport)", () => {
+  it("acks a message held by a stateful operator only once the watermark passed eventTime + retention", async () => {
+    const events = Array.from({ length: 40 }, (_, i) => sig(i, `p${i % 3}`, 1000 + i * 20));
+    let handle: ReturnType<typeof run> | undefined;
+    const r = ackRecording(rec(events), () => handle?.stats.watermark ?? Number.NEGATIVE_INFINITY);
+    handle = run(topology(holdUntilWatermark), {
+      transport: r.binding,
+      stopWhenIdle: true,
+      idleTimeoutMs: 20,
+      config: { watermarkIntervalMs: 1 },
+    });
+    const s = await handle.done;
+    expect(s.stats.acked).toBe(40);
+    expect(r.written.get("out")).toHaveLength(40);
+    expect(r.acks).toHaveLength(40);
+    // Acked before the final watermark: only after the retention had passed.
+    const early = r.acks.filter((a) => a.watermark < Number.MAX_SAFE_INTEGER);
+    expect(early.length).toBeGreaterThan(20);
+    for (const a of early) expect(a.watermark).toBeGreaterThanOrEqual(a.eventTime + 100);
+  });
+
+  it("survives an operator that errors the stream: the culprit is retried then dead-lettered, the rest flows", async () => {
+    const boom: StreamOperator<TradingSignalEvent, TradingSignalEvent> = (src) =>
+      src.pipe(
+        map((item) => {
+          if (item.kind === "record" && item.value.eventId === "s7") throw new Error("s7 breaks the operator");
+          return item;
+        }),
+      );
+    const events = Array.from({ length: 20 }, (_, i) => sig(i, `p${i % 4}`, 1000 + i));
+    const h = run(topology(boom), { transport: replay(rec(events)) });
+    const s = await h.done;
+    expect(s.error).toBeUndefined();
+    const out = h.captured.filter((c) => c.topic === "out").map((c) => c.eventId);
+    const dl = h.captured
+      .filter((c) => c.topic === "dlq")
+      .map((c) => DeadLetterEvent.parse(JSON.parse(c.data.toString())));
+    expect(new Set(out)).toEqual(new Set(events.map((e) => e.eventId).filter((id) => id !== "s7")));
+    expect(out).toHaveLength(19); // outputs written before a reset are not written twice
+    expect(dl).toHaveLength(1);
+    expect(dl[0]!.reason).toBe("operator-failure");
+    expect(dl[0]!.message).toContain("s7 breaks the operator");
+  });
+});
