@@ -332,6 +332,29 @@ describe("WebSocket client on a real broker", () => {
     await Promise.all([reader.close(), producer.close()]);
   });
 
+  it("consumes several topics in one consumer; acks reach each message's topic; a dropped session loses nothing", async () => {
+    const topics = [topicName("multi-a"), topicName("multi-b")];
+    const sub = { topics, subscription: "s", subscriptionType: "Shared" as const, nAckRedeliverTimeoutMs: 200 };
+    const consumer = await client.subscribe(sub);
+    const producers = await Promise.all(topics.map((topic) => client.createProducer({ topic })));
+    await Promise.all(
+      producers.flatMap((p, t) => Array.from({ length: 30 }, (_, i) => p.send({ data: Buffer.from(`${t}:${i}`) }))),
+    );
+    const seen = new Map<string, string>();
+    for (let i = 0; seen.size < 60; i++) {
+      if (i === 10) consumer.simulateNetworkFailure();
+      const m = await consumer.receive(15_000);
+      seen.set(text(m), m.getTopicName());
+      await consumer.acknowledge(m);
+    }
+    for (const [body, topic] of seen) expect(topic).toBe(topics[Number(body.split(":")[0])]);
+    await consumer.close();
+    // Everything was acknowledged on its own topic: a new consumer on the subscription gets nothing.
+    const again = await client.subscribe(sub);
+    await expect(again.receive(1500)).rejects.toThrow(/TimeOut/);
+    await Promise.all([again.close(), ...producers.map((p) => p.close())]);
+  });
+
   it("flush waits for every in-flight send", async () => {
     const topic = topicName("flush");
     const producer = await client.createProducer({ topic });

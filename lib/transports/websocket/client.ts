@@ -44,7 +44,8 @@ interface Closable {
  * - a consumer's or reader's receiver queue is capped at 1000 messages by the broker;
  * - acknowledgements are individual (no cumulative acks) and unconfirmed: the broker sends no
  *   answer to an ack, so `acknowledge` resolves once the frame is written;
- * - one topic per consumer (no `topics` lists or patterns), non-partitioned topics only;
+ * - a consumer of a `topics` list holds one WebSocket session per topic (no topic patterns);
+ *   partitioned topics are not supported;
  * - messages carry no ordering key, producer name or schema; `partitionKey` travels as the key;
  * - a dead-letter policy's `initialSubscriptionName` is created through the admin REST API;
  * - `Reader.hasNext()` is answered from the topic's last message id, fetched from the admin REST
@@ -90,22 +91,15 @@ export class WebSocketPulsarClient implements PulsarClientLike {
 
   async subscribe(config: ConsumerConfigLike): Promise<WebSocketConsumer> {
     this.assertOpen("Failed to create consumer");
-    if (config.topics !== undefined && !(config.topics.length === 1 && config.topic === undefined)) {
-      throw new WebSocketPulsarError(
-        "InvalidConfiguration",
-        "Failed to create consumer",
-        "the WebSocket client subscribes to exactly one topic (use `topic`)",
-      );
-    }
-    const topicName = config.topic ?? config.topics?.[0];
-    if (topicName === undefined) {
+    const names = [...(config.topic !== undefined ? [config.topic] : []), ...(config.topics ?? [])];
+    if (names.length === 0) {
       throw new WebSocketPulsarError("InvalidConfiguration", "Failed to create consumer", "no topic given");
     }
     const dlq = config.deadLetterPolicy;
     if (dlq?.initialSubscriptionName !== undefined) {
       await this.createSubscription(dlq.deadLetterTopic, dlq.initialSubscriptionName);
     }
-    const consumer = await WebSocketConsumer.create(this.serviceUrl, config, parseTopicName(topicName), this.settings);
+    const consumer = await WebSocketConsumer.create(this.serviceUrl, config, names.map(parseTopicName), this.settings);
     return this.track(consumer);
   }
 

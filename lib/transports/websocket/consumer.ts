@@ -1,7 +1,7 @@
 import type { ConsumerConfigLike, ConsumerLike, MessageIdLike, MessageLike } from "../pulsar-client-like.js";
 import { WebSocketPulsarError } from "./errors.js";
 import { isWireMessage, WebSocketMessage } from "./message.js";
-import { messageIdBase64 } from "./message-id.js";
+import { messageIdBase64, WebSocketMessageId } from "./message-id.js";
 import { ReceiveQueue } from "./receive-queue.js";
 import { PulsarSocket, type SocketSettings } from "./socket.js";
 import type { TopicName } from "./topic-name.js";
@@ -20,6 +20,16 @@ const SUBSCRIPTION_TYPES = {
   KeyShared: "Key_Shared",
 } as const;
 
+/** The WebSocket session of one topic of the consumer. */
+interface Session {
+  readonly topic: TopicName;
+  socket: PulsarSocket;
+  /** Messages taken by `receive` since the last permit top-up. */
+  taken: number;
+  /** Acks and nacks made while the session was reconnecting. */
+  readonly unsent: string[];
+}
+
 /**
  * A consumer over the WebSocket API (`/ws/v2/consumer/.../{subscription}`), with pulsar-client's
  * `Consumer` API, for Exclusive, Shared, Failover and KeyShared subscriptions.
@@ -30,25 +40,24 @@ const SUBSCRIPTION_TYPES = {
  * and negative acknowledgements are frames without a broker answer: `acknowledge` resolves once
  * the frame is handed to the socket (or queued while reconnecting). Ack timeout, negative-ack
  * delay and the dead-letter policy run in the broker's WebSocket service (its Java consumer).
- * When the connection drops, messages buffered but not yet received are dropped (the broker
+ * When a connection drops, messages buffered but not yet received are dropped (the broker
  * redelivers them); acknowledgements made while disconnected are sent first after reconnecting.
+ *
+ * A consumer of several topics (`topics: [...]`) holds one session per topic, as Pulsar's own
+ * multi-topic consumer holds one consumer per topic, and merges their messages in arrival order;
+ * acknowledgements go to the session of the message's topic.
  */
 export class WebSocketConsumer implements ConsumerLike {
   private readonly queue = new ReceiveQueue<WebSocketMessage>();
-  private readonly unsentCommands: string[] = [];
+  private readonly sessions = new Map<string, Session>();
   private closed = false;
-  private taken = 0;
-  private socket!: PulsarSocket;
 
-  private constructor(
-    private readonly topic: TopicName,
-    private readonly queueSize: number,
-  ) {}
+  private constructor(private readonly queueSize: number) {}
 
   static async create(
     serviceUrl: string,
     config: ConsumerConfigLike,
-    topic: TopicName,
+    topics: readonly TopicName[],
     settings: SocketSettings,
   ): Promise<WebSocketConsumer> {
     const queueSize = Math.max(1, Math.min(config.receiverQueueSize ?? MAX_RECEIVER_QUEUE, MAX_RECEIVER_QUEUE));
@@ -69,18 +78,28 @@ export class WebSocketConsumer implements ConsumerLike {
       params.set("deadLetterTopic", config.deadLetterPolicy.deadLetterTopic);
       params.set("maxRedeliverCount", String(config.deadLetterPolicy.maxRedeliverCount ?? INT32_MAX));
     }
-    const consumer = new WebSocketConsumer(topic, queueSize);
+    const consumer = new WebSocketConsumer(queueSize);
     const subscription = encodeURIComponent(config.subscription);
-    consumer.socket = await PulsarSocket.connect(
-      `${serviceUrl}/ws/v2/consumer/${topic.urlPath}/${subscription}?${params}`,
-      "consumer",
-      settings,
-      {
-        onMessage: (text) => consumer.onFrame(text),
-        onOpen: (reconnected, socket) => consumer.onOpen(reconnected, socket),
-        onDisconnect: () => consumer.queue.clear(),
-      },
-    );
+    try {
+      for (const topic of topics) {
+        if (consumer.sessions.has(topic.fullName)) continue;
+        const session: Session = { topic, socket: undefined as unknown as PulsarSocket, taken: 0, unsent: [] };
+        session.socket = await PulsarSocket.connect(
+          `${serviceUrl}/ws/v2/consumer/${topic.urlPath}/${subscription}?${params}`,
+          "consumer",
+          settings,
+          {
+            onMessage: (text) => consumer.onFrame(session, text),
+            onOpen: (reconnected, socket) => consumer.onOpen(session, reconnected, socket),
+            onDisconnect: () => consumer.queue.removeWhere((m) => m.getTopicName() === topic.fullName),
+          },
+        );
+        consumer.sessions.set(topic.fullName, session);
+      }
+    } catch (err) {
+      await consumer.close();
+      throw err;
+    }
     return consumer;
   }
 
@@ -91,7 +110,8 @@ export class WebSocketConsumer implements ConsumerLike {
       timeout,
       () => new WebSocketPulsarError("TimeOut", "Failed to receive message"),
     );
-    this.onTaken();
+    const session = this.sessions.get(message.getTopicName());
+    if (session !== undefined) this.onTaken(session);
     return message;
   }
 
@@ -101,7 +121,7 @@ export class WebSocketConsumer implements ConsumerLike {
 
   async acknowledgeId(messageId: MessageIdLike): Promise<null> {
     if (this.closed) throw new WebSocketPulsarError("AlreadyClosed", "Failed to acknowledge");
-    this.command(JSON.stringify({ messageId: messageIdBase64(messageId) }));
+    this.command(messageId, JSON.stringify({ messageId: messageIdBase64(messageId) }));
     return null;
   }
 
@@ -111,41 +131,48 @@ export class WebSocketConsumer implements ConsumerLike {
 
   negativeAcknowledgeId(messageId: MessageIdLike): void {
     if (this.closed) return;
-    this.command(JSON.stringify({ type: "negativeAcknowledge", messageId: messageIdBase64(messageId) }));
+    this.command(messageId, JSON.stringify({ type: "negativeAcknowledge", messageId: messageIdBase64(messageId) }));
   }
 
   isConnected(): boolean {
-    return !this.closed && this.socket.isOpen;
+    if (this.closed || this.sessions.size === 0) return false;
+    for (const s of this.sessions.values()) if (!s.socket.isOpen) return false;
+    return true;
   }
 
-  /** Ends the session; unacknowledged messages go back to the subscription. Pending receives reject. */
+  /** Ends the session(s); unacknowledged messages go back to the subscription. Pending receives reject. */
   async close(): Promise<null> {
     if (this.closed) return null;
     this.closed = true;
     this.queue.failAll(() => new WebSocketPulsarError("AlreadyClosed", "Failed to receive message"));
-    await this.socket.close();
+    await Promise.all([...this.sessions.values()].map((s) => s.socket.close()));
     return null;
   }
 
-  /** For tests: drop the connection as a network failure would. */
+  /** For tests: drop the connection(s) as a network failure would. */
   simulateNetworkFailure(): void {
-    this.socket.simulateNetworkFailure();
+    for (const s of this.sessions.values()) s.socket.simulateNetworkFailure();
   }
 
-  private command(frame: string): void {
-    if (!this.socket.send(frame)) this.unsentCommands.push(frame);
+  /**
+   * Sends an ack or nack to the session of the id's topic. An id without a known topic (one
+   * deserialized by the caller) goes to every session when the consumer has several topics.
+   */
+  private command(messageId: MessageIdLike, frame: string): void {
+    const topic = messageId instanceof WebSocketMessageId ? messageId.topicName : undefined;
+    const target = topic === undefined ? undefined : this.sessions.get(topic);
+    const targets = target !== undefined ? [target] : [...this.sessions.values()];
+    for (const s of targets) if (!s.socket.send(frame)) s.unsent.push(frame);
   }
 
-  private onOpen(reconnected: boolean, socket: PulsarSocket): void {
-    this.socket = socket;
-    if (reconnected) {
-      for (const frame of this.unsentCommands.splice(0)) this.socket.send(frame);
-    }
-    this.taken = 0;
-    this.permit(this.queueSize);
+  private onOpen(session: Session, reconnected: boolean, socket: PulsarSocket): void {
+    session.socket = socket;
+    if (reconnected) for (const frame of session.unsent.splice(0)) socket.send(frame);
+    session.taken = 0;
+    this.permit(session, this.queueSize);
   }
 
-  private onFrame(text: string): void {
+  private onFrame(session: Session, text: string): void {
     let frame: unknown;
     try {
       frame = JSON.parse(text);
@@ -153,20 +180,20 @@ export class WebSocketConsumer implements ConsumerLike {
       return;
     }
     if (!isWireMessage(frame) || this.closed) return;
-    this.queue.push(new WebSocketMessage(this.topic.fullName, frame));
+    this.queue.push(new WebSocketMessage(session.topic.fullName, frame));
   }
 
-  /** Tops the broker's permits up once half the receive queue has been taken. */
-  private onTaken(): void {
-    this.taken++;
-    if (this.taken * 2 >= this.queueSize) {
-      const n = this.taken;
-      this.taken = 0;
-      this.permit(n);
+  /** Tops the session's permits up once half its receive queue has been taken. */
+  private onTaken(session: Session): void {
+    session.taken++;
+    if (session.taken * 2 >= this.queueSize) {
+      const n = session.taken;
+      session.taken = 0;
+      this.permit(session, n);
     }
   }
 
-  private permit(n: number): void {
-    this.socket.send(JSON.stringify({ type: "permit", permitMessages: n }));
+  private permit(session: Session, n: number): void {
+    session.socket.send(JSON.stringify({ type: "permit", permitMessages: n }));
   }
 }

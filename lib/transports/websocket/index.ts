@@ -4,7 +4,7 @@
  * addon: `websocketBinding({ serviceUrl: "ws://127.0.0.1:8080" })`.
  *
  * Limits (the WebSocket API's): receiver queues capped at 1000 by the broker; individual,
- * unconfirmed acknowledgements only; one non-partitioned topic per consumer; no ordering keys,
+ * unconfirmed acknowledgements only; non-partitioned topics, one WebSocket session per topic; no ordering keys,
  * producer names or schemas on messages; no client-side batching (broker-side batching is opt-in
  * and mixes keys in a batch, so it is off by default); `Reader.hasNext()` answered from the
  * topic's last message id at reader creation plus the local buffer. See {@link WebSocketPulsarClient}.

@@ -17,16 +17,22 @@ export class WebSocketMessageId implements MessageIdLike, MessageIdFields {
   readonly entryId: bigint;
   readonly partition: number;
   readonly batchIndex: number;
+  /**
+   * The topic of the message this id was received with (not part of the serialized form): lets a
+   * consumer of several topics send the acknowledgement to the right one.
+   */
+  readonly topicName: string | undefined;
   private readonly bytes: Buffer;
   private text: string | undefined;
 
-  private constructor(fields: MessageIdFields, bytes: Buffer, base64?: string) {
+  private constructor(fields: MessageIdFields, bytes: Buffer, base64?: string, topicName?: string) {
     this.ledgerId = fields.ledgerId;
     this.entryId = fields.entryId;
     this.partition = fields.partition;
     this.batchIndex = fields.batchIndex;
     this.bytes = bytes;
     this.text = base64;
+    this.topicName = topicName;
   }
 
   /** The position before the first message of a topic. */
@@ -45,10 +51,10 @@ export class WebSocketMessageId implements MessageIdLike, MessageIdFields {
     return new WebSocketMessageId(decodeMessageIdData(copy), copy);
   }
 
-  /** Parses the base64 text the WebSocket API carries in `messageId` fields. */
-  static fromBase64(text: string): WebSocketMessageId {
+  /** Parses the base64 text the WebSocket API carries in `messageId` fields (of a message on `topicName`). */
+  static fromBase64(text: string, topicName?: string): WebSocketMessageId {
     const bytes = Buffer.from(text, "base64");
-    return new WebSocketMessageId(decodeMessageIdData(bytes), bytes, text);
+    return new WebSocketMessageId(decodeMessageIdData(bytes), bytes, text, topicName);
   }
 
   /** An id from its fields. */

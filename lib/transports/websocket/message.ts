@@ -46,7 +46,7 @@ export class WebSocketMessage implements MessageLike {
     private readonly topicName: string,
     wire: WireMessage,
   ) {
-    this.messageId = WebSocketMessageId.fromBase64(wire.messageId);
+    this.messageId = WebSocketMessageId.fromBase64(wire.messageId, topicName);
     this.data = Buffer.from(wire.payload, "base64");
     this.properties = wire.properties ?? EMPTY;
     this.partitionKey = wire.key ?? "";

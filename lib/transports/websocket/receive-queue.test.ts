@@ -47,4 +47,23 @@ describe("ReceiveQueue", () => {
     expect(q.clear()).toBe(2);
     expect(q.size).toBe(0);
   });
+
+  it("removeWhere drops only the matching buffered items and keeps the order of the rest", async () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 9 }), { maxLength: 50 }), fc.nat(10), (xs, taken) => {
+        const q = new ReceiveQueue<number>();
+        for (const x of xs) q.push(x);
+        const head = xs.slice(0, Math.min(taken, xs.length));
+        for (let i = 0; i < head.length; i++) void q.take(undefined, timeout);
+        const rest = xs.slice(head.length);
+        expect(q.removeWhere((x) => x % 2 === 0)).toBe(rest.filter((x) => x % 2 === 0).length);
+        expect(q.size).toBe(rest.filter((x) => x % 2 === 1).length);
+      }),
+      { numRuns: 300 },
+    );
+    const q = new ReceiveQueue<number>();
+    for (const x of [1, 2, 3, 4, 5]) q.push(x);
+    q.removeWhere((x) => x === 2 || x === 4);
+    expect(await Promise.all([1, 2, 3].map(() => q.take(undefined, timeout)))).toEqual([1, 3, 5]);
+  });
 });

@@ -63,6 +63,15 @@ export class ReceiveQueue<T> {
     return dropped;
   }
 
+  /** Drops the buffered items that match; returns how many were dropped. */
+  removeWhere(match: (item: T) => boolean): number {
+    const kept = this.items.slice(this.head).filter((item) => !match(item));
+    const dropped = this.size - kept.length;
+    this.items = kept;
+    this.head = 0;
+    return dropped;
+  }
+
   /** Rejects every waiting taker with `error()` and drops the buffer. */
   failAll(error: () => Error): void {
     for (const waiter of this.waiters) {
