@@ -15,7 +15,7 @@ export { HASH_RANGE_SIZE, KeySharedSelector, keySlot } from "./key-shared-select
 export { EmbeddedMessage } from "./message.js";
 export { EmbeddedMessageId } from "./message-id.js";
 export { decodeMessageIdData, encodeMessageIdData, type MessageIdFields } from "./message-id-codec.js";
-export { murmur3 } from "./murmur3.js";
+export { murmur3, murmur3Bytes } from "./murmur3.js";
 export { EmbeddedProducer } from "./producer.js";
 export { EmbeddedReader } from "./reader.js";
 export { fullTopicName, type RetentionMode } from "./topic.js";

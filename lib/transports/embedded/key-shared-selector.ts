@@ -9,9 +9,18 @@ interface Range<C> {
   owner: C;
 }
 
-/** The hash slot of a sticky key (see {@link HASH_RANGE_SIZE}). */
+const slotCache = new Map<string, number>();
+const SLOT_CACHE_LIMIT = 16_384;
+
+/** The hash slot of a sticky key (see {@link HASH_RANGE_SIZE}); recent keys are memoised. */
 export function keySlot(key: string): number {
-  return murmur3(key) % HASH_RANGE_SIZE;
+  let slot = slotCache.get(key);
+  if (slot === undefined) {
+    slot = murmur3(key) % HASH_RANGE_SIZE;
+    if (slotCache.size >= SLOT_CACHE_LIMIT) slotCache.clear();
+    slotCache.set(key, slot);
+  }
+  return slot;
 }
 
 /**

@@ -1,5 +1,6 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { murmur3 } from "./murmur3.js";
+import { murmur3, murmur3Bytes } from "./murmur3.js";
 
 describe("murmur3", () => {
   it("matches the reference MurmurHash3_x86_32 (seed 0) on the algorithm's published vectors", () => {
@@ -17,5 +18,15 @@ describe("murmur3", () => {
       expect(murmur3(k)).toBe(h);
     }
     expect(murmur3("ü")).not.toBe(murmur3("u"));
+  });
+
+  it("hashes a string exactly as its UTF-8 bytes (ASCII fast path and general path agree)", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 40 }), fc.string({ maxLength: 40 }), (u, a) => {
+        expect(murmur3(u)).toBe(murmur3Bytes(Buffer.from(u, "utf8")));
+        expect(murmur3(a)).toBe(murmur3Bytes(Buffer.from(a, "utf8")));
+      }),
+      { numRuns: 1000 },
+    );
   });
 });

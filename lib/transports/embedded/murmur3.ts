@@ -11,8 +11,54 @@ export function murmur3(key: string, seed = 0): number {
       break;
     }
   }
-  if (ascii) return hashBytes((i) => key.charCodeAt(i), key.length, seed);
+  if (ascii) return hashAscii(key, seed);
   const bytes = Buffer.from(key, "utf8");
+  return hashBytes((i) => bytes[i]!, bytes.length, seed);
+}
+
+/** The same hash with the bytes read as char codes (valid when every char is < 0x80). */
+function hashAscii(key: string, seed: number): number {
+  const len = key.length;
+  const c1 = 0xcc9e2d51;
+  const c2 = 0x1b873593;
+  let h = seed >>> 0;
+  const blocks = len & ~3;
+  for (let i = 0; i < blocks; i += 4) {
+    let k =
+      key.charCodeAt(i) | (key.charCodeAt(i + 1) << 8) | (key.charCodeAt(i + 2) << 16) | (key.charCodeAt(i + 3) << 24);
+    k = Math.imul(k, c1);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, c2);
+    h ^= k;
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  const tail = len & 3;
+  if (tail > 0) {
+    let k = 0;
+    if (tail === 3) k ^= key.charCodeAt(blocks + 2) << 16;
+    if (tail >= 2) k ^= key.charCodeAt(blocks + 1) << 8;
+    k ^= key.charCodeAt(blocks);
+    k = Math.imul(k, c1);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, c2);
+    h ^= k;
+  }
+  return fmix(h, len);
+}
+
+function fmix(h: number, len: number): number {
+  h ^= len;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** MurmurHash3 x86 32-bit of raw bytes. */
+export function murmur3Bytes(bytes: Uint8Array, seed = 0): number {
   return hashBytes((i) => bytes[i]!, bytes.length, seed);
 }
 
@@ -41,11 +87,5 @@ function hashBytes(byteAt: (i: number) => number, len: number, seed: number): nu
     k = Math.imul(k, c2);
     h ^= k;
   }
-  h ^= len;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix(h, len);
 }
