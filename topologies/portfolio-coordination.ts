@@ -12,7 +12,7 @@
  *
  * Every parameter comes from {@link PortfolioCoordinationConfig} (defaults for everything).
  * Side outputs: `duplicate` → duplicates topic, `late` → late topic, `rejected` → rejected topic,
- * `no-decision` (a batch that yields no trade) absorbed; undecodable / invalid messages → dead letters.
+ * `no-decision` (a batch that yields no trade) → no-decision topic; undecodable / invalid messages → dead letters.
  */
 import { type Observable, of, pipe } from "rxjs";
 import type { PolicyTable } from "../lib/domain/policy.js";
@@ -233,7 +233,7 @@ export function portfolioCoordination(
       [SideTag.duplicate]: { topic: t.duplicates },
       [SideTag.late]: { topic: t.late },
       [SideTag.rejected]: { topic: t.rejected },
-      [NO_DECISION]: "absorb",
+      [NO_DECISION]: { topic: t.noDecision },
     },
     deadLetters: { topic: t.deadLetters },
   });

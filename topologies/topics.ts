@@ -20,6 +20,8 @@ export const coordinationTopics = {
   late: `${ns}/late-events`,
   duplicates: `${ns}/duplicates`,
   rejected: `${ns}/rejected`,
+  /** Batches that yielded no trade (kept for the audit trail: their inputs end here). */
+  noDecision: `${ns}/no-decision-batches`,
 } as const;
 
 export type CoordinationTopic = (typeof coordinationTopics)[keyof typeof coordinationTopics];
