@@ -21,6 +21,7 @@ import type {
   ReaderLike,
   SubscriptionType,
 } from "../transports/pulsar-client-like.js";
+import { changelogTopic } from "../topology/describe.js";
 import { topologyHash } from "../topology/hash.js";
 import { FAILED_TAG, type SideOutputMessage, type StepContext, type Topology } from "../topology/types.js";
 import { fromNames, stepOperator } from "../topology/validate.js";
@@ -116,29 +117,48 @@ function defaultKey(v: unknown, fields: readonly string[]): string {
 }
 
 /**
- * Run a topology.
+ * Run a topology: `run(topology, { transport, config, workerId, ... })` → {@link RunHandle}
+ * (`stats` live, `done`, `stop()` = graceful drain, `captured` outputs).
  *
- * **Transport.** `"embedded"` (default, a fresh in-process broker closed at the end), any
- * {@link PulsarBinding} (the native client, the WebSocket client, a shared embedded broker), or
- * {@link replay}`(messages)`.
+ * **Transport.** `"embedded"` (default: a fresh in-process broker, closed at the end), any
+ * {@link PulsarBinding} (the native client, the WebSocket client, a shared embedded broker's
+ * `binding()`), or {@link replay}`(messages)` (in-memory topics that end, virtual time, outputs
+ * captured).
  *
- * **Determinism.** Every source and side input feeds a k-way merge that releases items in the total
- * order (event time, side inputs before sources, feed name, key, arrival sequence); an item is
- * released only when every feed has a buffered item, has ended (replay), is a caught-up Reader,
- * or has been silent for `idleTimeoutMs` (live only). Before a side-input update at time t and
- * whenever records advance event time by ≥ `watermarkIntervalMs` (config, default 1000 ms), the
- * runtime emits the watermark t−1 into every source stream, then applies the update to its
- * table. Windows therefore close before any later side-input update is applied, so their outputs
- * see exactly the updates with time ≤ their closing watermark + 1, whatever other keys a worker
- * holds. With topics in event-time order, the same inputs + topology + config give the same
- * outputs per key across runs and worker counts; events older than the watermark are passed on
- * (operators decide lateness), and which of them are late can depend on the other keys a worker
- * holds. Nothing on this path reads a clock; the scheduler only decides when a silent live
- * source stops holding back the merge.
+ * **Determinism rule.** Sources and side inputs feed one k-way merge that releases items in the
+ * total order (event time, side inputs before sources, feed name, key, arrival sequence). An item
+ * is released only when every feed has a buffered item, has ended (replay), is a caught-up Reader
+ * (side inputs), or has been silent for `idleTimeoutMs` (live sources only). The runtime emits
+ * the watermark t−1 into every source stream before a side-input update at time t, and before a
+ * record once records have advanced event time by ≥ `watermarkIntervalMs` (from the run config,
+ * default 1000 ms). Side tables answer reads *as of* the event time being processed (the record's,
+ * or the watermark's): a record sees exactly the updates with time ≤ its own, even if it arrives
+ * late or is redelivered to another worker. Keyed state follows its key through a changelog. So,
+ * with each topic in event-time order, the same inputs + topology version + config give the same
+ * outputs per key across runs, transports and worker counts. Limits: records older than the
+ * watermark are passed on (operators decide lateness) and which ones are late can depend on the
+ * other keys a worker holds; side-table history is kept `sideInputHistoryMs` behind the watermark.
+ * Nothing on this path reads a clock: the scheduler only decides when a silent live source stops
+ * holding back the merge (and backoff delays).
  *
- * **Acks.** See {@link AckTracker}. **Backpressure.** Receiving pauses while a feed's buffer
- * reaches `receiverQueueSize`, while `maxInFlight` messages are being worked on, or while a writer
- * has `maxPendingSends` sends in flight.
+ * **Ack rule.** See {@link AckTracker}: after every output carrying the message's lineage id is
+ * confirmed by its sink (keyed-state changelog writes included), and, when a step keeps state
+ * (`retentionMs`), once the watermark passed `eventTime + max retentionMs`. Bad bytes/invalid
+ * values → `DeadLetterEvent`, then ack. A record that makes an operator fail (`failed` side
+ * output, or an operator erroring the stream — the pipeline is then rebuilt and the other open
+ * messages nacked for reprocessing) → negative ack; at `maxRedeliverCount` → `DeadLetterEvent`
+ * (`operator-failure`), then ack. The consumer's deadLetterPolicy (max + 1) is the broker-side
+ * safety net.
+ *
+ * **Effectively-once.** Sinks drop outputs whose event id is already on their topic (decision ids
+ * are hashes of their inputs): each sink's topic is read with a Reader at start and before the
+ * first record of a key new to this worker — as is every keyed-state changelog.
+ *
+ * **Backpressure.** Receiving pauses while a feed's buffer reaches `receiverQueueSize`, while
+ * `maxInFlight` messages are being worked on, or while a writer has `maxPendingSends` sends in
+ * flight (`blockIfQueueFull` is never used). Broker errors: subscribe/create/send are retried
+ * with exponential backoff on the injected scheduler; a consumer that lost its connection is
+ * re-subscribed.
  */
 export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHandle {
   const isReplay = typeof options.transport === "object" && "kind" in options.transport;
@@ -875,10 +895,9 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       writers.set(topic, w);
       if (reader) restorable.push(w);
     }
-    const changelogPrefix = topology.changelogPrefix ?? `${topology.name}-changelog-`;
     for (const stepName of topology.order) {
       for (const stateName of topology.steps[stepName]!.state ?? []) {
-        const topic = `${changelogPrefix}${stepName}-${stateName}`;
+        const topic = changelogTopic(topology, stepName, stateName);
         const producer = await withBackoff(
           () =>
             client.createProducer({

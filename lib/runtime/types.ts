@@ -134,3 +134,6 @@ export interface RunHandle {
    */
   stop(): Promise<RunSummary>;
 }
+
+/** Re-exported for convenience: the JSON of a side output routed to a topic. */
+export type { SideOutputMessage } from "../topology/types.js";

@@ -12,6 +12,8 @@ export interface TopologyDescription {
     operator: string;
     from: readonly string[];
     sideInputs: readonly string[];
+    /** Keyed state tables and their changelog topics. */
+    state: readonly { name: string; changelog: string }[];
     sideOutputs: readonly { tag: string; route: string }[];
     retentionMs: number;
     inputSchema?: string;
@@ -26,6 +28,11 @@ export function sideOutputRoute(t: Pick<Topology, "sideOutputs">, step: string, 
   if (tag === FAILED_TAG) return "nack, then dead-letter";
   const r = t.sideOutputs[`${step}.${tag}`] ?? t.sideOutputs[tag];
   return r === undefined ? "UNROUTED" : r === "absorb" ? "absorb" : r.topic;
+}
+
+/** The changelog topic of a step's keyed state. */
+export function changelogTopic(t: Pick<Topology, "name" | "changelogPrefix">, step: string, state: string): string {
+  return `${t.changelogPrefix ?? `${t.name}-changelog-`}${step}-${state}`;
 }
 
 /** Structured description of a topology (what `describe(t, "json")` prints). */
@@ -50,6 +57,7 @@ export function describeTopology(t: Topology): TopologyDescription {
         operator: info.operatorName,
         from: [...fromNames(step.from)],
         sideInputs: [...(step.sideInputs ?? [])],
+        state: (step.state ?? []).map((s) => ({ name: s, changelog: changelogTopic(t, name, s) })),
         sideOutputs: info.sideOutputs.map((tag) => ({ tag, route: sideOutputRoute(t, name, tag) })),
         retentionMs: info.retentionMs,
         ...(step.inputSchema !== undefined ? { inputSchema: step.inputSchema } : {}),
@@ -83,6 +91,7 @@ export function describe(t: Topology, format: DescribeFormat = "text"): string {
   for (const s of d.steps) {
     lines.push(`  Step ${s.name}: ${s.operator} <- ${s.from.join(", ")}`);
     if (s.sideInputs.length > 0) lines.push(`    side inputs: ${s.sideInputs.join(", ")}`);
+    for (const st of s.state) lines.push(`    state ${st.name} (changelog ${st.changelog})`);
     if (s.retentionMs > 0) lines.push(`    retention: ${s.retentionMs} ms`);
     for (const o of s.sideOutputs) lines.push(`    side output ${o.tag} -> ${o.route}`);
   }
