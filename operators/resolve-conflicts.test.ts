@@ -68,15 +68,16 @@ describe("resolveConflicts", () => {
       conflictType: "opposing-directions",
       competingSources: ["a", "b", "c"],
       riskAversion: lambda,
-      solverStatus: "optimal",
+      solverStatus: "admm:optimal",
     });
   });
 
-  it("satisfies the KKT conditions on several contested trades", () => {
+  it.each(["admm", "highs"] as const)("satisfies the KKT conditions on several contested trades (%s)", (solver) => {
     const contested = ids.slice(0, 6).map((id, i) => conflicted(id, 0, i % 2 ? -0.15 : 0.15, i % 2 ? -0.01 : 0.015));
     const batch = proposalBatch("p1", NAV, [...contested, P(ids[10]!, 0.2, 0.2)]);
     const lambda = 1;
-    const out = resolve(batch, { riskAversion: lambda, linearCost: 0.0005 });
+    const out = resolve(batch, { riskAversion: lambda, linearCost: 0.0005, solver });
+    expect(out.conflictResolution!.solverStatus).toBe(`${solver}:optimal`);
     const x = out.proposals.slice(0, 6).map((p) => p.targetWeight);
     const d = contested.map((p) => p.targetWeight);
     for (let i = 0; i < 6; i++) {
@@ -135,7 +136,7 @@ describe("resolveConflicts", () => {
       limits$: of(new Map([["*", limits]])),
     });
     expect(out.conflictResolution!.conflictType).toBe("constraint-breach");
-    expect(out.conflictResolution!.solverStatus).toBe("optimal");
+    expect(out.conflictResolution!.solverStatus).toBe("admm:optimal");
     const w = out.proposals.map((p) => ((p.currentQuantity + p.tradeQuantity) * p.price) / NAV);
     expect(w.reduce((s, x) => s + Math.abs(x), 0)).toBeLessThanOrEqual(0.25 + 1e-9);
     let v = 0;
@@ -165,6 +166,24 @@ describe("resolveConflicts", () => {
       conflictType: "opposing-directions",
       competingSources: ["momo", "rebalancer"],
       solverStatus: "not-needed",
+    });
+  });
+
+  it("gives the same resolution with ADMM and HiGHS on a constrained 12-name conflict set", () => {
+    const contested = ids.slice(0, 12).map((id, i) => conflicted(id, 0.01, i % 3 ? 0.08 : -0.06, 0.004 * (i + 1)));
+    const policy = InvestmentPolicy.parse({
+      policyId: "x",
+      sector: { maxWeight: 0.12, action: "clip" },
+      turnover: { maxTurnover: 0.4, action: "clip" },
+    });
+    const batch = proposalBatch("p1", NAV, contested);
+    const opts = { policy$: of(new Map([["*", policy]])), riskAversion: 0.5 };
+    const a = resolve(batch, { ...opts, solver: "admm" });
+    const h = resolve(batch, { ...opts, solver: "highs" });
+    expect(a.conflictResolution!.conflictType).toBe("constraint-breach");
+    expect(a.conflictResolution!.objective.total).toBeCloseTo(h.conflictResolution!.objective.total, 7);
+    a.proposals.forEach((p, k) => {
+      expect(p.targetWeight).toBeCloseTo(h.proposals[k]!.targetWeight, 5);
     });
   });
 

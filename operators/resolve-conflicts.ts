@@ -6,10 +6,11 @@ import type { ConflictResolution } from "../lib/events/coordinated-trading-decis
 import { initSolver, isSolverReady, type LinearConstraint, solveQP } from "../lib/quant/index.js";
 import { record, SideTag, sideOutput } from "../lib/stream/item.js";
 import { type DescribedOperator, describeOperator } from "../lib/stream/operator.js";
+import { solveAdmm } from "./portfolio-internal/admm.js";
 import { buildBook } from "./portfolio-internal/book.js";
-import { covarianceFor, type DenseCovariance, dotArr, mulVec } from "./portfolio-internal/covariance.js";
+import { covarianceFor, type DenseCovariance, dotArr, mulSparse, mulVec } from "./portfolio-internal/covariance.js";
 import { annotate, reject, tradeWeight, withTargetWeight } from "./portfolio-internal/proposal.js";
-import { maxStepQuad, normalMultipliers, quadPath } from "./portfolio-internal/risk.js";
+import { maxStepQuad, normalMultipliers } from "./portfolio-internal/risk.js";
 import { forPortfolio, withSideInputs } from "./portfolio-internal/side-inputs.js";
 import { DAY_MS, YEAR_MS } from "./size-positions.js";
 
@@ -32,7 +33,13 @@ export interface ResolveConflictsOptions {
   readonly maxGrossLeverage?: number;
   /** Horizons shorter than this are annualized as this long. Default one day. */
   readonly minHorizonMs?: number;
-  /** HiGHS iteration limit (deterministic); the solver's own time limit is a generous safety net. */
+  /**
+   * QP solver: `"admm"` (default; the dense ADMM in portfolio-internal/admm.ts, cheapest for the few
+   * dozen variables of a conflict set) or `"highs"` (HiGHS via lib/quant `solveQP`; needs
+   * `await initSolver()` before the stream runs). Either result is made exactly feasible afterwards.
+   */
+  readonly solver?: "admm" | "highs";
+  /** Iteration limit of the solver (deterministic; HiGHS's own time limit is only a safety net). */
   readonly iterationLimit?: number;
 }
 
@@ -63,9 +70,11 @@ export interface ResolveConflictsOptions {
  * policy, the leverage cap and stress losses (linear; |·| replaced by its chord on the allowed
  * segment, a conservative bound); quadratic limits (volatility, parametric VaR/ES, tracking error)
  * are then enforced exactly by moving the solution toward the admissible anchor (the incoming trades
- * when there is no breach, no trade when there is). Solved by HiGHS (`lib/quant` `solveQP`; call
- * `await initSolver()` before the stream runs); if the solver is not ready or fails, the competing
- * proposals are rejected (`rejected:conflict-unresolved`).
+ * when there is no breach, no trade when there is); any tolerance-level miss of a linear row by the
+ * solver is removed the same way, so the result is exactly feasible. Solver: a dense ADMM (default)
+ * or HiGHS (`solver: "highs"`, lib/quant `solveQP`; `await initSolver()` first); if it fails, the
+ * competing proposals are rejected (`rejected:conflict-unresolved`). `solverStatus` is
+ * `<solver>:<status>` (e.g. `admm:optimal`), or `not-needed`.
  *
  * Every batch gets `conflictResolution`: the conflict type, the competing sources, λ, the solver
  * status and the objective terms of the resolved batch (alpha = α'x over all trades, risk = w'Σw
@@ -79,7 +88,8 @@ export function resolveConflicts(options: ResolveConflictsOptions): DescribedOpe
     impact: options.impactCoefficient ?? 0.1,
     maxLev: options.maxGrossLeverage,
     minHorizon: options.minHorizonMs ?? DAY_MS,
-    iterationLimit: options.iterationLimit ?? 20_000,
+    iterationLimit: options.iterationLimit ?? (options.solver === "highs" ? 20_000 : 5_000),
+    solver: options.solver ?? "admm",
   };
   if (!(params.lambda >= 0)) throw new RangeError("resolveConflicts: riskAversion must be >= 0");
   const op = withSideInputs<
@@ -114,8 +124,8 @@ export function resolveConflicts(options: ResolveConflictsOptions): DescribedOpe
       emit(record(out, rec.eventTime, rec.key, rec.ids));
     },
   );
-  // Start loading the solver as soon as the operator is built (idempotent).
-  initSolver().catch(() => undefined);
+  // Start loading HiGHS as soon as the operator is built (idempotent).
+  if (params.solver === "highs") initSolver().catch(() => undefined);
   return describeOperator(op, { operatorName: "resolveConflicts", sideOutputs: [SideTag.rejected] });
 }
 
@@ -126,6 +136,7 @@ interface Params {
   readonly maxLev: number | undefined;
   readonly minHorizon: number;
   readonly iterationLimit: number;
+  readonly solver: "admm" | "highs";
 }
 
 type Policy = PolicyTable extends ReadonlyMap<string, infer P> ? P : never;
@@ -155,9 +166,10 @@ export function resolveBatch(
   p: Params,
 ): ProposalBatch {
   const nav = batch.nav;
-  const book = buildBook(batch);
-  const n = book.ids.length;
   const bench = batch.benchmarkWeights ?? {};
+  // Benchmark names join the universe when tracking error is limited (its cross terms need them).
+  const book = buildBook(batch, limits?.trackingError ? Object.keys(bench) : []);
+  const n = book.ids.length;
   const cov = covarianceFor(book.ids, model, market);
   const live = batch.proposals.map((q, k) => (!q.rejected && tradeWeight(q) !== 0 ? k : -1)).filter((k) => k >= 0);
 
@@ -201,6 +213,11 @@ export function resolveBatch(
   const full = Float64Array.from(book.trade);
   const w0 = post(zero);
   const w1 = post(full);
+  // Σ-products computed once: every point on the trade paths below is a combination of these.
+  const s0 = mulVec(cov, w0);
+  const sf = mulVec(cov, full);
+  const p0: Pt = { w: w0, sw: s0 };
+  const p1: Pt = { w: w1, sw: addArr(s0, sf, 1) };
   const quadLimits = quadraticLimits(limits, cov, bench, book.ids);
 
   // Detect.
@@ -212,7 +229,7 @@ export function resolveBatch(
     stress.some(
       (s) => loss(w1, s) > Math.max(limits!.stress!.maxLoss, Math.max(...stress.map((z) => loss(w0, z)))) + EPS,
     ) ||
-    quadLimits.some((q) => q.value(w1) > Math.max(q.limit, q.value(w0)) * (1 + EPS)) ||
+    quadLimits.some((q) => q.value(p1) > Math.max(q.limit, q.value(p0)) * (1 + EPS)) ||
     (policy?.turnover !== undefined &&
       live.reduce((s, k) => s + Math.abs(tradeWeight(batch.proposals[k]!)), 0) > policy.turnover.maxTurnover + EPS) ||
     (policy?.singleName !== undefined &&
@@ -229,22 +246,42 @@ export function resolveBatch(
   const competingSources = [...new Set(reported.flatMap((q) => [...q.sources, ...q.conflictingSources]))].sort();
 
   let x = full; // resolved trade weights per universe instrument
+  let finalSw = p1.sw; // Σ·(w0 + x)
   let solverStatus = "not-needed";
   const proposals = [...batch.proposals];
   if (variables.length > 0) {
     const anchor = Float64Array.from(full);
     if (breach) for (const k of variables) anchor[book.proposalAt[k]!] = 0;
-    const solved = solve(batch, book, cov, eta, alpha, variables, anchor, groups, stress, limits, policy, p, w0);
+    // Σ·(w0 + anchor) = s0 + sf − Σ·(full − anchor), the difference living on the variables only.
+    const vIdx = variables.map((k) => book.proposalAt[k]!);
+    const removed = vIdx.map((i) => full[i]! - anchor[i]!);
+    const sAnchorW = addArr(addArr(s0, sf, 1), mulSparse(cov, vIdx, removed), -1);
+    const sBase = addArr(
+      addArr(s0, sf, 1),
+      mulSparse(
+        cov,
+        vIdx,
+        vIdx.map((i) => full[i]!),
+      ),
+      -1,
+    );
+    const solved = solve(batch, book, cov, eta, alpha, variables, anchor, groups, stress, limits, policy, p, w0, sBase);
     solverStatus = solved.status;
     if (solved.x !== undefined) {
       // Quadratic limits: move from the anchor toward the QP solution as far as they allow.
       let s = 1;
-      const wa = post(anchor);
+      const pa: Pt = { w: post(anchor), sw: sAnchorW };
       const dir = new Float64Array(n);
       for (let i = 0; i < n; i++) dir[i] = solved.x[i]! - anchor[i]!;
-      for (const q of quadLimits) s = Math.min(s, q.step(wa, dir, Math.max(q.limit, q.value(w0))));
+      const sdir = mulSparse(
+        cov,
+        vIdx,
+        vIdx.map((i) => dir[i]!),
+      );
+      for (const q of quadLimits) s = Math.min(s, q.step(pa, dir, sdir, Math.max(q.limit, q.value(p0))));
       x = new Float64Array(n);
       for (let i = 0; i < n; i++) x[i] = anchor[i]! + s * dir[i]!;
+      finalSw = addArr(sAnchorW, sdir, s);
       for (const k of variables) {
         const q = batch.proposals[k]!;
         const i = book.proposalAt[k]!;
@@ -256,6 +293,7 @@ export function resolveBatch(
         proposals[k] = reject(batch.proposals[k]!, "conflict-unresolved", nav);
         x[book.proposalAt[k]!] = 0;
       }
+      finalSw = sBase;
     }
   }
 
@@ -270,7 +308,7 @@ export function resolveBatch(
     a += alpha[k]! * dw;
     tc += p.linearCost * Math.abs(dw) + eta[i]! * dw * dw;
   });
-  const risk = Math.max(0, dotArr(w, mulVec(cov, w)));
+  const risk = Math.max(0, dotArr(w, finalSw));
   const conflictResolution: ConflictResolution = {
     conflictType,
     competingSources,
@@ -281,11 +319,24 @@ export function resolveBatch(
   return { ...batch, proposals, conflictResolution };
 }
 
+/** A weight vector with its product Σw. */
+interface Pt {
+  readonly w: Float64Array;
+  readonly sw: Float64Array;
+}
+
+/** a + f·b, elementwise. */
+function addArr(a: Float64Array, b: Float64Array, f: number): Float64Array {
+  const out = new Float64Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i]! + f * b[i]!;
+  return out;
+}
+
 interface QuadLimit {
   readonly limit: number;
-  readonly value: (w: Float64Array) => number;
-  /** Largest s in [0, 1] with value(wa + s·dir) <= bound. */
-  readonly step: (wa: Float64Array, dir: Float64Array, bound: number) => number;
+  readonly value: (pt: Pt) => number;
+  /** Largest s in [0, 1] with value(pa + s·dir) <= bound, given sdir = Σ·dir. */
+  readonly step: (pa: Pt, dir: Float64Array, sdir: Float64Array, bound: number) => number;
 }
 
 function quadraticLimits(
@@ -298,17 +349,21 @@ function quadraticLimits(
   const out: QuadLimit[] = [];
   const h = Math.sqrt(limits.horizonDays / limits.tradingDaysPerYear);
   const { varK, esK } = normalMultipliers(limits.confidence);
-  const volLimit = (mult: number, limit: number, offset?: Float64Array): QuadLimit => {
-    const shift = (w: Float64Array) => {
-      if (!offset) return w;
-      const z = new Float64Array(w.length);
-      for (let i = 0; i < w.length; i++) z[i] = w[i]! - offset[i]!;
-      return z;
+  const volLimit = (mult: number, limit: number, offset?: Pt): QuadLimit => {
+    // Quadratic form of w − offset, from the stored products (no matrix work).
+    const q = (pt: Pt) => {
+      let v = 0;
+      for (let i = 0; i < pt.w.length; i++) v += (pt.w[i]! - (offset?.w[i] ?? 0)) * (pt.sw[i]! - (offset?.sw[i] ?? 0));
+      return Math.max(0, v);
     };
     return {
       limit,
-      value: (w) => mult * Math.sqrt(Math.max(0, dotArr(shift(w), mulVec(cov, shift(w))))),
-      step: (wa, dir, bound) => maxStepQuad(quadPath(cov, shift(wa), dir), (bound / mult) ** 2),
+      value: (pt) => mult * Math.sqrt(q(pt)),
+      step: (pa, dir, sdir, bound) => {
+        let b = 0;
+        for (let i = 0; i < dir.length; i++) b += (pa.w[i]! - (offset?.w[i] ?? 0)) * sdir[i]!;
+        return maxStepQuad({ a: Math.max(0, dotArr(dir, sdir)), b, c: q(pa) }, (bound / mult) ** 2);
+      },
     };
   };
   if (limits.volatility) out.push(volLimit(1, limits.volatility.max));
@@ -316,7 +371,7 @@ function quadraticLimits(
   if (limits.expectedShortfall?.method === "parametric") out.push(volLimit(esK * h, limits.expectedShortfall.max));
   if (limits.trackingError) {
     const b = Float64Array.from(ids, (id) => bench[id] ?? 0);
-    out.push(volLimit(1, limits.trackingError.max, b));
+    out.push(volLimit(1, limits.trackingError.max, { w: b, sw: mulVec(cov, b) }));
   }
   return out;
 }
@@ -335,8 +390,9 @@ function solve(
   policy: Policy | undefined,
   p: Params,
   w0: Float64Array,
+  sigmaBase: Float64Array,
 ): { status: string; x?: Float64Array } {
-  if (!isSolverReady()) return { status: "error: solver not loaded" };
+  if (p.solver === "highs" && !isSolverReady()) return { status: "highs:error: solver not loaded" };
   const m = variables.length;
   const n = book.ids.length;
   const idx = variables.map((k) => book.proposalAt[k]!);
@@ -346,7 +402,6 @@ function solve(
   const base = Float64Array.from(book.current);
   for (let i = 0; i < n; i++) base[i]! += book.trade[i]!;
   for (let v = 0; v < m; v++) base[idx[v]!]! -= d[v]!;
-  const sigmaBase = mulVec(cov, base);
   const P: number[][] = [];
   const q: number[] = [];
   const lower: number[] = [];
@@ -409,9 +464,44 @@ function solve(
       upper: Math.max(0, policy.turnover.maxTurnover - fixed),
     });
   }
-  const res = solveQP({ P, q, lower, upper, constraints, iterationLimit: p.iterationLimit, timeLimit: 10 });
-  if (res.status !== "optimal") return { status: res.status };
+  let xs: readonly number[];
+  let status: string;
+  if (p.solver === "highs") {
+    const res = solveQP({ P, q, lower, upper, constraints, iterationLimit: p.iterationLimit, timeLimit: 10 });
+    if (res.status !== "optimal") return { status: `highs:${res.status}` };
+    xs = res.x;
+    status = "highs:optimal";
+  } else {
+    const flat = new Float64Array(m * m);
+    for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) flat[a * m + b] = P[a]![b]!;
+    const res = solveAdmm({
+      P: flat,
+      q,
+      lower,
+      upper,
+      rows: constraints.map((c) => ({ a: c.coefficients!, b: c.upper! })),
+      maxIterations: p.iterationLimit,
+    });
+    if (res.status === "error") return { status: "admm:error" };
+    xs = res.x;
+    status = `admm:${res.status}`;
+  }
+  // Exact feasibility: clamp to the box, then move from the anchor (feasible) toward the solution
+  // only as far as every linear row allows (solvers meet constraints within a tolerance only).
+  const anc = idx.map((i) => anchor[i]!);
+  const sol = xs.map((v, k) => Math.min(upper[k]!, Math.max(lower[k]!, v)));
+  let step = 1;
+  for (const c of constraints) {
+    const a = c.coefficients!;
+    let at = 0;
+    let slope = 0;
+    for (let v = 0; v < m; v++) {
+      at += a[v]! * anc[v]!;
+      slope += a[v]! * (sol[v]! - anc[v]!);
+    }
+    if (slope > 0) step = Math.min(step, Math.max(0, (c.upper! - at) / slope));
+  }
   const x = Float64Array.from(anchor);
-  for (let v = 0; v < m; v++) x[idx[v]!] = Math.min(upper[v]!, Math.max(lower[v]!, res.x[v]!));
-  return { status: "optimal", x };
+  for (let v = 0; v < m; v++) x[idx[v]!] = anc[v]! + step * (sol[v]! - anc[v]!);
+  return { status, x };
 }

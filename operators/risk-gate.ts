@@ -6,7 +6,7 @@ import { expectedShortfall, historicalVaR } from "../lib/quant/index.js";
 import { record, SideTag, sideOutput } from "../lib/stream/item.js";
 import { type DescribedOperator, describeOperator } from "../lib/stream/operator.js";
 import { buildBook } from "./portfolio-internal/book.js";
-import { covarianceFor } from "./portfolio-internal/covariance.js";
+import { covarianceFor, mulVec } from "./portfolio-internal/covariance.js";
 import { annotate, reject, scaleTrade, tradeWeight } from "./portfolio-internal/proposal.js";
 import {
   maxStepBisect,
@@ -15,7 +15,7 @@ import {
   normalMultipliers,
   type QuadPath,
   quadAt,
-  quadPath,
+  quadPathFrom,
 } from "./portfolio-internal/risk.js";
 import { forPortfolio, withSideInputs } from "./portfolio-internal/side-inputs.js";
 
@@ -161,13 +161,20 @@ export function applyRiskLimits(
 
   const h = limits.horizonDays / limits.tradingDaysPerYear;
   const { varK, esK } = normalMultipliers(limits.confidence);
-  const variance = quadPath(cov, w0, d);
+  const sw0 = mulVec(cov, w0);
+  const sd = mulVec(cov, d);
+  const variance = quadPathFrom(w0, d, sw0, sd);
   const vol = (t: number) => Math.sqrt(quadAt(variance, t));
   let te: QuadPath | undefined;
   if (limits.trackingError || batch.benchmarkWeights) {
+    const sb = mulVec(cov, b);
     const active = new Float64Array(n);
-    for (let i = 0; i < n; i++) active[i] = w0[i]! - b[i]!;
-    te = quadPath(cov, active, d);
+    const sActive = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      active[i] = w0[i]! - b[i]!;
+      sActive[i] = sw0[i]! - sb[i]!;
+    }
+    te = quadPathFrom(active, d, sActive, sd);
   }
   const hist = history ? historicalPaths(history, ids, w0, d) : undefined;
   const histScale = Math.sqrt(limits.horizonDays);

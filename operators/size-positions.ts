@@ -12,7 +12,7 @@ import type {
 import type { NetSignal, PortfolioBatch, TargetIntent } from "../lib/domain/signals.js";
 import { record, SideTag, sideOutput } from "../lib/stream/item.js";
 import { type DescribedOperator, describeOperator } from "../lib/stream/operator.js";
-import { covarianceFor, FactorCache, mulVec, solveSpd, submatrix } from "./portfolio-internal/covariance.js";
+import { covarianceFor, mulVec, solveSubsystem } from "./portfolio-internal/covariance.js";
 import { maxStepQuad, quadPath } from "./portfolio-internal/risk.js";
 import { withSideInputs } from "./portfolio-internal/side-inputs.js";
 
@@ -91,7 +91,6 @@ export function sizePositions(options: SizePositionsOptions): DescribedOperator<
   const maxPart = options.maxParticipation ?? 0.1;
   const minHorizon = options.minHorizonMs ?? DAY_MS;
   if (!(c > 0 && c <= 1)) throw new RangeError("sizePositions: kellyFraction must be in (0, 1]");
-  const cache = new FactorCache();
 
   const op = withSideInputs<
     PortfolioBatch,
@@ -133,7 +132,6 @@ export function sizePositions(options: SizePositionsOptions): DescribedOperator<
         hedge,
         maxPart,
         minHorizon,
-        cache,
       });
       emit(record(out, rec.eventTime, rec.key, rec.ids));
     },
@@ -159,7 +157,6 @@ interface Params {
   readonly hedge: boolean;
   readonly maxPart: number;
   readonly minHorizon: number;
-  readonly cache: FactorCache;
 }
 
 /** Annualized expected excess return of a net signal (see {@link sizePositions}, step 1). */
@@ -258,7 +255,7 @@ function sizeBatch(
     const rhs = new Float64Array(sIds.length);
     const sigmaFw = p.hedge ? mulVec(cov, wF) : undefined;
     for (let a = 0; a < sIds.length; a++) rhs[a] = p.c * mu[a]! - (sigmaFw ? sigmaFw[sIdx[a]!]! : 0);
-    wS = solveSpd(submatrix(cov, sIdx), sIds.length, rhs, p.cache);
+    wS = solveSubsystem(cov, sIdx, rhs);
   } else {
     wS = new Float64Array(sIds.length);
     for (let a = 0; a < sIds.length; a++) {

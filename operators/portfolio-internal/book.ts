@@ -18,8 +18,10 @@ export interface Book {
   readonly proposalAt: readonly number[];
 }
 
-export function buildBook(batch: ProposalBatch): Book {
+/** `extraIds` (e.g. benchmark names) join the universe with zero weight and no trade. */
+export function buildBook(batch: ProposalBatch, extraIds: Iterable<string> = []): Book {
   const currentById = new Map<string, number>();
+  for (const id of extraIds) currentById.set(id, 0);
   for (const h of batch.holdings ?? []) if (h.weight !== 0) currentById.set(h.instrumentId, h.weight);
   for (const p of batch.proposals) currentById.set(p.instrumentId, p.currentWeight);
   const ids = [...currentById.keys()].sort();

@@ -30,7 +30,41 @@ function indexOf(model: CovarianceModel): Map<string, number> {
   return idx;
 }
 
+const denseCache = new WeakMap<CovarianceModel, Map<string, DenseCovariance>>();
+const DENSE_CACHE_SIZE = 4;
+
+/**
+ * The dense covariance of `ids`, cached per model (by the ids and the fallback volatilities of the
+ * ids the model lacks), so the operators of one batch — and later batches on the same universe —
+ * build it once. The returned object is shared: treat it as immutable.
+ */
 export function covarianceFor(
+  ids: readonly string[],
+  model: CovarianceModel | undefined,
+  market: ReadonlyMap<string, InstrumentInfo> | undefined,
+): DenseCovariance {
+  if (model === undefined) return buildCovariance(ids, model, market);
+  const idx = indexOf(model);
+  let key = ids.join("\u0001");
+  for (const id of ids) if (!idx.has(id)) key += `\u0002${id}=${market?.get(id)?.volatility}`;
+  let byKey = denseCache.get(model);
+  if (byKey === undefined) {
+    byKey = new Map();
+    denseCache.set(model, byKey);
+  }
+  const hit = byKey.get(key);
+  if (hit !== undefined) {
+    byKey.delete(key);
+    byKey.set(key, hit);
+    return hit;
+  }
+  const built = buildCovariance(ids, model, market);
+  byKey.set(key, built);
+  while (byKey.size > DENSE_CACHE_SIZE) byKey.delete(byKey.keys().next().value!);
+  return built;
+}
+
+function buildCovariance(
   ids: readonly string[],
   model: CovarianceModel | undefined,
   market: ReadonlyMap<string, InstrumentInfo> | undefined,
@@ -173,6 +207,48 @@ function cholSolve(l: Float64Array, n: number, b: ArrayLike<number>): Float64Arr
     x[i] = s / l[i * n + i]!;
   }
   return x;
+}
+
+const factorCache = new WeakMap<DenseCovariance, Map<string, Float64Array>>();
+const FACTOR_CACHE_SIZE = 4;
+
+/**
+ * Solves Σ_RR x = b for the principal submatrix of `cov` on `rows`, with the Cholesky factor cached
+ * per (covariance, rows): a later batch with the same covariance and the same rows skips the O(n³)
+ * factorization.
+ */
+export function solveSubsystem(cov: DenseCovariance, rows: readonly number[], b: ArrayLike<number>): Float64Array {
+  const m = rows.length;
+  const key = rows.join(",");
+  let byRows = factorCache.get(cov);
+  if (byRows === undefined) {
+    byRows = new Map();
+    factorCache.set(cov, byRows);
+  }
+  let l = byRows.get(key);
+  if (l === undefined) {
+    const whole = m === cov.n && rows.every((r, i) => r === i);
+    l = factor(whole ? cov.data : submatrix(cov, rows), m, undefined);
+    byRows.set(key, l);
+    while (byRows.size > FACTOR_CACHE_SIZE) byRows.delete(byRows.keys().next().value!);
+  } else {
+    byRows.delete(key);
+    byRows.set(key, l);
+  }
+  return cholSolve(l, m, b);
+}
+
+/** Σ·x for an x that is non-zero only at `idx` (values `vals`): O(n·|idx|). */
+export function mulSparse(cov: DenseCovariance, idx: readonly number[], vals: ArrayLike<number>): Float64Array {
+  const { n, data } = cov;
+  const out = new Float64Array(n);
+  for (let k = 0; k < idx.length; k++) {
+    const v = vals[k]!;
+    if (v === 0) continue;
+    const off = idx[k]! * n; // row idx[k] = column idx[k] (symmetric)
+    for (let i = 0; i < n; i++) out[i]! += data[off + i]! * v;
+  }
+  return out;
 }
 
 /** The principal submatrix of `cov` on the given rows/columns. */

@@ -20,6 +20,16 @@ export function quadPath(cov: DenseCovariance, w0: ArrayLike<number>, d: ArrayLi
   return { a: Math.max(0, dotArr(d, sd)), b: dotArr(w0, sd), c: Math.max(0, dotArr(w0, sw)) };
 }
 
+/** The same from precomputed products sw0 = Σw0 and sd = Σd (no matrix work). */
+export function quadPathFrom(
+  w0: ArrayLike<number>,
+  d: ArrayLike<number>,
+  sw0: ArrayLike<number>,
+  sd: ArrayLike<number>,
+): QuadPath {
+  return { a: Math.max(0, dotArr(d, sd)), b: dotArr(w0, sd), c: Math.max(0, dotArr(w0, sw0)) };
+}
+
 export function quadAt(p: QuadPath, t: number): number {
   return Math.max(0, p.c + 2 * p.b * t + p.a * t * t);
 }
