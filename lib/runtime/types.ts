@@ -77,7 +77,7 @@ export interface RunOptions {
    */
   readonly sideInputHistoryMs?: number;
   readonly reconnect?: ReconnectOptions;
-  /** Called with each acked message's latency (ns, hand-off to ack) — for benchmarks and metrics. */
+  /** Called with each sampled message's latency (ns, hand-off to ack; every 8th message) — for benchmarks and metrics. */
   readonly onLatency?: (ns: number) => void;
   /** Keep every sink output, side-output message and dead letter in `handle.captured`. Default: replay only. */
   readonly capture?: boolean;
@@ -104,8 +104,9 @@ export interface RuntimeStats {
   /** Current watermark. */
   watermark: number;
   /**
-   * Processing latency, ns, from the moment a message was handed to the pipeline to its last output's
-   * sink confirmation (wall clock via `process.hrtime`, statistics only — never on the decision path).
+   * Processing latency, ns, from the moment a message was handed to the pipeline to its ack (every
+   * output confirmed), sampled on every 8th message (wall clock via `process.hrtime`, statistics
+   * only — never on the decision path).
    */
   readonly latency: { count: number; p50: () => number; p99: () => number; max: () => number };
 }
