@@ -75,7 +75,7 @@ export function isSymmetric(m: Matrix, tol = 1e-10): boolean {
 
 /**
  * Cholesky factor L (lower, row-major) of a symmetric positive-definite matrix, or `undefined`
- * when a pivot is not positive (the matrix is not positive definite).
+ * when a pivot is not positive beyond rounding (below 1e-13 of its diagonal entry).
  */
 export function cholesky(m: Matrix): number[][] | undefined {
   const n = m.length;
@@ -85,7 +85,8 @@ export function cholesky(m: Matrix): number[][] | undefined {
     const lj = l[j]!;
     let d = m[j]![j]!;
     for (let k = 0; k < j; k++) d -= lj[k]! * lj[k]!;
-    if (!(d > 0) || !Number.isFinite(d)) return undefined;
+    // a pivot that is zero up to rounding (relative to the diagonal entry) means "not positive definite"
+    if (!(d > 1e-13 * Math.abs(m[j]![j]!)) || !Number.isFinite(d)) return undefined;
     const djj = Math.sqrt(d);
     lj[j] = djj;
     for (let i = j + 1; i < n; i++) {

@@ -45,6 +45,7 @@ export function efficientReturn(
       maxIterations: 100,
       timeLimit: opts.timeLimit,
       riskFreeRate: opts.riskFreeRate,
+      solver: opts.solver ?? "auto",
     });
     if (out.kind === "failed") return out.failure;
     const ret = out.point.expectedReturn ?? 0;
@@ -58,7 +59,7 @@ export function efficientReturn(
     riskFreeRate: opts.riskFreeRate,
     objective: 0,
     iterations: r.iterations,
-    method: "highs",
+    method: r.method,
   });
   return { ...desc, objective: desc.volatility ** 2 };
 }

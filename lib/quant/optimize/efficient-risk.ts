@@ -41,6 +41,7 @@ export function efficientRisk(
     maxIterations: opts.maxIterations ?? 60,
     timeLimit: opts.timeLimit,
     riskFreeRate: opts.riskFreeRate,
+    solver: opts.solver ?? "auto",
   });
   switch (out.kind) {
     case "failed":

@@ -24,6 +24,7 @@ export interface FrontierGoal {
   readonly maxIterations: number;
   readonly timeLimit: number | undefined;
   readonly riskFreeRate: number | undefined;
+  readonly solver: "auto" | "highs";
 }
 
 export type FrontierOutcome =
@@ -51,6 +52,7 @@ export function searchFrontier(
       c,
       [],
       g.timeLimit,
+      g.solver,
     );
     if (isFailure(r)) return r;
     return describePortfolio(cov, r.weights, {

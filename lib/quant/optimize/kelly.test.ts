@@ -35,26 +35,29 @@ describe("kelly", () => {
     );
   });
 
-  it("default long-only box [0, 1], no budget: KKT of the fractional-Kelly QP", () => {
-    const s = sp500Universe(50);
-    const fraction = 0.5;
-    const res = kelly(s.mu, s.cov, { fraction });
-    expect(res.status).toBe("optimal");
-    if (res.status !== "optimal") return;
-    const kkt = checkKkt(
-      {
-        Q: s.cov.map((row) => row.map((v) => v / fraction)),
-        c: s.mu.map((m) => -m),
-        lower: new Array(50).fill(0),
-        upper: new Array(50).fill(1),
-        rows: [],
-      },
-      res.weights,
-    );
-    expect(kkt.primal).toBeLessThan(1e-7);
-    expect(kkt.stationarity).toBeLessThan(1e-5);
-    expect(kkt.dualSign).toBeLessThan(1e-5);
-  });
+  it.each(["auto", "highs"] as const)(
+    "default long-only box [0, 1], no budget: KKT of the fractional-Kelly QP (solver %s)",
+    (solver) => {
+      const s = sp500Universe(50);
+      const fraction = 0.5;
+      const res = kelly(s.mu, s.cov, { fraction, solver });
+      expect(res.status).toBe("optimal");
+      if (res.status !== "optimal") return;
+      const kkt = checkKkt(
+        {
+          Q: s.cov.map((row) => row.map((v) => v / fraction)),
+          c: s.mu.map((m) => -m),
+          lower: new Array(50).fill(0),
+          upper: new Array(50).fill(1),
+          rows: [],
+        },
+        res.weights,
+      );
+      expect(kkt.primal).toBeLessThan(1e-7);
+      expect(kkt.stationarity).toBeLessThan(1e-5);
+      expect(kkt.dualSign).toBeLessThan(1e-5);
+    },
+  );
 
   it("leverage cap with shorts allowed: Σ|f| ≤ L, and no grid point on 2 assets does better", () => {
     const s = subset(sp500Universe(30), [5, 21]);
@@ -79,12 +82,18 @@ describe("kelly", () => {
     expect(Math.abs(unc.weights[0]!) + Math.abs(unc.weights[1]!)).toBeGreaterThan(L);
   });
 
-  it("long-only leverage cap is a single sum row", () => {
+  it("long-only leverage cap: active-set (re-solve at Σf = L) and HiGHS (a sum row) agree", () => {
     const s = sp500Universe(40);
-    const res = kelly(s.mu, s.cov, { maxLeverage: 1 });
-    expect(res.status).toBe("optimal");
-    if (res.status !== "optimal") return;
-    expect(res.weights.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(1 + 1e-7);
+    const fast = kelly(s.mu, s.cov, { maxLeverage: 1 });
+    const ref = kelly(s.mu, s.cov, { maxLeverage: 1, solver: "highs" });
+    expect(fast.status === "optimal" && fast.method).toBe("active-set");
+    expect(ref.status === "optimal" && ref.method).toBe("highs");
+    if (fast.status !== "optimal" || ref.status !== "optimal") return;
+    expect(fast.weights.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(1 + 1e-9);
+    fast.weights.forEach((w, i) => {
+      expect(Math.abs(w - ref.weights[i]!)).toBeLessThan(1e-6);
+    });
+    expect(fast.objective).toBeGreaterThanOrEqual(ref.objective - 1e-12);
   });
 
   it("statuses for bad input", () => {

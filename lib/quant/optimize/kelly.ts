@@ -1,5 +1,6 @@
 import { cholesky, choleskySolve, dot, type Matrix, quadForm } from "../linalg.js";
 import { buildConstraints, clipToBounds, isConstraintProblem, isUnconstrained, validateInputs } from "./constraints.js";
+import { solveBoxQP } from "./box-qp.js";
 import { describePortfolio } from "./portfolio-qp.js";
 import { type LinearConstraint, lowerTriangle, solveQP } from "./qp-solver.js";
 import { failed, type PortfolioOptions, type PortfolioResult } from "./types.js";
@@ -45,6 +46,35 @@ export function kelly(mu: readonly number[], cov: Matrix, opts: KellyOptions = {
   }
 
   const longOnly = c.lower.every((v) => v >= 0);
+  if ((opts.solver ?? "auto") === "auto" && c.groupRows.length === 0 && (!Number.isFinite(leverage) || longOnly)) {
+    // Fast path: bounds (+ budget) only. A long-only leverage cap Σf ≤ L is handled exactly: solve
+    // without it; if the optimum breaks it, the capped optimum has Σf = L (convexity), so re-solve
+    // with that budget.
+    const Q = fraction === 1 ? cov : cov.map((row) => row.map((v) => v / fraction));
+    const q = excess.map((e) => -e);
+    let budget = c.budget;
+    if (budget !== null && Number.isFinite(leverage) && budget > leverage + 1e-12) {
+      return failed("infeasible", `budget ${budget} exceeds maxLeverage ${leverage}`);
+    }
+    let box = solveBoxQP({ Q, c: q, lower: c.lower, upper: c.upper, budget });
+    if (box.status === "optimal" && budget === null && Number.isFinite(leverage)) {
+      const total = box.x.reduce((a, b) => a + b, 0);
+      if (total > leverage) {
+        budget = leverage;
+        box = solveBoxQP({ Q, c: q, lower: c.lower, upper: c.upper, budget });
+      }
+    }
+    if (box.status === "optimal") {
+      const f = clipToBounds(box.x, c.lower, c.upper);
+      return describePortfolio(cov, f, {
+        ...info,
+        objective: growth(f),
+        iterations: box.iterations,
+        method: "active-set",
+      });
+    }
+    if (box.status === "infeasible") return failed("infeasible", box.message ?? "infeasible", box.iterations);
+  }
   const useAux = Number.isFinite(leverage) && !longOnly;
   const dim = useAux ? 2 * n : n;
   const q = new Array<number>(dim).fill(0);

@@ -25,12 +25,14 @@ describe("maxQuadraticUtility", () => {
       expect(w).toBeCloseTo(expected[i]!, 9);
     });
     const bigBound = Math.max(...expected.map(Math.abs)) * 2;
-    const q = maxQuadraticUtility(u.mu, u.cov, delta, { lower: -bigBound, upper: bigBound, budget: null });
-    expect(q.status === "optimal" && q.method).toBe("highs");
-    if (q.status !== "optimal") return;
-    q.weights.forEach((w, i) => {
-      expect(Math.abs(w - expected[i]!)).toBeLessThan(1e-6 * bigBound);
-    });
+    for (const solver of ["highs", "auto"] as const) {
+      const q = maxQuadraticUtility(u.mu, u.cov, delta, { lower: -bigBound, upper: bigBound, budget: null, solver });
+      expect(q.status === "optimal" && q.method).toBe(solver === "highs" ? "highs" : "active-set");
+      if (q.status !== "optimal") return;
+      q.weights.forEach((w, i) => {
+        expect(Math.abs(w - expected[i]!)).toBeLessThan(1e-6 * bigBound);
+      });
+    }
   });
 
   it("with budget: Σw − μ/δ ∝ 1 ... i.e. stationarity μ − δΣw = γ1 with 1'w = 1", () => {
@@ -42,9 +44,9 @@ describe("maxQuadraticUtility", () => {
     for (const gi of g) expect(Math.abs(gi - g[0]!)).toBeLessThan(1e-12);
   });
 
-  it("long-only, capped, 60 names: KKT", () => {
+  it.each(["auto", "highs"] as const)("long-only, capped, 60 names: KKT (solver %s)", (solver) => {
     const s = sp500Universe(60);
-    const r = maxQuadraticUtility(s.mu, s.cov, 2, { upper: 0.1 });
+    const r = maxQuadraticUtility(s.mu, s.cov, 2, { upper: 0.1, solver });
     expect(r.status).toBe("optimal");
     if (r.status !== "optimal") return;
     const kkt = checkKkt(

@@ -45,12 +45,13 @@ export function maxQuadraticUtility(
     c,
     [],
     opts.timeLimit,
+    opts.solver,
   );
   if (isFailure(r)) return r;
   return describePortfolio(cov, r.weights, {
     ...info,
     objective: utility(r.weights),
     iterations: r.iterations,
-    method: "highs",
+    method: r.method,
   });
 }

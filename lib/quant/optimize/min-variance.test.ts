@@ -30,37 +30,42 @@ describe("minVariance", () => {
     const g = u.cov.map((row) => row.reduce((a, c, j) => a + c * closed.weights[j]!, 0));
     for (const gi of g) expect(Math.abs(gi - g[0]!) / Math.abs(g[0]!)).toBeLessThan(1e-9);
 
-    const viaQp = minVariance(u.cov, { lower: -10, upper: 10 });
-    expect(viaQp.status).toBe("optimal");
-    if (viaQp.status !== "optimal") return;
-    expect(viaQp.method).toBe("highs");
-    viaQp.weights.forEach((w, i) => {
-      expect(w).toBeCloseTo(expected[i]!, 6);
-    });
+    for (const solver of ["highs", "auto"] as const) {
+      const viaQp = minVariance(u.cov, { lower: -10, upper: 10, solver });
+      expect(viaQp.status).toBe("optimal");
+      if (viaQp.status !== "optimal") return;
+      expect(viaQp.method).toBe(solver === "highs" ? "highs" : "active-set");
+      viaQp.weights.forEach((w, i) => {
+        expect(w).toBeCloseTo(expected[i]!, 6);
+      });
+    }
   });
 
-  it("long-only on 50 S&P 500 names satisfies the KKT conditions", () => {
-    const s = sp500Universe(50);
-    const r = minVariance(s.cov);
-    expect(r.status).toBe("optimal");
-    if (r.status !== "optimal") return;
-    const kkt = checkKkt(
-      {
-        Q: s.cov,
-        c: new Array(50).fill(0),
-        lower: new Array(50).fill(0),
-        upper: new Array(50).fill(1),
-        rows: [{ a: ones(50), lo: 1, hi: 1 }],
-      },
-      r.weights,
-    );
-    expect(kkt.primal).toBeLessThan(1e-7);
-    expect(kkt.stationarity).toBeLessThan(1e-5);
-    expect(kkt.dualSign).toBeLessThan(1e-5);
-    expect(kkt.free).toBeGreaterThan(1);
-    expect(kkt.free).toBeLessThan(50); // some bounds bind, so this is a genuinely constrained optimum
-    expect(r.objective).toBeCloseTo(quadForm(s.cov, r.weights), 15);
-  });
+  it.each(["auto", "highs"] as const)(
+    "long-only on 50 S&P 500 names satisfies the KKT conditions (solver %s)",
+    (solver) => {
+      const s = sp500Universe(50);
+      const r = minVariance(s.cov, { solver });
+      expect(r.status).toBe("optimal");
+      if (r.status !== "optimal") return;
+      const kkt = checkKkt(
+        {
+          Q: s.cov,
+          c: new Array(50).fill(0),
+          lower: new Array(50).fill(0),
+          upper: new Array(50).fill(1),
+          rows: [{ a: ones(50), lo: 1, hi: 1 }],
+        },
+        r.weights,
+      );
+      expect(kkt.primal).toBeLessThan(1e-7);
+      expect(kkt.stationarity).toBeLessThan(1e-5);
+      expect(kkt.dualSign).toBeLessThan(1e-5);
+      expect(kkt.free).toBeGreaterThan(1);
+      expect(kkt.free).toBeLessThan(50); // some bounds bind, so this is a genuinely constrained optimum
+      expect(r.objective).toBeCloseTo(quadForm(s.cov, r.weights), 15);
+    },
+  );
 
   it("beats every point of a brute-force simplex grid on 3 assets", () => {
     const s = subset(sp500Universe(30), [0, 7, 19]);

@@ -38,8 +38,8 @@ export function minVariance(
       return { ...desc, objective: desc.volatility ** 2 };
     }
   }
-  const r = solvePortfolioQP(cov, 2, new Array<number>(n).fill(0), c, [], opts.timeLimit);
+  const r = solvePortfolioQP(cov, 2, new Array<number>(n).fill(0), c, [], opts.timeLimit, opts.solver);
   if (isFailure(r)) return r;
-  const desc = describePortfolio(cov, r.weights, { ...info, objective: 0, iterations: r.iterations, method: "highs" });
+  const desc = describePortfolio(cov, r.weights, { ...info, objective: 0, iterations: r.iterations, method: r.method });
   return { ...desc, objective: desc.volatility ** 2 };
 }

@@ -1,6 +1,7 @@
 /** Shared plumbing: run a portfolio QP through HiGHS and package the result. */
 import { dot, type Matrix, quadForm } from "../linalg.js";
 import { clipToBounds, type BuiltConstraints } from "./constraints.js";
+import { solveBoxQP } from "./box-qp.js";
 import { type LinearConstraint, lowerTriangle, solveQP } from "./qp-solver.js";
 import { failed, type PortfolioResult, type PortfolioSolution } from "./types.js";
 
@@ -38,7 +39,8 @@ function sumOf(x: readonly number[]): number {
 
 /**
  * minimize ½·riskWeight·w'Σw + q'w subject to the built constraints plus `extraRows`.
- * Returns weights clipped into the bounds, or a typed failure.
+ * Bounds + budget only (and solver "auto"): the active-set {@link solveBoxQP}; otherwise, or if that
+ * reports an error (e.g. Σ not positive definite), HiGHS. Weights are clipped into the bounds.
  */
 export function solvePortfolioQP(
   cov: Matrix,
@@ -47,8 +49,22 @@ export function solvePortfolioQP(
   c: BuiltConstraints,
   extraRows: readonly LinearConstraint[],
   timeLimit: number | undefined,
-): { weights: number[]; objective: number; iterations: number } | ReturnType<typeof failed> {
+  solver: "auto" | "highs" = "auto",
+): { weights: number[]; objective: number; iterations: number; method: string } | ReturnType<typeof failed> {
   const n = cov.length;
+  if (solver === "auto" && extraRows.length === 0 && c.groupRows.length === 0) {
+    const Q = riskWeight === 1 ? cov : cov.map((row) => row.map((v) => v * riskWeight));
+    const box = solveBoxQP({ Q, c: q, lower: c.lower, upper: c.upper, budget: c.budget });
+    if (box.status === "optimal") {
+      return {
+        weights: clipToBounds(box.x, c.lower, c.upper),
+        objective: box.objective,
+        iterations: box.iterations,
+        method: "active-set",
+      };
+    }
+    if (box.status === "infeasible") return failed("infeasible", box.message ?? "infeasible", box.iterations);
+  }
   const res = solveQP({
     P: lowerTriangle(cov, n, riskWeight),
     q,
@@ -58,7 +74,12 @@ export function solvePortfolioQP(
     ...(timeLimit !== undefined ? { timeLimit } : {}),
   });
   if (res.status !== "optimal") return failed(res.status, res.message ?? res.status, res.iterations);
-  return { weights: clipToBounds(res.x, c.lower, c.upper), objective: res.objective, iterations: res.iterations };
+  return {
+    weights: clipToBounds(res.x, c.lower, c.upper),
+    objective: res.objective,
+    iterations: res.iterations,
+    method: "highs",
+  };
 }
 
 export function isFailure(x: object): x is ReturnType<typeof failed> {

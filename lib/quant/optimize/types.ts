@@ -20,6 +20,12 @@ export interface PortfolioOptions {
   readonly riskFreeRate?: number;
   /** Solver wall-clock budget per QP solve, seconds (default 1). */
   readonly timeLimit?: number;
+  /**
+   * "auto" (default): problems with only bounds and a budget go to the in-house active-set solver
+   * (`solveBoxQP`, much faster), everything else (group rows, extra rows) to HiGHS; a box solve that
+   * reports trouble falls back to HiGHS. "highs": always HiGHS.
+   */
+  readonly solver?: "auto" | "highs";
 }
 
 /** An optimizer's successful result. */
