@@ -6,7 +6,8 @@
  * Convention: `await initSolver()` once at start-up (loads HiGHS WebAssembly); afterwards every
  * function here is synchronous. Optimizers never throw on numerical trouble: they return
  * `{ status: "infeasible" | "unbounded" | "time-limit" | "iteration-limit" | "error", weights: [] }`.
- * Closed-form paths and `riskParity` do not need the solver.
+ * Closed-form paths, `riskParity` and the active-set `solveBoxQP` (used by default for problems
+ * with only bounds and a budget) do not need HiGHS; everything else does.
  */
 export type { Matrix } from "./linalg.js";
 export { cholesky, choleskySolve, dot, isPositiveSemidefinite, matVec, quadForm } from "./linalg.js";
@@ -28,6 +29,7 @@ export {
   type SolveStatus,
   type SparseSymmetricMatrix,
 } from "./optimize/qp-solver.js";
+export { solveBoxQP, type BoxQPProblem, type BoxQPResult } from "./optimize/box-qp.js";
 export type {
   GroupConstraints,
   PortfolioFailure,
