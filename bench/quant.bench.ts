@@ -43,7 +43,9 @@ const optimizers: Record<string, Optimizer> = {
   efficientRisk: (u, c) => efficientRisk(u.mu, u.cov, c.minVol * 1.3, { upper: 0.1 }),
   maxQuadraticUtility: (u) => maxQuadraticUtility(u.mu, u.cov, 10, { upper: 0.1 }),
   riskParity: (u) => riskParity(u.cov),
-  kelly: (u) => kelly(u.mu, u.cov, { fraction: 0.5, lower: -0.05, upper: 0.1, maxLeverage: 1.5 }),
+  kelly: (u) => kelly(u.mu, u.cov, { fraction: 0.5, upper: 0.1, maxLeverage: 1 }),
+  "kelly long/short+leverage": (u) => kelly(u.mu, u.cov, { fraction: 0.5, lower: -0.05, upper: 0.1, maxLeverage: 1.5 }),
+  "minVariance (HiGHS)": (u) => minVariance(u.cov, { upper: 0.1, solver: "highs" }),
 };
 
 function optimizerCase(name: string, n: number, solve: Optimizer): BenchCase {
@@ -51,6 +53,7 @@ function optimizerCase(name: string, n: number, solve: Optimizer): BenchCase {
   let u: Universe;
   let ctx: { minVol: number; midReturn: number };
   let iterations = 0;
+  let method = "";
   return {
     name: `${name} n=${n}`,
     events: k,
@@ -69,9 +72,10 @@ function optimizerCase(name: string, n: number, solve: Optimizer): BenchCase {
         bc.recordLatencyNs(bc.monotonicNs() - t0);
         if (r.status !== "optimal") throw new Error(`${name} n=${n}: ${r.status} ${r.message}`);
         iterations = r.iterations;
+        method = r.method;
       }
     },
-    extra: () => ({ iterations, shrinkage: u.shrinkage ?? 0 }),
+    extra: () => ({ iterations, method, shrinkage: u.shrinkage ?? 0 }),
   };
 }
 

@@ -42,7 +42,13 @@ export function riskParity(cov: Matrix, opts: RiskParityOptions = {}): Portfolio
     traceS += cov[i]![i]!;
   }
   const s = n / traceS;
-  const S: Float64Array[] = cov.map((row) => Float64Array.from(row, (v) => v * s));
+  const S: Float64Array[] = [];
+  for (let i = 0; i < n; i++) {
+    const src = cov[i]!;
+    const row = new Float64Array(n);
+    for (let j = 0; j < n; j++) row[j] = src[j]! * s;
+    S.push(row);
+  }
   // Start from inverse-volatility weights scaled so that x'Σx = 1 (= Σb at the solution).
   const x = new Float64Array(n);
   for (let i = 0; i < n; i++) x[i] = 1 / Math.sqrt(S[i]![i]!);
