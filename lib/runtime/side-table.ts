@@ -16,6 +16,8 @@ interface Version<V> {
  */
 export class AsOfTable<V> implements ReadonlyMap<string, V> {
   private readonly versions = new Map<string, Version<V>[]>();
+  /** Keys whose history was pruned: a read older than all kept versions gets the oldest kept. */
+  private readonly pruned = new Set<string>();
   private watermark = Number.NEGATIVE_INFINITY;
   /** The event time reads are answered at. */
   now = Number.POSITIVE_INFINITY;
@@ -31,20 +33,23 @@ export class AsOfTable<V> implements ReadonlyMap<string, V> {
     while (i > 0 && list[i - 1]!.t > t) i--;
     list.splice(i, 0, { t, v });
     const horizon = this.watermark - this.historyMs;
-    while (list.length > 1 && list[1]!.t <= horizon) list.shift();
+    while (list.length > 1 && list[1]!.t <= horizon) {
+      list.shift();
+      this.pruned.add(key);
+    }
   }
 
   advance(watermark: number): void {
     this.watermark = watermark;
   }
 
-  private at(list: readonly Version<V>[] | undefined): Version<V> | undefined {
+  private at(key: string, list: readonly Version<V>[] | undefined): Version<V> | undefined {
     if (!list || list.length === 0) return undefined;
     const last = list[list.length - 1]!;
     if (last.t <= this.now) return last;
     let lo = 0;
     let hi = list.length - 1;
-    if (list[0]!.t > this.now) return undefined;
+    if (list[0]!.t > this.now) return this.pruned.has(key) ? list[0] : undefined;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
       if (list[mid]!.t <= this.now) lo = mid;
@@ -54,22 +59,22 @@ export class AsOfTable<V> implements ReadonlyMap<string, V> {
   }
 
   get(key: string): V | undefined {
-    return this.at(this.versions.get(key))?.v;
+    return this.at(key, this.versions.get(key))?.v;
   }
 
   has(key: string): boolean {
-    return this.at(this.versions.get(key)) !== undefined;
+    return this.at(key, this.versions.get(key)) !== undefined;
   }
 
   get size(): number {
     let n = 0;
-    for (const list of this.versions.values()) if (this.at(list)) n++;
+    for (const [k, list] of this.versions) if (this.at(k, list)) n++;
     return n;
   }
 
   *entries(): MapIterator<[string, V]> {
     for (const [k, list] of this.versions) {
-      const v = this.at(list);
+      const v = this.at(k, list);
       if (v) yield [k, v.v];
     }
   }
