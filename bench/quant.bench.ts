@@ -3,7 +3,9 @@
  * daily data (the n longest-listed names over their common history, Ledoit-Wolf covariance; the
  * intensity is printed per case), latency per solve. Baseline: the portfolio
  * variance w'Σw on the 500-asset matrix (one dense matrix-vector product), in the same run.
- * Every case checks that its solve ended "optimal" and throws otherwise.
+ * Every case checks that its solve ended "optimal" and throws otherwise, except for the solver's
+ * 1 s wall-clock guard ("time-limit"), which a heavily shared machine can trip: those are counted
+ * (`timeLimitHits`) and reported.
  */
 import { sp500LedoitWolfUniverse, type Universe } from "../test/fixtures/quant-data.js";
 import {
@@ -54,6 +56,7 @@ function optimizerCase(name: string, n: number, solve: Optimizer): BenchCase {
   let ctx: { minVol: number; midReturn: number };
   let iterations = 0;
   let method = "";
+  let limitHits = 0;
   return {
     name: `${name} n=${n}`,
     events: k,
@@ -70,12 +73,16 @@ function optimizerCase(name: string, n: number, solve: Optimizer): BenchCase {
         const t0 = bc.monotonicNs();
         const r = solve(u, ctx);
         bc.recordLatencyNs(bc.monotonicNs() - t0);
+        if (r.status === "time-limit") {
+          limitHits++; // the 1 s wall-clock guard can trip on a heavily shared machine: counted, not fatal
+          continue;
+        }
         if (r.status !== "optimal") throw new Error(`${name} n=${n}: ${r.status} ${r.message}`);
         iterations = r.iterations;
         method = r.method;
       }
     },
-    extra: () => ({ iterations, method, shrinkage: u.shrinkage ?? 0 }),
+    extra: () => ({ iterations, method, timeLimitHits: limitHits, shrinkage: u.shrinkage ?? 0 }),
   };
 }
 
