@@ -25,7 +25,10 @@ export interface RecordingRunOptions {
 }
 
 export interface RecordingRunResult {
+  /** Every worker's outputs (workers in order, each in write order). */
   readonly captured: readonly CapturedOutput[];
+  /** The outputs of each worker. */
+  readonly capturedByWorker: readonly (readonly CapturedOutput[])[];
   readonly runs: readonly RuntimeRunSummary[];
   readonly topologyHash: string;
   /** Latency percentiles over all workers (ns), from the runtimes' histograms (max over workers). */
@@ -99,6 +102,7 @@ export async function runRecording(
     for (const r of runs) if (r.reason === "failed") throw r.error ?? new Error("run failed");
     return {
       captured: handles.flatMap((h) => h.captured),
+      capturedByWorker: handles.map((h) => h.captured),
       runs,
       topologyHash: handles[0]!.topologyHash,
       latencyNs: {
