@@ -136,3 +136,43 @@ describe("run (replay transport)", () => {
     expect(dl[0]!.message).toContain("s7 breaks the operator");
   });
 });
+
+describe("run (replay): virtual time", () => {
+  it("advances the step scheduler to each watermark, so step timers fire in event time", async () => {
+    const fired: number[] = [];
+    const events = Array.from({ length: 5 }, (_, i) => sig(i, "p", 10_000 + i * 1000));
+    const t = defineTopology({
+      name: "timers",
+      version: "1",
+      sources: { s: { topic: "in", schema: "TradingSignalEvent" } },
+      steps: {
+        x: {
+          from: "s",
+          build: (ctx) => (src) =>
+            new Observable<StreamItem<unknown>>((out) => {
+              // A timer 2500 ms (virtual) after the first record.
+              let armed = false;
+              let seen = 0;
+              return src.subscribe({
+                next(item) {
+                  if (item.kind === "record") seen++;
+                  if (item.kind === "record" && !armed) {
+                    armed = true;
+                    ctx.scheduler.schedule(() => fired.push(ctx.scheduler.now(), seen), item.eventTime + 2500);
+                  }
+                  out.next(item);
+                },
+              });
+            }),
+        },
+      },
+      sinks: { out: { from: "x", topic: "out", schema: "TradingSignalEvent" } },
+      deadLetters: { topic: "dlq" },
+    });
+    const h = run(t, { transport: replay(rec(events)), config: {} });
+    await h.done;
+    // Due at virtual time 12 500: fires when the watermark passes it (before the record at
+    // 13 000 is pushed, after those at 10 000, 11 000, 12 000) — not at the end of the replay.
+    expect(fired).toEqual([12_500, 3]);
+  });
+});

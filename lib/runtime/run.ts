@@ -163,6 +163,7 @@ function defaultKey(v: unknown, fields: readonly string[]): string {
 export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHandle {
   const isReplay = typeof options.transport === "object" && "kind" in options.transport;
   const scheduler: SchedulerLike = options.scheduler ?? (isReplay ? new VirtualTimeScheduler() : asyncScheduler);
+  const virtual = isReplay && scheduler instanceof VirtualTimeScheduler ? scheduler : undefined;
   const ownsClient = options.transport === undefined || options.transport === "embedded" || isReplay;
   const binding: PulsarBinding =
     options.transport === undefined || options.transport === "embedded"
@@ -512,6 +513,12 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     for (const tb of tableList) tb.advance(t);
     asOf(t);
     for (const s of sourceSubjects.values()) s.next(wm);
+    if (virtual) {
+      // Replay: virtual time follows the watermark; timers of steps due by then fire now.
+      virtual.maxFrames = t;
+      virtual.flush();
+      afterPush(undefined);
+    }
     asOf(Number.POSITIVE_INFINITY);
     afterPush(undefined);
     ackTracker.advance(t);

@@ -45,8 +45,9 @@ export interface RunOptions {
   readonly transport?: PulsarBinding | "embedded" | ReplayTransport;
   /**
    * Scheduler for timers (idle detection, reconnect backoff) and for step builders' `ctx.scheduler`.
-   * Default: `asyncScheduler` on a live transport, a `VirtualTimeScheduler` on a replay. Timers never
-   * decide what an output contains, only when a silent source stops holding back the merge.
+   * Default: `asyncScheduler` on a live transport, a `VirtualTimeScheduler` on a replay (advanced to
+   * each watermark, so step timers fire in event time). The runtime's own timers never decide what
+   * an output contains, only when a silent source stops holding back the merge, and backoff.
    */
   readonly scheduler?: SchedulerLike;
   /** Run configuration; parsed with the topology's `config` schema (defaults applied). */
