@@ -15,3 +15,4 @@ export * from "./metrics/index.js";
 export * from "../operators/index.js";
 export * from "./topology/index.js";
 export * from "./runtime/index.js";
+export * from "../topologies/index.js";
