@@ -6,7 +6,9 @@
 # test/pulsar/data/broker.log) and returns once the admin API lists public/default.
 # Stop it with test/pulsar/stop-broker.sh.
 #
-# Environment: PULSAR_START_TIMEOUT (seconds, default 240), PULSAR_HEAP (default 1g).
+# Environment: PULSAR_START_TIMEOUT (seconds, default 240), PULSAR_HEAP (default 1g),
+# PULSAR_NAMESPACES (space-separated tenant/namespace pairs to create besides public/default;
+# default: consilium/coordination, the bundled topology's namespace).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -97,5 +99,15 @@ while true; do
     exit 1
   fi
   sleep 1
+done
+# 5. Tenants and namespaces the project's topologies use.
+for ns in ${PULSAR_NAMESPACES-consilium/coordination}; do
+  tenant="${ns%%/*}"
+  curl -sf -o /dev/null -X PUT -H "Content-Type: application/json" \
+    -d '{"allowedClusters":["standalone"]}' "$ADMIN_URL/admin/v2/tenants/$tenant" 2>/dev/null || true
+  if ! curl -sf -o /dev/null -X PUT "$ADMIN_URL/admin/v2/namespaces/$ns"; then
+    curl -sf "$ADMIN_URL/admin/v2/namespaces/$tenant" | grep -q "\"$ns\"" ||
+      { echo "pulsar: could not create namespace $ns" >&2; exit 1; }
+  fi
 done
 echo "pulsar: broker ready in $((SECONDS - start))s (ws://127.0.0.1:8080, pulsar://127.0.0.1:6650)"
