@@ -72,9 +72,10 @@ export function solveBoxQP(problem: BoxQPProblem): BoxQPResult {
   const c = problem.c;
   const meanDiag = traceQ / n;
 
-  // ---- feasible start with few free variables: every variable at a finite bound (the one its
-  // linear cost favours, lower on ties), unbounded ones free at 0; then the budget is met by moving
-  // variables toward their other bound, most attractive first (lowest cᵢ, then lowest Qᵢᵢ).
+  // ---- feasible start with few free variables: every variable at a finite bound (the one nearest
+  // to zero; if zero is inside, the one its linear cost favours), unbounded ones free at 0; then
+  // the budget is met by moving variables toward their other bound, most attractive first (lowest
+  // cᵢ, then lowest Qᵢᵢ).
   const x = new Float64Array(n);
   const state = new Uint8Array(n);
   let sumLower = 0;
@@ -87,7 +88,10 @@ export function solveBoxQP(problem: BoxQPProblem): BoxQPResult {
     sumUpper += u;
     const lf = l > Number.NEGATIVE_INFINITY;
     const uf = u < Number.POSITIVE_INFINITY;
-    if (lf && uf) x[i] = c[i]! < 0 ? u : l;
+    if (l >= 0 || u <= 0)
+      x[i] = Math.min(u, Math.max(l, 0)); // the bound nearest to zero
+    else if (lf && uf)
+      x[i] = c[i]! < 0 ? u : l; // zero inside: the bound the linear cost favours
     else if (lf) x[i] = l;
     else if (uf) x[i] = u;
     else x[i] = 0;

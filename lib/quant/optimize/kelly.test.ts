@@ -94,6 +94,24 @@ describe("kelly", () => {
       expect(Math.abs(w - ref.weights[i]!)).toBeLessThan(1e-6);
     });
     expect(fast.objective).toBeGreaterThanOrEqual(ref.objective - 1e-12);
+    // a cap that does not bind: same answer as without it
+    const slack = kelly(s.mu, s.cov, { maxLeverage: 1000, upper: 0.2 });
+    const none = kelly(s.mu, s.cov, { upper: 0.2, solver: "highs" });
+    expect(slack.status === "optimal" && none.status === "optimal").toBe(true);
+    if (slack.status !== "optimal" || none.status !== "optimal") return;
+    expect(slack.weights.reduce((a, b) => a + b, 0)).toBeGreaterThan(1); // more than fully invested
+    slack.weights.forEach((w, i) => {
+      expect(Math.abs(w - none.weights[i]!)).toBeLessThan(1e-6);
+    });
+    // reachable but slack (Σf = L feasible, its multiplier says "not binding")
+    const total = none.weights.reduce((a, b) => a + b, 0);
+    expect(total + 0.5).toBeLessThan(40 * 0.2);
+    const reachable = kelly(s.mu, s.cov, { maxLeverage: total + 0.5, upper: 0.2 });
+    expect(reachable.status).toBe("optimal");
+    if (reachable.status !== "optimal") return;
+    reachable.weights.forEach((w, i) => {
+      expect(Math.abs(w - none.weights[i]!)).toBeLessThan(1e-6);
+    });
   });
 
   it("statuses for bad input", () => {

@@ -47,24 +47,29 @@ export function kelly(mu: readonly number[], cov: Matrix, opts: KellyOptions = {
 
   const longOnly = c.lower.every((v) => v >= 0);
   if ((opts.solver ?? "auto") === "auto" && c.groupRows.length === 0 && (!Number.isFinite(leverage) || longOnly)) {
-    // Fast path: bounds (+ budget) only. A long-only leverage cap Σf ≤ L is handled exactly: solve
-    // without it; if the optimum breaks it, the capped optimum has Σf = L (convexity), so re-solve
-    // with that budget.
-    const Q = fraction === 1 ? cov : cov.map((row) => row.map((v) => v / fraction));
-    const q = excess.map((e) => -e);
-    let budget = c.budget;
-    if (budget !== null && Number.isFinite(leverage) && budget > leverage + 1e-12) {
-      return failed("infeasible", `budget ${budget} exceeds maxLeverage ${leverage}`);
-    }
-    let box = solveBoxQP({ Q, c: q, lower: c.lower, upper: c.upper, budget });
-    if (box.status === "optimal" && budget === null && Number.isFinite(leverage)) {
-      const total = box.x.reduce((a, b) => a + b, 0);
-      if (total > leverage) {
-        budget = leverage;
-        box = solveBoxQP({ Q, c: q, lower: c.lower, upper: c.upper, budget });
+    // Fast path: bounds (+ budget) only. The objective ½f'Σf/fraction − (μ−r)'f has the argmin of
+    // ½f'Σf − fraction·(μ−r)'f, so Σ is used as is. A long-only leverage cap Σf ≤ L is handled
+    // exactly: solve with Σf = L; if its budget multiplier ν ≤ 0 the cap binds and that is the
+    // optimum (KKT of the inequality), otherwise solve without the cap.
+    const q = excess.map((e) => -fraction * e);
+    let box: ReturnType<typeof solveBoxQP> | undefined;
+    if (c.budget !== null) {
+      if (Number.isFinite(leverage) && c.budget > leverage + 1e-12) {
+        return failed("infeasible", `budget ${c.budget} exceeds maxLeverage ${leverage}`);
       }
+      box = solveBoxQP({ Q: cov, c: q, lower: c.lower, upper: c.upper, budget: c.budget });
+    } else if (Number.isFinite(leverage)) {
+      const capped = solveBoxQP({ Q: cov, c: q, lower: c.lower, upper: c.upper, budget: leverage });
+      if (capped.status === "optimal" && capped.budgetMultiplier <= 0) box = capped;
+      else if (capped.status === "optimal" || capped.status === "infeasible") {
+        // not binding (or Σf = L unreachable within the bounds): the cap is slack at the optimum
+        const loose = solveBoxQP({ Q: cov, c: q, lower: c.lower, upper: c.upper, budget: null });
+        if (loose.status !== "optimal" || loose.x.reduce((a, b) => a + b, 0) <= leverage + 1e-9) box = loose;
+      }
+    } else {
+      box = solveBoxQP({ Q: cov, c: q, lower: c.lower, upper: c.upper, budget: null });
     }
-    if (box.status === "optimal") {
+    if (box?.status === "optimal") {
       const f = clipToBounds(box.x, c.lower, c.upper);
       return describePortfolio(cov, f, {
         ...info,
@@ -73,7 +78,7 @@ export function kelly(mu: readonly number[], cov: Matrix, opts: KellyOptions = {
         method: "active-set",
       });
     }
-    if (box.status === "infeasible") return failed("infeasible", box.message ?? "infeasible", box.iterations);
+    if (box?.status === "infeasible") return failed("infeasible", box.message ?? "infeasible", box.iterations);
   }
   const useAux = Number.isFinite(leverage) && !longOnly;
   const dim = useAux ? 2 * n : n;

@@ -53,12 +53,18 @@ export function solvePortfolioQP(
 ): { weights: number[]; objective: number; iterations: number; method: string } | ReturnType<typeof failed> {
   const n = cov.length;
   if (solver === "auto" && extraRows.length === 0 && c.groupRows.length === 0) {
-    const Q = riskWeight === 1 ? cov : cov.map((row) => row.map((v) => v * riskWeight));
-    const box = solveBoxQP({ Q, c: q, lower: c.lower, upper: c.upper, budget: c.budget });
+    // ½k·w'Σw + q'w has the argmin of ½w'Σw + (q/k)'w (objective divided by k): no scaled copy of Σ
+    const box = solveBoxQP({
+      Q: cov,
+      c: riskWeight === 1 ? q : q.map((v) => v / riskWeight),
+      lower: c.lower,
+      upper: c.upper,
+      budget: c.budget,
+    });
     if (box.status === "optimal") {
       return {
         weights: clipToBounds(box.x, c.lower, c.upper),
-        objective: box.objective,
+        objective: box.objective * riskWeight,
         iterations: box.iterations,
         method: "active-set",
       };
