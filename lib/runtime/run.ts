@@ -56,6 +56,8 @@ interface Feed {
   activity: number;
   lastSeenActivity: number;
   quietTicks: number;
+  /** Waiting on the broker (a feed paused by backpressure is never idle: its topic may have more). */
+  receiving: boolean;
   caughtUp: () => boolean;
 }
 
@@ -723,9 +725,12 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       }
       let msg: MessageLike;
       try {
+        f.receiving = true;
         msg = await consumer.receive();
+        f.receiving = false;
         failures = 0;
       } catch (e) {
+        f.receiving = false;
         if (stopping) return;
         if (endable.hasReachedEndOfTopic?.()) continue;
         // Broker error: back off, re-subscribe if the consumer lost its connection.
@@ -833,7 +838,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
   function idleTick(): void {
     if (finished) return;
     for (const f of feeds) {
-      if (f.activity === f.lastSeenActivity && size(f) === 0) {
+      if (f.activity === f.lastSeenActivity && size(f) === 0 && (f.receiving || f.rank === 0)) {
         if (++f.quietTicks >= 2) f.idle = true;
       } else f.quietTicks = 0;
       f.lastSeenActivity = f.activity;
@@ -970,6 +975,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
         activity: 0,
         lastSeenActivity: -1,
         quietTicks: 0,
+        receiving: false,
         caughtUp: () => !reader.hasNext(),
       };
       feeds.push(f);
@@ -987,6 +993,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
         activity: 0,
         lastSeenActivity: -1,
         quietTicks: 0,
+        receiving: false,
         caughtUp: () => false,
       };
       feeds.push(f);
