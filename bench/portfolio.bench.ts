@@ -9,7 +9,8 @@
  * single-name, sector, country and turnover rules, and risk limits on volatility, VaR, ES, tracking
  * error and two stress scenarios. "warm" repeats the same signal set, so sizing's Cholesky factor of
  * Σ_SS comes from its cache; "cold" changes the set every batch (a fresh O(n³) factorization).
- * Baseline: a plain map over the 500 proposals (scale each trade), in the same run.
+ * The conflict QP runs on HiGHS (the default); one 500-asset case runs it on the dense ADMM for
+ * comparison. Baseline: a plain map over the 500 proposals (scale each trade), in the same run.
  */
 import { of, Subject } from "rxjs";
 import { InvestmentPolicy } from "../lib/domain/policy.js";
@@ -135,7 +136,12 @@ function inputs(u: Sp500Universe) {
   return { market, state, policy, limits, batch, model: covarianceModel(u) };
 }
 
-function pipelineCase(n: number, cold: boolean, stages: "all" | "sizing"): BenchCase {
+function pipelineCase(
+  n: number,
+  cold: boolean,
+  stages: "all" | "sizing",
+  solver: "admm" | "highs" = "highs",
+): BenchCase {
   const batches = n >= 500 ? 40 : 100;
   let main$: Subject<StreamItem<PortfolioBatch>>;
   let last: StreamItem<ProposalBatch> | undefined;
@@ -145,7 +151,7 @@ function pipelineCase(n: number, cold: boolean, stages: "all" | "sizing"): Bench
   let qpStatus = "";
   let k = 0;
   return {
-    name: `${stages === "all" ? "size→policy→risk→resolve" : "sizePositions alone"} n=${n}${cold ? " cold" : " warm"}`,
+    name: `${stages === "all" ? "size→policy→risk→resolve" : "sizePositions alone"} n=${n}${cold ? " cold" : " warm"}${solver === "admm" ? " (ADMM QP)" : ""}`,
     events: batches,
     async setup() {
       await initSolver();
@@ -161,7 +167,7 @@ function pipelineCase(n: number, cold: boolean, stages: "all" | "sizing"): Bench
       if (stages === "all") {
         ops.push(policyGate({ policy$, market$ }) as never);
         ops.push(riskGate({ limits$, covariance$, market$ }) as never);
-        ops.push(resolveConflicts({ covariance$, market$, policy$, limits$ }) as never);
+        ops.push(resolveConflicts({ covariance$, market$, policy$, limits$, solver }) as never);
       }
       main$ = new Subject();
       let s$ = main$.asObservable() as never as ReturnType<StreamOperator<never, never>>;
@@ -245,6 +251,7 @@ const suite: BenchSuite = {
     pipelineCase(n, false, "sizing"),
     pipelineCase(n, false, "all"),
     pipelineCase(n, true, "all"),
+    ...(n === 500 ? [pipelineCase(n, false, "all", "admm")] : []),
   ]),
 };
 

@@ -68,7 +68,7 @@ describe("resolveConflicts", () => {
       conflictType: "opposing-directions",
       competingSources: ["a", "b", "c"],
       riskAversion: lambda,
-      solverStatus: "admm:optimal",
+      solverStatus: "highs:optimal",
     });
   });
 
@@ -136,7 +136,7 @@ describe("resolveConflicts", () => {
       limits$: of(new Map([["*", limits]])),
     });
     expect(out.conflictResolution!.conflictType).toBe("constraint-breach");
-    expect(out.conflictResolution!.solverStatus).toBe("admm:optimal");
+    expect(out.conflictResolution!.solverStatus).toBe("highs:optimal");
     const w = out.proposals.map((p) => ((p.currentQuantity + p.tradeQuantity) * p.price) / NAV);
     expect(w.reduce((s, x) => s + Math.abs(x), 0)).toBeLessThanOrEqual(0.25 + 1e-9);
     let v = 0;

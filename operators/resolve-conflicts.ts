@@ -34,9 +34,10 @@ export interface ResolveConflictsOptions {
   /** Horizons shorter than this are annualized as this long. Default one day. */
   readonly minHorizonMs?: number;
   /**
-   * QP solver: `"admm"` (default; the dense ADMM in portfolio-internal/admm.ts, cheapest for the few
-   * dozen variables of a conflict set) or `"highs"` (HiGHS via lib/quant `solveQP`; needs
-   * `await initSolver()` before the stream runs). Either result is made exactly feasible afterwards.
+   * QP solver: `"highs"` (default; HiGHS via lib/quant `solveQP` — `await initSolver()` before the
+   * stream runs) or `"admm"` (the dense ADMM in portfolio-internal/admm.ts; no WebAssembly, but in
+   * the bench it is not faster than HiGHS on the 50-variable conflict set). Either result is made
+   * exactly feasible afterwards.
    */
   readonly solver?: "admm" | "highs";
   /** Iteration limit of the solver (deterministic; HiGHS's own time limit is only a safety net). */
@@ -71,10 +72,11 @@ export interface ResolveConflictsOptions {
  * segment, a conservative bound); quadratic limits (volatility, parametric VaR/ES, tracking error)
  * are then enforced exactly by moving the solution toward the admissible anchor (the incoming trades
  * when there is no breach, no trade when there is); any tolerance-level miss of a linear row by the
- * solver is removed the same way, so the result is exactly feasible. Solver: a dense ADMM (default)
- * or HiGHS (`solver: "highs"`, lib/quant `solveQP`; `await initSolver()` first); if it fails, the
+ * solver is removed the same way, so the result is exactly feasible. Solver: HiGHS (default,
+ * lib/quant `solveQP`; `await initSolver()` before the stream runs — the operator starts loading it
+ * when built) or a dense ADMM (`solver: "admm"`); if it fails or HiGHS is not loaded yet, the
  * competing proposals are rejected (`rejected:conflict-unresolved`). `solverStatus` is
- * `<solver>:<status>` (e.g. `admm:optimal`), or `not-needed`.
+ * `<solver>:<status>` (e.g. `highs:optimal`), or `not-needed`.
  *
  * Every batch gets `conflictResolution`: the conflict type, the competing sources, λ, the solver
  * status and the objective terms of the resolved batch (alpha = α'x over all trades, risk = w'Σw
@@ -88,8 +90,8 @@ export function resolveConflicts(options: ResolveConflictsOptions): DescribedOpe
     impact: options.impactCoefficient ?? 0.1,
     maxLev: options.maxGrossLeverage,
     minHorizon: options.minHorizonMs ?? DAY_MS,
-    iterationLimit: options.iterationLimit ?? (options.solver === "highs" ? 20_000 : 5_000),
-    solver: options.solver ?? "admm",
+    iterationLimit: options.iterationLimit ?? (options.solver === "admm" ? 5_000 : 20_000),
+    solver: options.solver ?? "highs",
   };
   if (!(params.lambda >= 0)) throw new RangeError("resolveConflicts: riskAversion must be >= 0");
   const op = withSideInputs<

@@ -4,8 +4,9 @@
  *   minimize ½ x'Px + q'x   subject to   lower ≤ x ≤ upper,   rows: a_r'x ≤ b_r
  *
  * with P positive definite and a few dozen variables. Each iteration solves one m×m system with a
- * cached Cholesky factor of (P + σI + ρA'A), A = [I; rows]; ρ adapts every 25 iterations from the
- * ratio of the primal and dual residuals (refactoring, m³ with m small). Deterministic: a fixed
+ * cached Cholesky factor of (P + σI + ρA'A), A = [I; rows] (the identity part never materialized);
+ * ρ adapts every 25 iterations from the ratio of the primal and dual residuals (refactoring, m³ with
+ * m small). Deterministic: a fixed
  * iteration budget, no clock. The result is then made exactly feasible by the caller (see
  * `resolveConflicts`), so the solver only needs to be accurate, not exactly feasible.
  */
@@ -32,140 +33,149 @@ export interface AdmmResult {
 export function solveAdmm(problem: AdmmProblem): AdmmResult {
   const m = problem.q.length;
   const R = problem.rows.length;
-  const rowsA = m + R;
   const maxIt = problem.maxIterations ?? 5000;
-  const eps = problem.tolerance ?? 1e-9;
-  // Scale so that P has unit mean diagonal (the solution is unchanged; q scales along).
-  let tr = 0;
-  for (let i = 0; i < m; i++) tr += problem.P[i * m + i]!;
-  const scale = tr > 0 ? m / tr : 1;
-  const P = problem.P.map((v) => v * scale);
-  const q = problem.q.map((v) => v * scale);
-  // Row-normalize the inequality rows.
-  const A: number[][] = [];
-  const lo: number[] = [];
-  const hi: number[] = [];
+  const eps = problem.tolerance ?? 1e-7;
+  // Equilibrate: variables x = D·x̂ with D = the box widths (so x̂ lives in boxes of size ~1), then
+  // the objective scaled so that P̂ has unit mean diagonal. The solution maps back as x = D·x̂.
+  const D = new Float64Array(m);
   for (let i = 0; i < m; i++) {
-    const row = new Array<number>(m).fill(0);
-    row[i] = 1;
-    A.push(row);
-    lo.push(problem.lower[i]!);
-    hi.push(problem.upper[i]!);
+    const w = Math.max(Math.abs(problem.lower[i]!), Math.abs(problem.upper[i]!));
+    D[i] = Number.isFinite(w) && w > 0 ? w : 1;
   }
-  for (const r of problem.rows) {
+  let tr = 0;
+  for (let i = 0; i < m; i++) tr += problem.P[i * m + i]! * D[i]! * D[i]!;
+  const scale = tr > 0 ? m / tr : 1;
+  const P = new Float64Array(m * m);
+  for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) P[i * m + j] = problem.P[i * m + j]! * D[i]! * D[j]! * scale;
+  const q = Float64Array.from(problem.q, (v, i) => v * D[i]! * scale);
+  const lo = Float64Array.from(problem.lower, (v, i) => v / D[i]!);
+  const hi = Float64Array.from(problem.upper, (v, i) => v / D[i]!);
+  // Inequality rows C x <= b, each normalized to a largest |coefficient| of 1 (row-major R×m).
+  const C = new Float64Array(R * m);
+  const b = new Float64Array(R);
+  problem.rows.forEach((r, k) => {
     let norm = 0;
-    for (const v of r.a) norm = Math.max(norm, Math.abs(v));
+    for (let i = 0; i < m; i++) norm = Math.max(norm, Math.abs(r.a[i]! * D[i]!));
     const f = norm > 0 ? 1 / norm : 1;
-    A.push(r.a.map((v) => v * f));
-    lo.push(Number.NEGATIVE_INFINITY);
-    hi.push(r.b * f);
-  }
+    for (let i = 0; i < m; i++) C[k * m + i] = r.a[i]! * D[i]! * f;
+    b[k] = r.b * f;
+  });
+  const unscale = (v: Float64Array) => Array.from(v, (xi, i) => xi * D[i]!);
   const sigma = 1e-6;
   const alpha = 1.6;
-  let rho = 0.1;
-  const rhoOf = (k: number) => (k < m ? rho : rho); // one ρ for all rows (kept simple)
+  let rho = 10;
+  // K = P + σI + ρI + ρC'C (A = [I; C]).
   const factor = (): Float64Array | undefined => {
     const K = new Float64Array(m * m);
-    for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) K[i * m + j] = P[i * m + j]!;
-    for (let i = 0; i < m; i++) K[i * m + i]! += sigma;
-    for (let k = 0; k < rowsA; k++) {
-      const a = A[k]!;
-      const rk = rhoOf(k);
+    K.set(P);
+    for (let i = 0; i < m; i++) K[i * m + i]! += sigma + rho;
+    for (let k = 0; k < R; k++) {
+      const off = k * m;
       for (let i = 0; i < m; i++) {
-        const ai = a[i]!;
-        if (ai === 0) continue;
-        for (let j = 0; j < m; j++) K[i * m + j]! += rk * ai * a[j]!;
+        const ci = C[off + i]!;
+        if (ci === 0) continue;
+        for (let j = 0; j < m; j++) K[i * m + j]! += rho * ci * C[off + j]!;
       }
     }
     return chol(K, m);
   };
   let L = factor();
   if (L === undefined) return { status: "error", x: [], iterations: 0 };
-  let x = new Float64Array(m);
-  let z = new Float64Array(rowsA);
-  let y = new Float64Array(rowsA);
-  for (let k = 0; k < rowsA; k++) z[k] = Math.min(hi[k]!, Math.max(lo[k]!, 0));
-  const Ax = (v: Float64Array) => {
-    const out = new Float64Array(rowsA);
-    for (let k = 0; k < rowsA; k++) {
-      const a = A[k]!;
-      let s = 0;
-      for (let i = 0; i < m; i++) s += a[i]! * v[i]!;
-      out[k] = s;
+  const x = new Float64Array(m);
+  const zb = new Float64Array(m); // box part of z (= x at the solution)
+  const zc = new Float64Array(R); // row part of z (= Cx)
+  const yb = new Float64Array(m);
+  const yc = new Float64Array(R);
+  for (let i = 0; i < m; i++) zb[i] = Math.min(hi[i]!, Math.max(lo[i]!, 0));
+  for (let k = 0; k < R; k++) zc[k] = Math.min(b[k]!, 0);
+  const rhs = new Float64Array(m);
+  const cx = new Float64Array(R);
+  const mulC = (v: Float64Array, out: Float64Array) => {
+    for (let k = 0; k < R; k++) {
+      let s2 = 0;
+      const off = k * m;
+      for (let i = 0; i < m; i++) s2 += C[off + i]! * v[i]!;
+      out[k] = s2;
     }
-    return out;
   };
   let it = 0;
   for (; it < maxIt; it++) {
-    // rhs = σx − q + A'(ρz − y)
-    const rhs = new Float64Array(m);
-    for (let i = 0; i < m; i++) rhs[i] = sigma * x[i]! - q[i]!;
-    for (let k = 0; k < rowsA; k++) {
-      const w = rhoOf(k) * z[k]! - y[k]!;
+    for (let i = 0; i < m; i++) rhs[i] = sigma * x[i]! - q[i]! + rho * zb[i]! - yb[i]!;
+    for (let k = 0; k < R; k++) {
+      const w = rho * zc[k]! - yc[k]!;
       if (w === 0) continue;
-      const a = A[k]!;
-      for (let i = 0; i < m; i++) rhs[i]! += a[i]! * w;
+      const off = k * m;
+      for (let i = 0; i < m; i++) rhs[i]! += C[off + i]! * w;
     }
     const xt = cholSolve(L, m, rhs);
-    const zt = Ax(xt);
-    const xNew = new Float64Array(m);
-    for (let i = 0; i < m; i++) xNew[i] = alpha * xt[i]! + (1 - alpha) * x[i]!;
-    const zNew = new Float64Array(rowsA);
-    const yNew = new Float64Array(rowsA);
-    for (let k = 0; k < rowsA; k++) {
-      const relaxed = alpha * zt[k]! + (1 - alpha) * z[k]!;
-      const rk = rhoOf(k);
-      zNew[k] = Math.min(hi[k]!, Math.max(lo[k]!, relaxed + y[k]! / rk));
-      yNew[k] = y[k]! + rk * (relaxed - zNew[k]!);
+    mulC(xt, cx);
+    for (let i = 0; i < m; i++) {
+      const relaxed = alpha * xt[i]! + (1 - alpha) * zb[i]!;
+      x[i] = alpha * xt[i]! + (1 - alpha) * x[i]!;
+      const zNew = Math.min(hi[i]!, Math.max(lo[i]!, relaxed + yb[i]! / rho));
+      yb[i]! += rho * (relaxed - zNew);
+      zb[i] = zNew;
     }
-    x = xNew;
-    z = zNew;
-    y = yNew;
-    if (it % 10 === 9 || it === maxIt - 1) {
-      // Residuals: primal ‖Ax − z‖∞, dual ‖Px + q + A'y‖∞.
-      const ax = Ax(x);
-      let prim = 0;
-      let axN = 0;
-      let zN = 0;
-      for (let k = 0; k < rowsA; k++) {
-        prim = Math.max(prim, Math.abs(ax[k]! - z[k]!));
-        axN = Math.max(axN, Math.abs(ax[k]!));
-        zN = Math.max(zN, Math.abs(z[k]!));
-      }
-      let dual = 0;
-      let pxN = 0;
-      let atyN = 0;
-      let qN = 0;
-      for (let i = 0; i < m; i++) {
-        let px = 0;
-        for (let j = 0; j < m; j++) px += P[i * m + j]! * x[j]!;
-        let aty = 0;
-        for (let k = 0; k < rowsA; k++) aty += A[k]![i]! * y[k]!;
-        dual = Math.max(dual, Math.abs(px + q[i]! + aty));
-        pxN = Math.max(pxN, Math.abs(px));
-        atyN = Math.max(atyN, Math.abs(aty));
-        qN = Math.max(qN, Math.abs(q[i]!));
-      }
-      const epsPrim = eps + eps * Math.max(axN, zN);
-      const epsDual = eps + eps * Math.max(pxN, atyN, qN);
-      if (prim <= epsPrim && dual <= epsDual) {
-        it++;
-        return { status: "optimal", x: Array.from(x), iterations: it };
-      }
-      if (it % 50 === 49) {
-        const ratio = Math.sqrt(
-          prim / Math.max(axN, zN, 1e-30) / Math.max(dual / Math.max(pxN, atyN, qN, 1e-30), 1e-30),
-        );
-        if (Number.isFinite(ratio) && (ratio > 5 || ratio < 0.2)) {
-          rho = Math.min(1e6, Math.max(1e-6, rho * ratio));
-          const nl = factor();
-          if (nl === undefined) return { status: "error", x: [], iterations: it };
-          L = nl;
-        }
+    for (let k = 0; k < R; k++) {
+      const relaxed = alpha * cx[k]! + (1 - alpha) * zc[k]!;
+      const zNew = Math.min(b[k]!, relaxed + yc[k]! / rho);
+      yc[k]! += rho * (relaxed - zNew);
+      zc[k] = zNew;
+    }
+    if (it % 5 !== 4 && it !== maxIt - 1) continue;
+    // Residuals: primal ‖Ax − z‖∞, dual ‖Px + q + A'y‖∞ (relative to the sizes of their terms).
+    mulC(x, cx);
+    let prim = 0;
+    let axN = 0;
+    let zN = 0;
+    for (let i = 0; i < m; i++) {
+      prim = Math.max(prim, Math.abs(x[i]! - zb[i]!));
+      axN = Math.max(axN, Math.abs(x[i]!));
+      zN = Math.max(zN, Math.abs(zb[i]!));
+    }
+    for (let k = 0; k < R; k++) {
+      prim = Math.max(prim, Math.abs(cx[k]! - zc[k]!));
+      axN = Math.max(axN, Math.abs(cx[k]!));
+      zN = Math.max(zN, Math.abs(zc[k]!));
+    }
+    let dual = 0;
+    let pxN = 0;
+    let atyN = 0;
+    let qN = 0;
+    const aty = Float64Array.from(yb);
+    for (let k = 0; k < R; k++) {
+      const yk = yc[k]!;
+      if (yk === 0) continue;
+      const off = k * m;
+      for (let i = 0; i < m; i++) aty[i]! += C[off + i]! * yk;
+    }
+    for (let i = 0; i < m; i++) {
+      let px = 0;
+      const off = i * m;
+      for (let j = 0; j < m; j++) px += P[off + j]! * x[j]!;
+      dual = Math.max(dual, Math.abs(px + q[i]! + aty[i]!));
+      pxN = Math.max(pxN, Math.abs(px));
+      atyN = Math.max(atyN, Math.abs(aty[i]!));
+      qN = Math.max(qN, Math.abs(q[i]!));
+    }
+    const primScale = Math.max(axN, zN);
+    const dualScale = Math.max(pxN, atyN, qN);
+    if (prim <= eps + eps * primScale && dual <= eps + eps * dualScale) {
+      return { status: "optimal", x: unscale(x), iterations: it + 1 };
+    }
+    if (it % 25 === 24) {
+      const ratio = Math.sqrt(prim / Math.max(primScale, 1e-30) / Math.max(dual / Math.max(dualScale, 1e-30), 1e-30));
+      if (Number.isFinite(ratio) && (ratio > 5 || ratio < 0.2)) {
+        const next = Math.min(1e6, Math.max(1e-6, rho * ratio));
+        // y is kept; z is unaffected by ρ. Refactor K for the new ρ.
+        rho = next;
+        const nl = factor();
+        if (nl === undefined) return { status: "error", x: [], iterations: it + 1 };
+        L = nl;
       }
     }
   }
-  return { status: "iteration-limit", x: Array.from(x), iterations: it };
+  return { status: "iteration-limit", x: unscale(x), iterations: it };
 }
 
 function chol(a: Float64Array, n: number): Float64Array | undefined {
