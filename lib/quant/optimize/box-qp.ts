@@ -25,6 +25,7 @@ import type { Matrix } from "../linalg.js";
 import type { SolveStatus } from "./qp-solver.js";
 
 export interface BoxQPProblem {
+  /** Symmetric (not checked here; the optimizers validate it), positive definite on free variables. */
   readonly Q: Matrix;
   readonly c: readonly number[];
   /** Per-variable bounds; ±Infinity allowed. */
@@ -263,11 +264,12 @@ export function solveBoxQP(problem: BoxQPProblem): BoxQPResult {
             barredCount = 0;
           }
           for (let r = 0; r < m; r++) x[free[r]!]! += alpha * p[r]!;
-          for (let k = 0; k < n; k++) {
-            const row = Q[k]!;
-            let acc = 0;
-            for (let r = 0; r < m; r++) acc += row[free[r]!]! * p[r]!;
-            g[k]! += alpha * acc;
+          // g += α·Q[:, F]·p, as axpys over rows (Q is symmetric): contiguous memory access
+          for (let r = 0; r < m; r++) {
+            const coef = alpha * p[r]!;
+            if (coef === 0) continue;
+            const row = Q[free[r]!]!;
+            for (let k = 0; k < n; k++) g[k]! += coef * row[k]!;
           }
         }
         if (block >= 0) {
