@@ -176,3 +176,20 @@ describe("run (replay): virtual time", () => {
     expect(fired).toEqual([12_500, 3]);
   });
 });
+
+describe("run (replay): sink de-duplication memory", () => {
+  it("forgets written ids older than the horizon, but still drops duplicates within it", async () => {
+    // Two copies of each event, the second 50 ms (event time) later; 200 events 1 s apart.
+    const events: TradingSignalEvent[] = [];
+    for (let i = 0; i < 200; i++) events.push(sig(i, `p${i % 5}`, 100_000 + i * 1000));
+    const copies = events.map((e) => ({ ...e, eventTime: e.eventTime + 50 }));
+    const all = [...events, ...copies].sort((a, b) => a.eventTime - b.eventTime);
+    const h = run(
+      topology((s) => s),
+      { transport: replay(rec(all)), dedupHorizonMs: 10_000 },
+    );
+    const s = await h.done;
+    expect(s.stats.out.out).toBe(200);
+    expect(s.stats.duplicatesDropped.out).toBe(200);
+  });
+});

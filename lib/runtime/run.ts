@@ -181,6 +181,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
   const capture: CapturedOutput[] | undefined = (options.capture ?? isReplay) ? [] : undefined;
   const finalWatermark = options.finalWatermark ?? true;
   const onLatency = options.onLatency;
+  const dedupHorizonMs = options.dedupHorizonMs ?? 86_400_000;
 
   let config: C;
   if (topology.config) {
@@ -227,6 +228,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
   let pipelineError: unknown;
   let fatalError: Error | undefined;
   const writers = new Map<string, TopicWriter>();
+  const dedupWriters: TopicWriter[] = [];
   const consumers = new Map<string, ConsumerLike>();
   const readers: ReaderLike[] = [];
   const feeds: Feed[] = [];
@@ -513,6 +515,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     stats.watermark = t;
     const wm: Item = { kind: "watermark", time: t };
     for (const tb of tableList) tb.advance(t);
+    if (t < MAX_WM) for (const w of dedupWriters) w.forgetBefore(t, dedupHorizonMs);
     asOf(t);
     for (const s of sourceSubjects.values()) s.next(wm);
     if (virtual) {
@@ -907,7 +910,10 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       });
       await w.open();
       writers.set(topic, w);
-      if (reader) restorable.push(w);
+      if (reader) {
+        restorable.push(w);
+        dedupWriters.push(w);
+      }
     }
     for (const stepName of topology.order) {
       for (const stateName of topology.steps[stepName]!.state ?? []) {

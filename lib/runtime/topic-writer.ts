@@ -33,7 +33,9 @@ export class TopicWriter {
   pending = 0;
   written = 0;
   dropped = 0;
-  private readonly seen = new Set<string>();
+  /** Event id -> event time of everything on the topic (for de-duplication). */
+  private readonly seen = new Map<string, number>();
+  private sweptAt = Number.NEGATIVE_INFINITY;
   private failure: Error | undefined;
   private idleWaiters: (() => void)[] = [];
 
@@ -66,6 +68,23 @@ export class TopicWriter {
     this.send(o);
   }
 
+  /**
+   * Forget ids of events older than `watermark - horizonMs`: their input messages were acked long
+   * ago (a message is redelivered only while unacked), so they cannot come back. Sweeps at most
+   * once per `horizonMs / 2` of watermark progress.
+   */
+  forgetBefore(watermark: number, horizonMs: number): void {
+    if (watermark - this.sweptAt < horizonMs / 2 || !Number.isFinite(watermark)) return;
+    this.sweptAt = watermark;
+    const limit = watermark - horizonMs;
+    for (const [id, t] of this.seen) if (t < limit) this.seen.delete(id);
+  }
+
+  /** Number of event ids remembered for de-duplication. */
+  get remembered(): number {
+    return this.seen.size;
+  }
+
   /** True when the topic has messages the de-duplication set has not seen yet. */
   behind(): boolean {
     return this.reader?.hasNext() === true;
@@ -91,7 +110,7 @@ export class TopicWriter {
     while (reader.hasNext()) {
       const m = await reader.readNext();
       const id = m.getProperties()[EVENT_ID_PROPERTY];
-      if (id !== undefined) this.seen.add(id);
+      if (id !== undefined) this.seen.set(id, m.getEventTimestamp());
     }
   }
 
@@ -102,7 +121,7 @@ export class TopicWriter {
         o.done(false);
         return;
       }
-      this.seen.add(o.eventId);
+      this.seen.set(o.eventId, o.eventTime);
     }
     this.pending++;
     this.attempt(o, 0);

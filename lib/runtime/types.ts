@@ -77,6 +77,11 @@ export interface RunOptions {
    * behind the watermark for records that arrive late or redelivered. Default 3 600 000 (1 h).
    */
   readonly sideInputHistoryMs?: number;
+  /**
+   * Sinks remember written event ids this long (event time) behind the watermark; must exceed
+   * the longest a message can stay unacked (operator retention + in-flight). Default 86 400 000 (1 day).
+   */
+  readonly dedupHorizonMs?: number;
   readonly reconnect?: ReconnectOptions;
   /** Called with each sampled message's latency (ns, hand-off to ack; every 8th message) — for benchmarks and metrics. */
   readonly onLatency?: (ns: number) => void;
