@@ -1022,7 +1022,8 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       await starting;
       idleTimer?.unsubscribe();
       wake();
-      // Finish in-flight work: release everything already received.
+      // Finish in-flight work: release everything already received (after any state restore).
+      while (syncingStores && !fatalError) await yieldToEventLoop();
       draining = true;
       pump();
       if (withFinalWatermark && !fatalError) emitWatermark(MAX_WM);
