@@ -15,8 +15,11 @@ import { describePortfolio, isFailure, solvePortfolioQP } from "./portfolio-qp.j
 import { failed, type PortfolioFailure, type PortfolioSolution } from "./types.js";
 
 export interface FrontierGoal {
-  /** Nondecreasing in t; the search looks for goal(p) = 0. */
-  readonly goal: (p: PortfolioSolution) => number;
+  /**
+   * The search looks for goal(w(t), t) = 0. It must be negative at t = 0 side and change sign
+   * once (nondecreasing goals such as volatility or return minus a target do).
+   */
+  readonly goal: (p: PortfolioSolution, t: number) => number;
   /** Accept |goal| ≤ tolerance. */
   readonly tolerance: number;
   /** Which side of the root to return: "below" (goal ≤ 0) or "above" (goal ≥ 0). */
@@ -65,7 +68,7 @@ export function searchFrontier(
   };
   const p0 = at(0);
   if (p0.status !== "optimal") return { kind: "failed", failure: p0 };
-  const f0 = g.goal(p0);
+  const f0 = g.goal(p0, 0);
   if (Math.abs(f0) <= g.tolerance && (g.side === "below" || f0 >= 0)) return { kind: "found", point: p0, solves };
   if (f0 > 0) return { kind: "below-min", point: p0, solves };
   const muMax = Math.max(...mu.map(Math.abs));
@@ -77,7 +80,7 @@ export function searchFrontier(
   for (let k = 0; k < 80 && !hi; k++) {
     const p = at(t);
     if (p.status !== "optimal") return { kind: "failed", failure: p };
-    const f = g.goal(p);
+    const f = g.goal(p, t);
     const ret = dot(mu, p.weights);
     if (f >= 0) hi = { t, f, p };
     else {
@@ -97,7 +100,7 @@ export function searchFrontier(
     if (!(tm > lo.t && tm < hi.t)) tm = 0.5 * (lo.t + hi.t);
     const p = at(tm);
     if (p.status !== "optimal") return { kind: "failed", failure: p };
-    const f = g.goal(p);
+    const f = g.goal(p, tm);
     if (Math.abs(f) <= g.tolerance && (g.side === "below" ? f <= 0 : f >= 0))
       return { kind: "found", point: p, solves };
     if (f < 0) {

@@ -1,5 +1,6 @@
 import type { Matrix } from "../linalg.js";
 import { buildConstraints, clipToBounds, isConstraintProblem, validateInputs } from "./constraints.js";
+import { searchFrontier } from "./frontier.js";
 import { describePortfolio } from "./portfolio-qp.js";
 import { type LinearConstraint, lowerTriangle, solveQP } from "./qp-solver.js";
 import { failed, type PortfolioOptions, type PortfolioResult } from "./types.js";
@@ -14,6 +15,10 @@ import { failed, type PortfolioOptions, type PortfolioResult } from "./types.js"
  * ```
  * (m = max|μᵢ − rf| keeps y of order one), then w = y/κ. When no feasible portfolio has a positive
  * excess return the QP is infeasible and so is the result. `objective` is the Sharpe ratio.
+ *
+ * With solver "auto" and no group limits the same point is found without HiGHS, on the frontier
+ * (see the comment in the code; `method` "frontier-search"); HiGHS's homogenized QP is used with
+ * groups, with solver "highs", or if the frontier search fails.
  */
 export function maxSharpe(mu: readonly number[], cov: Matrix, opts: PortfolioOptions = {}): PortfolioResult {
   const bad = validateInputs(cov, mu);
@@ -28,6 +33,31 @@ export function maxSharpe(mu: readonly number[], cov: Matrix, opts: PortfolioOpt
   const m = Math.max(...excess.map(Math.abs));
   if (!(m > 0)) return failed("infeasible", "no asset has a non-zero excess return");
 
+  if ((opts.solver ?? "auto") === "auto" && c.groupRows.length === 0) {
+    // Fast path without HiGHS: the tangency portfolio is the frontier point w(t) (argmin of
+    // ½w'Σw − t·μ'w under bounds and budget) where t·(μ'w − rf·b) = w'Σw. (Divide the homogenized
+    // problem's KKT conditions by κ: its multipliers are the utility problem's, with the κ-condition
+    // becoming this equation.) Along t the Sharpe ratio rises while the left side is smaller and
+    // falls after, so it is found by the frontier root search; a maximum-return end with positive
+    // excess return that never reaches it is itself the tangency point.
+    const out = searchFrontier(mu, cov, c, {
+      goal: (p, t) => (t * ((p.expectedReturn ?? 0) - rf * b)) / Math.max(p.volatility ** 2, 1e-300) - 1,
+      tolerance: 1e-9,
+      side: "below",
+      maxIterations: 100,
+      timeLimit: opts.timeLimit,
+      riskFreeRate: rf,
+      solver: "auto",
+    });
+    if (out.kind === "found" || out.kind === "beyond-max") {
+      const p = out.point;
+      if ((p.expectedReturn ?? 0) - rf * b <= 0) {
+        return failed("infeasible", "no feasible portfolio with a positive excess return", out.solves);
+      }
+      return { ...p, objective: p.sharpe ?? 0, iterations: out.solves, method: "frontier-search" };
+    }
+    // a failed search (e.g. Σ singular for the active-set solver) falls through to HiGHS
+  }
   const colLower = new Array<number>(n + 1).fill(Number.NEGATIVE_INFINITY);
   const colUpper = new Array<number>(n + 1).fill(Number.POSITIVE_INFINITY);
   colLower[n] = 0;
