@@ -28,6 +28,7 @@ describe("maxSharpe", () => {
         lower: Number.NEGATIVE_INFINITY,
         upper: Number.POSITIVE_INFINITY,
         riskFreeRate: rf,
+        solver,
       });
       expect(r.status).toBe("optimal");
       if (r.status !== "optimal") return;
