@@ -68,32 +68,35 @@ describe("resolveConflicts", () => {
       conflictType: "opposing-directions",
       competingSources: ["a", "b", "c"],
       riskAversion: lambda,
-      solverStatus: "highs:optimal",
+      solverStatus: "box:optimal",
     });
   });
 
-  it.each(["admm", "highs"] as const)("satisfies the KKT conditions on several contested trades (%s)", (solver) => {
-    const contested = ids.slice(0, 6).map((id, i) => conflicted(id, 0, i % 2 ? -0.15 : 0.15, i % 2 ? -0.01 : 0.015));
-    const batch = proposalBatch("p1", NAV, [...contested, P(ids[10]!, 0.2, 0.2)]);
-    const lambda = 1;
-    const out = resolve(batch, { riskAversion: lambda, linearCost: 0.0005, solver });
-    expect(out.conflictResolution!.solverStatus).toBe(`${solver}:optimal`);
-    const x = out.proposals.slice(0, 6).map((p) => p.targetWeight);
-    const d = contested.map((p) => p.targetWeight);
-    for (let i = 0; i < 6; i++) {
-      const id = ids[i]!;
-      // gradient of the minimized objective: 2λ(Σw)_i + 2η x_i − α_i + c·sign(d_i)
-      let sw = cov(id, ids[10]!) * 0.2;
-      for (let j = 0; j < 6; j++) sw += cov(id, ids[j]!) * x[j]!;
-      const g = 2 * lambda * sw + 2 * eta(id) * x[i]! - proposalAlpha(contested[i]!) + 0.0005 * Math.sign(d[i]!);
-      const lo = Math.min(0, d[i]!);
-      const hi = Math.max(0, d[i]!);
-      const tol = 1e-6;
-      if (x[i]! > lo + tol && x[i]! < hi - tol) expect(Math.abs(g)).toBeLessThan(1e-6);
-      else if (Math.abs(x[i]! - lo) <= tol) expect(g).toBeGreaterThan(-1e-6);
-      else expect(g).toBeLessThan(1e-6);
-    }
-  });
+  it.each(["auto", "admm", "highs"] as const)(
+    "satisfies the KKT conditions on several contested trades (%s)",
+    (solver) => {
+      const contested = ids.slice(0, 6).map((id, i) => conflicted(id, 0, i % 2 ? -0.15 : 0.15, i % 2 ? -0.01 : 0.015));
+      const batch = proposalBatch("p1", NAV, [...contested, P(ids[10]!, 0.2, 0.2)]);
+      const lambda = 1;
+      const out = resolve(batch, { riskAversion: lambda, linearCost: 0.0005, solver });
+      expect(out.conflictResolution!.solverStatus).toBe(`${solver === "auto" ? "box" : solver}:optimal`);
+      const x = out.proposals.slice(0, 6).map((p) => p.targetWeight);
+      const d = contested.map((p) => p.targetWeight);
+      for (let i = 0; i < 6; i++) {
+        const id = ids[i]!;
+        // gradient of the minimized objective: 2λ(Σw)_i + 2η x_i − α_i + c·sign(d_i)
+        let sw = cov(id, ids[10]!) * 0.2;
+        for (let j = 0; j < 6; j++) sw += cov(id, ids[j]!) * x[j]!;
+        const g = 2 * lambda * sw + 2 * eta(id) * x[i]! - proposalAlpha(contested[i]!) + 0.0005 * Math.sign(d[i]!);
+        const lo = Math.min(0, d[i]!);
+        const hi = Math.max(0, d[i]!);
+        const tol = 1e-6;
+        if (x[i]! > lo + tol && x[i]! < hi - tol) expect(Math.abs(g)).toBeLessThan(1e-6);
+        else if (Math.abs(x[i]! - lo) <= tol) expect(g).toBeGreaterThan(-1e-6);
+        else expect(g).toBeLessThan(1e-6);
+      }
+    },
+  );
 
   it("passes a conflict-free batch through and reports its objective terms", () => {
     const ps = ids
@@ -136,7 +139,7 @@ describe("resolveConflicts", () => {
       limits$: of(new Map([["*", limits]])),
     });
     expect(out.conflictResolution!.conflictType).toBe("constraint-breach");
-    expect(out.conflictResolution!.solverStatus).toBe("highs:optimal");
+    expect(out.conflictResolution!.solverStatus).toMatch(/^(box|highs):optimal$/);
     const w = out.proposals.map((p) => ((p.currentQuantity + p.tradeQuantity) * p.price) / NAV);
     expect(w.reduce((s, x) => s + Math.abs(x), 0)).toBeLessThanOrEqual(0.25 + 1e-9);
     let v = 0;
@@ -169,7 +172,7 @@ describe("resolveConflicts", () => {
     });
   });
 
-  it("gives the same resolution with ADMM and HiGHS on a constrained 12-name conflict set", () => {
+  it("gives the same resolution with ADMM, HiGHS and auto on a constrained 12-name conflict set", () => {
     const contested = ids.slice(0, 12).map((id, i) => conflicted(id, 0.01, i % 3 ? 0.08 : -0.06, 0.004 * (i + 1)));
     const policy = InvestmentPolicy.parse({
       policyId: "x",
@@ -180,6 +183,9 @@ describe("resolveConflicts", () => {
     const opts = { policy$: of(new Map([["*", policy]])), riskAversion: 0.5 };
     const a = resolve(batch, { ...opts, solver: "admm" });
     const h = resolve(batch, { ...opts, solver: "highs" });
+    const auto = resolve(batch, { ...opts });
+    expect(auto.conflictResolution!.solverStatus).toBe("highs:optimal"); // a row binds: the box relaxation is not enough
+    expect(auto.proposals).toEqual(h.proposals);
     expect(a.conflictResolution!.conflictType).toBe("constraint-breach");
     expect(a.conflictResolution!.objective.total).toBeCloseTo(h.conflictResolution!.objective.total, 7);
     a.proposals.forEach((p, k) => {

@@ -3,7 +3,7 @@ import type { PolicyTable } from "../lib/domain/policy.js";
 import type { CovarianceModel, InstrumentInfo, ProposalBatch, TradeProposal } from "../lib/domain/portfolio.js";
 import type { RiskLimits, RiskLimitsTable } from "../lib/domain/risk-limits.js";
 import type { ConflictResolution } from "../lib/events/coordinated-trading-decision.js";
-import { initSolver, isSolverReady, type LinearConstraint, solveQP } from "../lib/quant/index.js";
+import { initSolver, isSolverReady, type LinearConstraint, solveBoxQP, solveQP } from "../lib/quant/index.js";
 import { record, SideTag, sideOutput } from "../lib/stream/item.js";
 import { type DescribedOperator, describeOperator } from "../lib/stream/operator.js";
 import { solveAdmm } from "./portfolio-internal/admm.js";
@@ -34,12 +34,13 @@ export interface ResolveConflictsOptions {
   /** Horizons shorter than this are annualized as this long. Default one day. */
   readonly minHorizonMs?: number;
   /**
-   * QP solver: `"highs"` (default; HiGHS via lib/quant `solveQP` — `await initSolver()` before the
-   * stream runs) or `"admm"` (the dense ADMM in portfolio-internal/admm.ts; no WebAssembly, but in
-   * the bench it is not faster than HiGHS on the 50-variable conflict set). Either result is made
-   * exactly feasible afterwards.
+   * QP solver: `"auto"` (default) solves the box-only relaxation with lib/quant's active-set
+   * `solveBoxQP` and keeps it when it also meets every linear row (then it is the QP's optimum),
+   * else solves the full QP with HiGHS; `"highs"` always uses HiGHS (lib/quant `solveQP`); `"admm"`
+   * the dense ADMM in portfolio-internal/admm.ts. HiGHS needs `await initSolver()` before the stream
+   * runs. Every result is made exactly feasible afterwards.
    */
-  readonly solver?: "admm" | "highs";
+  readonly solver?: "auto" | "admm" | "highs";
   /** Iteration limit of the solver (deterministic; HiGHS's own time limit is only a safety net). */
   readonly iterationLimit?: number;
 }
@@ -72,11 +73,12 @@ export interface ResolveConflictsOptions {
  * segment, a conservative bound); quadratic limits (volatility, parametric VaR/ES, tracking error)
  * are then enforced exactly by moving the solution toward the admissible anchor (the incoming trades
  * when there is no breach, no trade when there is); any tolerance-level miss of a linear row by the
- * solver is removed the same way, so the result is exactly feasible. Solver: HiGHS (default,
- * lib/quant `solveQP`; `await initSolver()` before the stream runs — the operator starts loading it
- * when built) or a dense ADMM (`solver: "admm"`); if it fails or HiGHS is not loaded yet, the
- * competing proposals are rejected (`rejected:conflict-unresolved`). `solverStatus` is
- * `<solver>:<status>` (e.g. `highs:optimal`), or `not-needed`.
+ * solver is removed the same way, so the result is exactly feasible. Solver (option `solver`):
+ * the box-only relaxation by lib/quant's active-set `solveBoxQP`, kept when it meets every linear
+ * row, else HiGHS on the full QP (`await initSolver()` before the stream runs — the operator starts
+ * loading it when built); if that fails or HiGHS is not loaded yet, the competing proposals are
+ * rejected (`rejected:conflict-unresolved`). `solverStatus` is `<solver>:<status>` (`box:optimal`,
+ * `highs:optimal`, `admm:optimal`, …) or `not-needed`.
  *
  * Every batch gets `conflictResolution`: the conflict type, the competing sources, λ, the solver
  * status and the objective terms of the resolved batch (alpha = α'x over all trades, risk = w'Σw
@@ -91,7 +93,7 @@ export function resolveConflicts(options: ResolveConflictsOptions): DescribedOpe
     maxLev: options.maxGrossLeverage,
     minHorizon: options.minHorizonMs ?? DAY_MS,
     iterationLimit: options.iterationLimit ?? (options.solver === "admm" ? 5_000 : 20_000),
-    solver: options.solver ?? "highs",
+    solver: options.solver ?? "auto",
   };
   if (!(params.lambda >= 0)) throw new RangeError("resolveConflicts: riskAversion must be >= 0");
   const op = withSideInputs<
@@ -127,7 +129,7 @@ export function resolveConflicts(options: ResolveConflictsOptions): DescribedOpe
     },
   );
   // Start loading HiGHS as soon as the operator is built (idempotent).
-  if (params.solver === "highs") initSolver().catch(() => undefined);
+  if (params.solver !== "admm") initSolver().catch(() => undefined);
   return describeOperator(op, { operatorName: "resolveConflicts", sideOutputs: [SideTag.rejected] });
 }
 
@@ -138,7 +140,7 @@ interface Params {
   readonly maxLev: number | undefined;
   readonly minHorizon: number;
   readonly iterationLimit: number;
-  readonly solver: "admm" | "highs";
+  readonly solver: "auto" | "admm" | "highs";
 }
 
 type Policy = PolicyTable extends ReadonlyMap<string, infer P> ? P : never;
@@ -394,7 +396,6 @@ function solve(
   w0: Float64Array,
   sigmaBase: Float64Array,
 ): { status: string; x?: Float64Array } {
-  if (p.solver === "highs" && !isSolverReady()) return { status: "highs:error: solver not loaded" };
   const m = variables.length;
   const n = book.ids.length;
   const idx = variables.map((k) => book.proposalAt[k]!);
@@ -466,9 +467,28 @@ function solve(
       upper: Math.max(0, policy.turnover.maxTurnover - fixed),
     });
   }
-  let xs: readonly number[];
-  let status: string;
-  if (p.solver === "highs") {
+  let xs: readonly number[] | undefined;
+  let status = "";
+  if (p.solver === "auto") {
+    // The box-only relaxation by the active-set solver; its optimum is the QP's optimum whenever it
+    // also satisfies the linear rows (a relaxation's feasible optimum is optimal).
+    const box = solveBoxQP({ Q: P, c: q, lower, upper });
+    if (box.status === "optimal") {
+      const ok = constraints.every((c) => {
+        let v = 0;
+        for (let k = 0; k < m; k++) v += c.coefficients![k]! * box.x[k]!;
+        return v <= c.upper! + 1e-12 * Math.max(1, Math.abs(c.upper!));
+      });
+      if (ok) {
+        xs = box.x;
+        status = "box:optimal";
+      }
+    }
+  }
+  if (xs !== undefined) {
+    // solved above
+  } else if (p.solver === "highs" || p.solver === "auto") {
+    if (!isSolverReady()) return { status: "highs:error: solver not loaded" };
     const res = solveQP({ P, q, lower, upper, constraints, iterationLimit: p.iterationLimit, timeLimit: 10 });
     if (res.status !== "optimal") return { status: `highs:${res.status}` };
     xs = res.x;
