@@ -20,7 +20,7 @@ export interface RecordingRunOptions {
   readonly onProgress?: (received: number) => void;
   /** Wall-clock interval of `onProgress` calls (display only). Default 100 ms. */
   readonly progressIntervalMs?: number;
-  /** Live transports: a source silent this long stops holding back the merge. Default 3000 ms. */
+  /** Live transports: a source silent this long stops holding back the merge. Default 1000 ms for one worker, 3000 ms for more. */
   readonly idleTimeoutMs?: number;
 }
 
@@ -73,7 +73,9 @@ export async function runRecording(
         transport: binding,
         workerId: `worker-${w}`,
         stopWhenIdle: true,
-        idleTimeoutMs: options.idleTimeoutMs ?? 3000,
+        // One worker reads fully published topics, so only the ends of feeds wait for this; several
+        // workers subscribe before the recording is published and get more slack.
+        idleTimeoutMs: options.idleTimeoutMs ?? (workers === 1 ? 1000 : 3000),
         capture: true,
         ...configOpt,
       });
