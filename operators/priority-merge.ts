@@ -72,8 +72,56 @@ function compareNumbers(a: number, b: number): number {
   return a - b;
 }
 
-function compareEventTime<T>(a: Entry<T>, b: Entry<T>): number {
-  return a.rec.eventTime - b.rec.eventTime;
+/** Binary min-heap of buffered entries by event time. */
+class TimeHeap<E extends { readonly rec: { readonly eventTime: number } }> {
+  private readonly a: E[] = [];
+
+  get size(): number {
+    return this.a.length;
+  }
+
+  /** Event time of the earliest entry, +∞ when empty. */
+  minTime(): number {
+    return this.a.length > 0 ? this.a[0]!.rec.eventTime : Number.POSITIVE_INFINITY;
+  }
+
+  push(e: E): void {
+    const a = this.a;
+    const t = e.rec.eventTime;
+    let i = a.length;
+    a.push(e);
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const pe = a[p]!;
+      if (pe.rec.eventTime <= t) break;
+      a[i] = pe;
+      i = p;
+    }
+    a[i] = e;
+  }
+
+  pop(): E {
+    const a = this.a;
+    const top = a[0]!;
+    const last = a.pop()!;
+    const n = a.length;
+    if (n > 0) {
+      const t = last.rec.eventTime;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= n) break;
+        const r = l + 1;
+        const c = r < n && a[r]!.rec.eventTime < a[l]!.rec.eventTime ? r : l;
+        const ce = a[c]!;
+        if (ce.rec.eventTime >= t) break;
+        a[i] = ce;
+        i = c;
+      }
+      a[i] = last;
+    }
+    return top;
+  }
 }
 
 function compareLowestFirst<T>(a: Entry<T>, b: Entry<T>): number {
@@ -85,7 +133,8 @@ class MergeState<T> {
   private merged = Number.NEGATIVE_INFINITY;
   private lastBoundary = Number.NEGATIVE_INFINITY;
   private readonly seqs: number[];
-  private readonly byTime = new PriorityQueue<Entry<T>>(compareEventTime);
+  /** Buffered records, min-heap by event time (inline comparisons: the hot path). */
+  private readonly byTime = new TimeHeap<Entry<T>>();
   /** Input watermark values above the merged watermark: the batch boundaries still to come. */
   private readonly boundaries = new PriorityQueue<number>(compareNumbers);
   private lowest: PriorityQueue<Entry<T>> | undefined;
@@ -171,7 +220,7 @@ class MergeState<T> {
         throw new BufferOverflowError(this.hardLimit, "backpressure");
       }
     }
-    this.byTime.enqueue(entry);
+    this.byTime.push(entry);
     this.lowest?.enqueue(entry);
     this.size++;
     if (this.size > this.metrics.maxBuffered) this.metrics.maxBuffered = this.size;
@@ -210,8 +259,8 @@ class MergeState<T> {
   private emitUpTo(w: number): void {
     const batch: Entry<T>[] = [];
     const q = this.byTime;
-    while (!q.isEmpty() && q.front()!.rec.eventTime <= w) {
-      const e = q.dequeue()!;
+    while (q.size > 0 && q.minTime() <= w) {
+      const e = q.pop();
       if (e.state === 0) batch.push(e);
     }
     if (batch.length > 0) {
@@ -260,6 +309,10 @@ class MergeState<T> {
  * a batch of one) and for completion (+∞): end every input with a final watermark (an end-of-replay
  * heartbeat) when the output must not depend on which input completes first. Side outputs pass
  * through at once. On completion of all inputs, the rest is emitted as a last batch.
+ *
+ * Data structures: the pending batch boundaries and the drop-lowest order live in
+ * @datastructures-js/priority-queue heaps; the buffer itself is an inline binary heap by event
+ * time (the per-record hot path).
  *
  * Buffer bound `maxBuffer` with `overflow`: `fail` (error {@link BufferOverflowError}),
  * `drop-lowest` (the lowest record in the total order, the new one included, goes to the

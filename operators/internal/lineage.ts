@@ -21,3 +21,92 @@ export function unionIds(lists: readonly (readonly string[])[]): string[] {
   all.length = w;
   return all;
 }
+
+/**
+ * Sorted, duplicate-free copy of a flat id list; sorts `ids` in place (the multiset is unchanged,
+ * so callers may keep appending to it).
+ */
+export function sortedUnique(ids: string[]): string[] {
+  if (ids.length <= 1) return ids.slice();
+  ids.sort();
+  const out: string[] = [ids[0]!];
+  for (let i = 1; i < ids.length; i++) {
+    const id = ids[i]!;
+    if (id !== ids[i - 1]) out.push(id);
+  }
+  return out;
+}
+
+/**
+ * Lineage ids of many open windows in one arena: each window holds the head of a singly linked
+ * list of slots (`-1` = empty); slots of evicted windows go to a free list. No per-window arrays
+ * grow on the hot path, which is what keeps keyed windows with few records each cheap.
+ */
+export class IdArena {
+  private ids: string[] = [];
+  private links = new Int32Array(4096);
+  private free = -1;
+  private used = 0;
+
+  /** Slots in use or free (high-water mark). */
+  get capacity(): number {
+    return this.used;
+  }
+
+  /** Prepend `id` to the list starting at `head`; returns the new head. */
+  push(head: number, id: string): number {
+    let i = this.free;
+    if (i >= 0) {
+      this.free = this.links[i]!;
+    } else {
+      i = this.used++;
+      if (i >= this.links.length) {
+        const grown = new Int32Array(this.links.length * 2);
+        grown.set(this.links);
+        this.links = grown;
+      }
+    }
+    this.ids[i] = id;
+    this.links[i] = head;
+    return i;
+  }
+
+  /** The list's ids, sorted and duplicate-free. */
+  collect(head: number): string[] {
+    const out: string[] = [];
+    for (let i = head; i >= 0; i = this.links[i]!) out.push(this.ids[i]!);
+    if (out.length <= 1) return out;
+    out.sort();
+    let w = 1;
+    for (let r = 1; r < out.length; r++) {
+      const id = out[r]!;
+      if (id !== out[w - 1]) out[w++] = id;
+    }
+    out.length = w;
+    return out;
+  }
+
+  /** Append list `b` to list `a`; returns the head of the joined list. */
+  concat(a: number, b: number): number {
+    if (a < 0) return b;
+    if (b < 0) return a;
+    let i = a;
+    while (this.links[i]! >= 0) i = this.links[i]!;
+    this.links[i] = b;
+    return a;
+  }
+
+  /** Return a list's slots to the free list. */
+  release(head: number): void {
+    if (head < 0) return;
+    let i = head;
+    for (;;) {
+      this.ids[i] = "";
+      const n = this.links[i]!;
+      if (n < 0) break;
+      i = n;
+    }
+    this.links[i] = this.free;
+    this.free = head;
+  }
+}

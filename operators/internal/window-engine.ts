@@ -1,18 +1,20 @@
-import { PriorityQueue } from "@datastructures-js/priority-queue";
 import type { Subscriber } from "rxjs";
 import { type Envelope, type StreamItem, type Watermark, SideTag, sideOutput } from "../../lib/stream/item.js";
-import { unionIds } from "./lineage.js";
+import { IdArena } from "./lineage.js";
 import type { ItemHandler } from "./operate.js";
+import { TimerBuckets } from "./timer-buckets.js";
 import type { Accumulation, EmitMode, Firing, WindowAggregator } from "./window-types.js";
 
 /**
  * The event-time window engine behind the tumbling, hopping and session window operators (and the
  * signal aggregation and portfolio batching built on them).
  *
- * State: `Map<key, WindowState[]>` (the open windows of each key) plus one timer heap ordered by
- * (timer time, key, window start): the documented total order in which windows fire. A window's
- * timer is at `end - 1` (its last millisecond) until it fires, then at `end - 1 + allowedLateness`,
- * when it is evicted. Watermarks are forwarded after everything they close.
+ * State: `Map<key, WindowState[]>` (the open windows of each key) plus timers bucketed by time;
+ * a bucket is processed in (key, window start) order, so windows fire in the documented total order
+ * (timer time, key, window start). A window's timer is at `end - 1` (its last millisecond) until it
+ * fires, then at `end - 1 + allowedLateness`, when it is evicted. A window keeps at most one live
+ * timer (`timerAt`); a session that grows keeps its earlier timer, which re-arms itself at the new
+ * end when it comes due. Watermarks are forwarded after everything they close.
  */
 
 /** Fixed windows (tumbling: `advance === size`; hopping: `advance < size`) or session windows. */
@@ -27,21 +29,17 @@ export interface WindowState<A> {
   end: number;
   acc: A;
   count: number;
-  ids: (readonly string[])[];
+  /** Head of the window's lineage-id list in the engine's {@link IdArena} (-1 = none). */
+  ids: number;
   fired: boolean;
   alive: boolean;
   timerAt: number;
+  /** Next open window of the same key (per-key chain; a key rarely has more than a few). */
+  next: WindowState<A> | undefined;
 }
 
-interface Timer<A> {
-  readonly time: number;
-  readonly key: string;
-  readonly start: number;
-  readonly state: WindowState<A>;
-}
-
-function compareTimers<A>(a: Timer<A>, b: Timer<A>): number {
-  if (a.time !== b.time) return a.time < b.time ? -1 : 1;
+/** Firing order within one timer time: key, then window start. */
+function compareStates<A>(a: WindowState<A>, b: WindowState<A>): number {
   if (a.key !== b.key) return a.key < b.key ? -1 : 1;
   return a.start - b.start;
 }
@@ -58,8 +56,10 @@ export interface WindowEngineConfig<T, A, Out> {
 }
 
 export class WindowEngine<T, A, Out> implements ItemHandler<T> {
-  private readonly windows = new Map<string, WindowState<A>[]>();
-  private readonly timers = new PriorityQueue<Timer<A>>(compareTimers);
+  /** Head of each key's chain of open windows. */
+  private readonly windows = new Map<string, WindowState<A>>();
+  private readonly timers = new TimerBuckets<WindowState<A>>();
+  private readonly arena = new IdArena();
   private wm = Number.NEGATIVE_INFINITY;
   private readonly size: number;
   private readonly advance: number;
@@ -82,7 +82,9 @@ export class WindowEngine<T, A, Out> implements ItemHandler<T> {
   /** Number of open (not yet evicted) windows, over all keys. */
   openWindows(): number {
     let n = 0;
-    for (const list of this.windows.values()) n += list.length;
+    for (let w of this.windows.values()) {
+      for (; w !== undefined; w = w.next!) n++;
+    }
     return n;
   }
 
@@ -110,21 +112,31 @@ export class WindowEngine<T, A, Out> implements ItemHandler<T> {
 
   private drain(until: number): void {
     const timers = this.timers;
-    while (!timers.isEmpty()) {
-      const t = timers.front()!;
-      if (t.time > until) break;
-      timers.dequeue();
-      const st = t.state;
-      if (!st.alive || st.timerAt !== t.time) continue;
-      if (!st.fired) {
-        st.fired = true;
-        this.fire(st, "final");
-        if (this.cfg.lateness > 0) {
-          this.schedule(st);
+    while (timers.size > 0 && timers.peekTime() <= until) {
+      const time = timers.peekTime();
+      const bucket = timers.popBucket();
+      if (bucket.length > 1) bucket.sort(compareStates);
+      for (let i = 0; i < bucket.length; i++) {
+        const st = bucket[i]!;
+        if (!st.alive || st.timerAt !== time) continue;
+        st.timerAt = Number.NaN;
+        const due = st.fired ? st.end - 1 + this.cfg.lateness : st.end - 1;
+        if (due > time) {
+          // the window grew (session) since this timer was set: re-arm at its new due time
+          st.timerAt = due;
+          timers.add(due, st);
           continue;
         }
+        if (!st.fired) {
+          st.fired = true;
+          this.fire(st, "final");
+          if (this.cfg.lateness > 0) {
+            this.schedule(st);
+            continue;
+          }
+        }
+        this.evict(st);
       }
-      this.evict(st);
     }
   }
 
@@ -145,41 +157,30 @@ export class WindowEngine<T, A, Out> implements ItemHandler<T> {
   }
 
   private addToFixed(key: string, start: number, end: number, rec: Envelope<T>): boolean {
-    const lateness = this.cfg.lateness;
-    if (end - 1 + lateness <= this.wm) return false;
-    let list = this.windows.get(key);
-    let st: WindowState<A> | undefined;
-    if (list === undefined) {
-      list = [];
-      this.windows.set(key, list);
-    } else {
-      for (let i = 0; i < list.length; i++) {
-        const w = list[i]!;
-        if (w.start === start) {
-          st = w;
-          break;
-        }
-      }
-    }
+    if (end - 1 + this.cfg.lateness <= this.wm) return false;
+    const head = this.windows.get(key);
+    let st = head;
+    while (st !== undefined && st.start !== start) st = st.next;
     if (st === undefined) {
-      st = this.newState(key, start, end);
-      list.push(st);
+      st = this.newState(key, start, end, head);
+      this.windows.set(key, st);
     }
     this.addRecord(st, rec);
     return true;
   }
 
-  private newState(key: string, start: number, end: number): WindowState<A> {
+  private newState(key: string, start: number, end: number, next: WindowState<A> | undefined): WindowState<A> {
     return {
       key,
       start,
       end,
       acc: this.cfg.aggregate.create(),
       count: 0,
-      ids: [],
+      ids: -1,
       fired: false,
       alive: true,
       timerAt: Number.NaN,
+      next,
     };
   }
 
@@ -187,7 +188,8 @@ export class WindowEngine<T, A, Out> implements ItemHandler<T> {
   private addRecord(st: WindowState<A>, rec: Envelope<T>): void {
     st.acc = this.cfg.aggregate.add(st.acc, rec.value, rec);
     st.count++;
-    st.ids.push(rec.ids);
+    const ids = rec.ids;
+    for (let i = 0; i < ids.length; i++) st.ids = this.arena.push(st.ids, ids[i]!);
     if (st.end - 1 <= this.wm) {
       st.fired = true;
       this.fire(st, "late");
@@ -202,42 +204,34 @@ export class WindowEngine<T, A, Out> implements ItemHandler<T> {
     const t = rec.eventTime;
     const gap = this.gap;
     const key = this.cfg.keyOf(rec.value, rec);
-    let list = this.windows.get(key);
+    const head = this.windows.get(key);
     let target: WindowState<A> | undefined;
     let start = t;
     let end = t + gap;
-    if (list !== undefined) {
-      // Sessions of a key are disjoint; the new [t, t + gap) overlaps a contiguous run of them.
-      for (let i = 0; i < list.length; i++) {
-        const w = list[i]!;
-        if (w.start < t + gap && t < w.end) {
-          if (w.start < start) start = w.start;
-          if (w.end > end) end = w.end;
-          if (target === undefined || w.start < target.start) target = w;
-        }
+    // Sessions of a key are disjoint; the new [t, t + gap) overlaps a contiguous run of them.
+    for (let w = head; w !== undefined; w = w.next) {
+      if (w.start < t + gap && t < w.end) {
+        if (w.start < start) start = w.start;
+        if (w.end > end) end = w.end;
+        if (target === undefined || w.start < target.start) target = w;
       }
     }
     if (target === undefined) {
       if (end - 1 + this.cfg.lateness <= this.wm) return false;
-      if (list === undefined) {
-        list = [];
-        this.windows.set(key, list);
-      }
-      const st = this.newState(key, start, end);
-      list.push(st);
+      const st = this.newState(key, start, end, head);
+      this.windows.set(key, st);
       this.addRecord(st, rec);
       return true;
     }
     const merge = this.cfg.aggregate.merge;
-    for (let i = list!.length - 1; i >= 0; i--) {
-      const w = list![i]!;
+    for (let w = head; w !== undefined; w = w.next) {
       if (w === target || !(w.start < t + gap && t < w.end)) continue;
       if (merge === undefined) throw new TypeError("session windows need an aggregator with merge()");
       target.acc = merge(target.acc, w.acc);
       target.count += w.count;
-      for (const ids of w.ids) target.ids.push(ids);
-      w.alive = false;
-      list!.splice(i, 1);
+      target.ids = this.arena.concat(target.ids, w.ids);
+      w.ids = -1;
+      this.evict(w);
     }
     target.start = start;
     target.end = end;
@@ -247,28 +241,38 @@ export class WindowEngine<T, A, Out> implements ItemHandler<T> {
 
   private schedule(st: WindowState<A>): void {
     const at = st.fired ? st.end - 1 + this.cfg.lateness : st.end - 1;
-    if (st.timerAt === at) return;
+    if (at >= st.timerAt) return; // an earlier (or equal) timer is pending; it re-arms if needed
     st.timerAt = at;
-    this.timers.enqueue({ time: at, key: st.key, start: st.start, state: st });
+    this.timers.add(at, st);
   }
 
   private fire(st: WindowState<A>, firing: Firing): void {
     const discarding = this.cfg.accumulation === "discarding";
     if (discarding && st.count === 0) return;
-    this.out.next(this.cfg.project(st, firing, unionIds(st.ids)));
+    this.out.next(this.cfg.project(st, firing, this.arena.collect(st.ids)));
     if (discarding) {
       st.acc = this.cfg.aggregate.create();
       st.count = 0;
-      st.ids = [];
+      this.arena.release(st.ids);
+      st.ids = -1;
     }
   }
 
   private evict(st: WindowState<A>): void {
     st.alive = false;
-    const list = this.windows.get(st.key);
-    if (list === undefined) return;
-    const i = list.indexOf(st);
-    if (i >= 0) list.splice(i, 1);
-    if (list.length === 0) this.windows.delete(st.key);
+    this.arena.release(st.ids);
+    st.ids = -1;
+    const head = this.windows.get(st.key);
+    if (head === st) {
+      if (st.next === undefined) this.windows.delete(st.key);
+      else this.windows.set(st.key, st.next);
+      return;
+    }
+    for (let w = head; w !== undefined; w = w.next) {
+      if (w.next === st) {
+        w.next = st.next;
+        return;
+      }
+    }
   }
 }
