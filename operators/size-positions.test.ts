@@ -59,6 +59,28 @@ describe("sizePositions", () => {
     }
   });
 
+  it("keeps Σw = cμ on a large signal set sized through the model's precision matrix", () => {
+    const big = loadSp500(80);
+    const bigModel = covarianceModel(big);
+    const bigMarket = new Map([...marketData(big)].map(([k, v]) => [k, { ...v, averageDailyVolume: 1e15 }] as const));
+    const names = big.tickers.filter((_, i) => i % 16 !== 3); // 75 of 80: the Schur-complement path
+    const sigs = names.map((id, i) => netSignal("p1", id, 0.01 * Math.cos(i)));
+    const op = sizePositions({
+      covariance$: of(bigModel),
+      market$: of(bigMarket),
+      portfolio$: of(new Map([["p1", stateOf("p1", NAV)]])),
+      ...unconstrained,
+    });
+    const out = runSync(op, [record(batchOf("p1", sigs), 1, "p1", ["m"])]).records[0]!.value;
+    const w = new Map(out.proposals.map((p) => [p.instrumentId, p.targetWeight]));
+    const at = (id: string) => big.tickers.indexOf(id);
+    for (const s of sigs) {
+      let lhs = 0;
+      for (const t of sigs) lhs += big.covariance[at(s.instrumentId)]![at(t.instrumentId)]! * w.get(t.instrumentId)!;
+      expect(lhs).toBeCloseTo(0.5 * annualizedSignalReturn(s), 8);
+    }
+  });
+
   it("hedges fixed holdings: Σ_SS w_S + Σ_SF w_F = c·μ_S", () => {
     const sigs = [netSignal("p1", ids[0]!, 0.02), netSignal("p1", ids[1]!, 0.01)];
     const positions = { [ids[5]!]: 20_000, [ids[6]!]: -5_000 };

@@ -261,3 +261,96 @@ export function submatrix(cov: DenseCovariance, rows: readonly number[]): Float6
   }
   return out;
 }
+
+const precisionCache = new WeakMap<CovarianceModel, Float64Array | null>();
+
+/** Σ⁻¹ of the whole model (row-major, model order), computed once per model. */
+function modelPrecision(model: CovarianceModel): Float64Array | undefined {
+  const cached = precisionCache.get(model);
+  if (cached !== undefined) return cached ?? undefined;
+  const n = model.instrumentIds.length;
+  const full = covarianceFor(model.instrumentIds, model, undefined);
+  let l: Float64Array;
+  try {
+    l = factor(full.data, n, undefined);
+  } catch {
+    precisionCache.set(model, null);
+    return undefined;
+  }
+  // Li = L⁻¹ (lower), then Σ⁻¹ = Li' Li.
+  const li = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) {
+    li[j * n + j] = 1 / l[j * n + j]!;
+    for (let i = j + 1; i < n; i++) {
+      let s = 0;
+      for (let k = j; k < i; k++) s += l[i * n + k]! * li[k * n + j]!;
+      li[i * n + j] = -s / l[i * n + i]!;
+    }
+  }
+  const p = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = 0;
+      for (let k = i; k < n; k++) s += li[k * n + i]! * li[k * n + j]!;
+      p[i * n + j] = s;
+      p[j * n + i] = s;
+    }
+  }
+  precisionCache.set(model, p);
+  return p;
+}
+
+/**
+ * Solves Σ_SS x = b for a subset S of the model's instruments through the model's precision matrix
+ * P = Σ⁻¹ (computed once per model): with C the model instruments outside S,
+ * Σ_SS⁻¹ = P_SS − P_SC P_CC⁻¹ P_CS (Schur complement), so a solve costs O(|S|² + |C|³) instead of
+ * O(|S|³). Worth it when C is small (signals on most of the universe); returns undefined when an id
+ * of S is not in the model or the model is not positive definite.
+ */
+export function solveViaPrecision(
+  model: CovarianceModel,
+  sIds: readonly string[],
+  b: ArrayLike<number>,
+): Float64Array | undefined {
+  const idx = indexOf(model);
+  const n = model.instrumentIds.length;
+  const s = sIds.map((id) => idx.get(id) ?? -1);
+  if (s.some((k) => k < 0)) return undefined;
+  const inS = new Uint8Array(n);
+  for (const k of s) inS[k] = 1;
+  const c: number[] = [];
+  for (let k = 0; k < n; k++) if (!inS[k]) c.push(k);
+  const p = modelPrecision(model);
+  if (p === undefined) return undefined;
+  const m = s.length;
+  const x = new Float64Array(m);
+  for (let a = 0; a < m; a++) {
+    const off = s[a]! * n;
+    let v = 0;
+    for (let bb = 0; bb < m; bb++) v += p[off + s[bb]!]! * b[bb]!;
+    x[a] = v;
+  }
+  if (c.length === 0) return x;
+  const pcsb = new Float64Array(c.length);
+  for (let u = 0; u < c.length; u++) {
+    const off = c[u]! * n;
+    let v = 0;
+    for (let bb = 0; bb < m; bb++) v += p[off + s[bb]!]! * b[bb]!;
+    pcsb[u] = v;
+  }
+  const pcc = new Float64Array(c.length * c.length);
+  for (let u = 0; u < c.length; u++) for (let w = 0; w < c.length; w++) pcc[u * c.length + w] = p[c[u]! * n + c[w]!]!;
+  const y = cholSolve(factor(pcc, c.length, undefined), c.length, pcsb);
+  for (let a = 0; a < m; a++) {
+    const off = s[a]! * n;
+    let v = 0;
+    for (let u = 0; u < c.length; u++) v += p[off + c[u]!]! * y[u]!;
+    x[a]! -= v;
+  }
+  return x;
+}
+
+/** True when a factor of Σ on these rows is already cached (the direct solve is then O(|S|²)). */
+export function hasCachedFactor(cov: DenseCovariance, rows: readonly number[]): boolean {
+  return factorCache.get(cov)?.has(rows.join(",")) ?? false;
+}
