@@ -40,7 +40,7 @@ describe("kelly", () => {
     (solver) => {
       const s = sp500Universe(50);
       const fraction = 0.5;
-      const res = kelly(s.mu, s.cov, { fraction, solver });
+      const res = kelly(s.mu, s.cov, { fraction, solver, timeLimit: 30 });
       expect(res.status).toBe("optimal");
       if (res.status !== "optimal") return;
       const kkt = checkKkt(
@@ -85,7 +85,7 @@ describe("kelly", () => {
   it("long-only leverage cap: active-set (re-solve at Σf = L) and HiGHS (a sum row) agree", () => {
     const s = sp500Universe(40);
     const fast = kelly(s.mu, s.cov, { maxLeverage: 1 });
-    const ref = kelly(s.mu, s.cov, { maxLeverage: 1, solver: "highs" });
+    const ref = kelly(s.mu, s.cov, { maxLeverage: 1, solver: "highs", timeLimit: 30 });
     expect(fast.status === "optimal" && fast.method).toBe("active-set");
     expect(ref.status === "optimal" && ref.method).toBe("highs");
     if (fast.status !== "optimal" || ref.status !== "optimal") return;
@@ -96,7 +96,7 @@ describe("kelly", () => {
     expect(fast.objective).toBeGreaterThanOrEqual(ref.objective - 1e-12);
     // a cap that does not bind: same answer as without it
     const slack = kelly(s.mu, s.cov, { maxLeverage: 1000, upper: 0.2 });
-    const none = kelly(s.mu, s.cov, { upper: 0.2, solver: "highs" });
+    const none = kelly(s.mu, s.cov, { upper: 0.2, solver: "highs", timeLimit: 30 });
     expect(slack.status === "optimal" && none.status === "optimal").toBe(true);
     if (slack.status !== "optimal" || none.status !== "optimal") return;
     expect(slack.weights.reduce((a, b) => a + b, 0)).toBeGreaterThan(1); // more than fully invested

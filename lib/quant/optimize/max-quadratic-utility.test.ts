@@ -26,7 +26,13 @@ describe("maxQuadraticUtility", () => {
     });
     const bigBound = Math.max(...expected.map(Math.abs)) * 2;
     for (const solver of ["highs", "auto"] as const) {
-      const q = maxQuadraticUtility(u.mu, u.cov, delta, { lower: -bigBound, upper: bigBound, budget: null, solver });
+      const q = maxQuadraticUtility(u.mu, u.cov, delta, {
+        lower: -bigBound,
+        upper: bigBound,
+        budget: null,
+        solver,
+        timeLimit: 30,
+      });
       expect(q.status === "optimal" && q.method).toBe(solver === "highs" ? "highs" : "active-set");
       if (q.status !== "optimal") return;
       q.weights.forEach((w, i) => {
@@ -46,7 +52,7 @@ describe("maxQuadraticUtility", () => {
 
   it.each(["auto", "highs"] as const)("long-only, capped, 60 names: KKT (solver %s)", (solver) => {
     const s = sp500Universe(60);
-    const r = maxQuadraticUtility(s.mu, s.cov, 2, { upper: 0.1, solver });
+    const r = maxQuadraticUtility(s.mu, s.cov, 2, { upper: 0.1, solver, timeLimit: 30 });
     expect(r.status).toBe("optimal");
     if (r.status !== "optimal") return;
     const kkt = checkKkt(

@@ -29,6 +29,7 @@ describe("maxSharpe", () => {
         upper: Number.POSITIVE_INFINITY,
         riskFreeRate: rf,
         solver,
+        timeLimit: 30,
       });
       expect(r.status).toBe("optimal");
       if (r.status !== "optimal") return;
@@ -41,7 +42,7 @@ describe("maxSharpe", () => {
 
   it.each(["auto", "highs"] as const)("beats a brute-force grid over the 3-asset simplex (solver %s)", (solver) => {
     const s = subset(sp500Universe(40), [3, 11, 25]);
-    const r = maxSharpe(s.mu, s.cov, { solver });
+    const r = maxSharpe(s.mu, s.cov, { solver, timeLimit: 30 });
     expect(r.status).toBe("optimal");
     if (r.status !== "optimal") return;
     let best = Number.NEGATIVE_INFINITY;
@@ -59,7 +60,7 @@ describe("maxSharpe", () => {
     "long-only on 40 names: bounds respected, on the frontier (KKT of min variance at its own return) (solver %s)",
     (solver) => {
       const s = sp500Universe(40);
-      const r = maxSharpe(s.mu, s.cov, { upper: 0.15, solver });
+      const r = maxSharpe(s.mu, s.cov, { upper: 0.15, solver, timeLimit: 30 });
       expect(r.status).toBe("optimal");
       if (r.status !== "optimal") return;
       for (const w of r.weights) {
@@ -103,7 +104,7 @@ describe("maxSharpe", () => {
     const s = sp500Universe(100);
     const rf = 0.0002;
     const a = maxSharpe(s.mu, s.cov, { upper: 0.08, riskFreeRate: rf });
-    const h = maxSharpe(s.mu, s.cov, { upper: 0.08, riskFreeRate: rf, solver: "highs" });
+    const h = maxSharpe(s.mu, s.cov, { upper: 0.08, riskFreeRate: rf, solver: "highs", timeLimit: 30 });
     expect(a.status === "optimal" && a.method).toBe("frontier-search");
     expect(h.status === "optimal" && h.method).toBe("highs-homogenized");
     if (a.status !== "optimal" || h.status !== "optimal") return;

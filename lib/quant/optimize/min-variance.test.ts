@@ -31,7 +31,7 @@ describe("minVariance", () => {
     for (const gi of g) expect(Math.abs(gi - g[0]!) / Math.abs(g[0]!)).toBeLessThan(1e-9);
 
     for (const solver of ["highs", "auto"] as const) {
-      const viaQp = minVariance(u.cov, { lower: -10, upper: 10, solver });
+      const viaQp = minVariance(u.cov, { lower: -10, upper: 10, solver, timeLimit: 30 });
       expect(viaQp.status).toBe("optimal");
       if (viaQp.status !== "optimal") return;
       expect(viaQp.method).toBe(solver === "highs" ? "highs" : "active-set");
@@ -45,7 +45,7 @@ describe("minVariance", () => {
     "long-only on 50 S&P 500 names satisfies the KKT conditions (solver %s)",
     (solver) => {
       const s = sp500Universe(50);
-      const r = minVariance(s.cov, { solver });
+      const r = minVariance(s.cov, { solver, timeLimit: 30 });
       expect(r.status).toBe("optimal");
       if (r.status !== "optimal") return;
       const kkt = checkKkt(

@@ -65,6 +65,7 @@ describe("solveQP", () => {
       1,
     );
     const r = solveQP({
+      timeLimit: 30,
       P: s.cov.map((row) => row.map((v) => v * 2)),
       q: new Array(n).fill(0),
       lower: 0,
@@ -137,7 +138,7 @@ describe("solveQP", () => {
     const raw = solveQP({ ...problem, scale: 1, timeLimit: 0.3, iterationLimit: 2000 });
     expect(["time-limit", "iteration-limit"]).toContain(raw.status);
     expect(raw.x).toEqual([]);
-    const scaled = solveQP(problem);
+    const scaled = solveQP({ ...problem, timeLimit: 30 });
     expect(scaled.status).toBe("optimal");
     expect(scaled.iterations).toBeLessThan(2000);
   });
