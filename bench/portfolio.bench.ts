@@ -206,7 +206,7 @@ const suite: BenchSuite = {
   warmups: 1,
   repetitions: 3,
   baseline: {
-    name: `plain map over ${BASE_N} proposals (baseline)`,
+    name: `plain map over ${BASE_N} proposals`,
     events: 2000,
     setup() {
       const u = universe(BASE_N);

@@ -349,7 +349,8 @@ function sizeBatch(
         reasonCodes.push("liquidity-capped");
       }
     }
-    const sources = sortedUnique([...(s?.sources ?? []), ...(t ? [t.source] : [])]);
+    // NetSignal lists are sorted and distinct by contract; merge only when an intent joins.
+    const sources = t ? sortedUnique([...(s?.sources ?? []), t.source]) : (s?.sources ?? []);
     proposals.push({
       portfolioId: batch.portfolioId,
       instrumentId: id,
@@ -364,10 +365,12 @@ function sizeBatch(
       confidence: s?.confidence ?? 1,
       urgency: s && t ? maxUrgency(s.urgency, t.urgency) : (s?.urgency ?? t?.urgency ?? "normal"),
       horizonMs: s?.horizonMs ?? 0,
-      contributingSignalIds: sortedUnique([...(s?.contributingSignalIds ?? []), ...(t ? [t.eventId] : [])]),
+      contributingSignalIds: t
+        ? sortedUnique([...(s?.contributingSignalIds ?? []), t.eventId])
+        : (s?.contributingSignalIds ?? []),
       sources,
       conflict,
-      conflictingSources: [...conflictingSources].sort(),
+      conflictingSources: t ? [...conflictingSources].sort() : (s?.conflictingSources ?? []),
       checks: [],
       reasonCodes,
       rejected,
