@@ -110,16 +110,48 @@ function buildCovariance(
   return { n, data, vols, missing };
 }
 
-/** Σx for a dense row-major matrix. */
+const productCache = new WeakMap<DenseCovariance, { x: Float64Array; out: Float64Array }[]>();
+const PRODUCT_CACHE_SIZE = 6;
+
+/**
+ * Σx for a dense row-major matrix. The last few products per matrix are remembered by the content
+ * of x (an O(n) comparison against an O(n²) product), since the operators of one batch multiply
+ * the same holdings and benchmark vectors. The result is shared: treat it as immutable.
+ */
 export function mulVec(cov: DenseCovariance, x: ArrayLike<number>): Float64Array {
   const { n, data } = cov;
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    const off = i * n;
-    for (let j = 0; j < n; j++) s += data[off + j]! * x[j]!;
-    out[i] = s;
+  let entries = productCache.get(cov);
+  if (entries !== undefined) {
+    for (const e of entries) {
+      let same = e.x.length === x.length;
+      for (let i = 0; same && i < n; i++) same = e.x[i] === x[i];
+      if (same) return e.out;
+    }
+  } else {
+    entries = [];
+    productCache.set(cov, entries);
   }
+  const out = new Float64Array(n);
+  const xs = Float64Array.from(x as ArrayLike<number>);
+  const n4 = n - (n % 4);
+  for (let i = 0; i < n; i++) {
+    const off = i * n;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    let j = 0;
+    for (; j < n4; j += 4) {
+      s0 += data[off + j]! * xs[j]!;
+      s1 += data[off + j + 1]! * xs[j + 1]!;
+      s2 += data[off + j + 2]! * xs[j + 2]!;
+      s3 += data[off + j + 3]! * xs[j + 3]!;
+    }
+    for (; j < n; j++) s0 += data[off + j]! * xs[j]!;
+    out[i] = s0 + s1 + s2 + s3;
+  }
+  entries.push({ x: xs, out });
+  if (entries.length > PRODUCT_CACHE_SIZE) entries.shift();
   return out;
 }
 
