@@ -44,6 +44,16 @@ describe("dedup", () => {
     expect(metrics.duplicates).toBe(0);
   });
 
+  it("evicts by watermark even behind a key from the far future", () => {
+    const metrics = createDedupMetrics();
+    const items: StreamItem<{ eventId: string }>[] = [r("future", 1e9)];
+    for (let i = 0; i < 100; i++) items.push(r(`k${i}`, i));
+    items.push(watermark(59)); // expiry = t + 10 <= 59 for t <= 49
+    runOperator(dedup<{ eventId: string }>({ ttlMs: 10, metrics }), items);
+    expect(metrics.evictedByWatermark).toBe(50);
+    expect(metrics.keys).toBe(51);
+  });
+
   it("treats an expired key as new even before the eviction scan reaches it", () => {
     const items = [r("a", 50), r("b", 1), watermark(20), r("b", 30), r("a", 60)];
     const run = runOperator(dedup<{ eventId: string }>({ ttlMs: 10 }), items);

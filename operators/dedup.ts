@@ -92,16 +92,30 @@ class DedupHandler<T> implements ItemHandler<T> {
 
   complete(): void {}
 
-  /** Forget expired keys from the oldest admitted on; stops at the first live one (bounded disorder). */
+  /**
+   * Forget expired keys from the oldest admitted on, stopping at the first live one (admission
+   * order follows event time up to the disorder bound). A live key from far ahead of the watermark
+   * (expiry beyond watermark + 2·ttl: a clock-skewed producer) is re-queued at the back instead of
+   * blocking eviction — at most 64 per watermark. Depends only on admitted records and watermarks,
+   * so `dedup(dedup(s)) = dedup(s)` still holds.
+   */
   private evict(wm: number): void {
+    const seen = this.seen;
+    const far = wm + 2 * this.ttl;
     let n = 0;
-    for (const [k, expiry] of this.seen) {
-      if (expiry > wm) break;
-      this.seen.delete(k);
-      n++;
+    let requeued = 0;
+    for (const [k, expiry] of seen) {
+      if (expiry <= wm) {
+        seen.delete(k);
+        n++;
+      } else if (expiry > far && requeued < 64) {
+        seen.delete(k);
+        seen.set(k, expiry);
+        requeued++;
+      } else break;
     }
     this.metrics.evictedByWatermark += n;
-    this.metrics.keys = this.seen.size;
+    this.metrics.keys = seen.size;
   }
 }
 
