@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { z } from "zod";
 import { SCHEMA_VERSION } from "./common.js";
 import type { DeadLetterEvent, DeadLetterReason } from "./dead-letter.js";
+import { compileJsonFastPath, type FastPath, UNDECIDED } from "./json-fast-path.js";
 
 export interface DecodeIssue {
   readonly path: string;
@@ -20,7 +21,23 @@ export type DecodeResult<T> = { readonly ok: true; readonly value: T } | DecodeF
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-/** bytes -> UTF-8 text -> JSON -> schema. Returns a typed failure instead of throwing. */
+/** Fast paths compiled per schema (see `json-fast-path.ts`): same result as zod, or undecided. */
+const fastPaths = new WeakMap<z.ZodType, FastPath>();
+
+function fastPathFor(schema: z.ZodType): FastPath {
+  let f = fastPaths.get(schema);
+  if (!f) {
+    f = compileJsonFastPath(schema);
+    fastPaths.set(schema, f);
+  }
+  return f;
+}
+
+/**
+ * bytes -> UTF-8 text -> JSON -> schema. Returns a typed failure instead of throwing.
+ * The parsed JSON goes through the schema's compiled fast path first; whatever it cannot decide
+ * (including every invalid value) is validated by zod, so results and messages are zod's.
+ */
 export function decodeEvent<S extends z.ZodType>(schema: S, bytes: Uint8Array): DecodeResult<z.infer<S>> {
   let text: string;
   try {
@@ -34,6 +51,8 @@ export function decodeEvent<S extends z.ZodType>(schema: S, bytes: Uint8Array): 
   } catch (e) {
     return { ok: false, reason: "invalid-json", message: (e as Error).message, issues: [] };
   }
+  const fast = fastPathFor(schema)(json);
+  if (fast !== UNDECIDED) return { ok: true, value: fast as z.infer<S> };
   return validateEvent(schema, json);
 }
 

@@ -1,0 +1,157 @@
+import { isDeepStrictEqual } from "node:util";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { z } from "zod";
+import { bundledRecordingPath, messageBytes, readRecording } from "../../examples/recordings/format.js";
+import { decodeEvent, validateEvent } from "./decode.js";
+import { compileJsonFastPath, UNDECIDED } from "./json-fast-path.js";
+import { eventSchemas } from "./registry.js";
+
+const schemas = Object.values(eventSchemas) as z.ZodType[];
+const byType = new Map<string, z.ZodType>();
+for (const s of schemas) {
+  const shape = (s as unknown as { _zod: { def: { shape?: Record<string, z.ZodType> } } })._zod.def.shape;
+  const lit = shape?.eventType as unknown as { _zod: { def: { values?: unknown[] } } } | undefined;
+  const t = lit?._zod.def.values?.[0];
+  if (typeof t === "string") byType.set(t, s);
+}
+const fast = new Map(schemas.map((s) => [s, compileJsonFastPath(s)] as const));
+
+/** Every recorded message whose bytes are JSON naming a known event type (valid or not). */
+const samples: { schema: z.ZodType; text: string }[] = [];
+for (const m of readRecording(bundledRecordingPath())) {
+  const text = messageBytes(m).toString("utf8");
+  try {
+    const schema = byType.get((JSON.parse(text) as { eventType?: string }).eventType ?? "");
+    if (schema) samples.push({ schema, text });
+  } catch {
+    // not JSON: decodeEvent's own tests cover it
+  }
+}
+
+/** The fast path's answer is UNDECIDED or exactly zod's output (same values, same key order). */
+function agrees(schema: z.ZodType, json: unknown): "fast" | "zod" {
+  const r = fast.get(schema)!(json);
+  const z = schema.safeParse(json);
+  if (r === UNDECIDED) return "zod";
+  expect(z.success).toBe(true);
+  expect(isDeepStrictEqual(r, z.data)).toBe(true);
+  expect(JSON.stringify(r)).toBe(JSON.stringify(z.data));
+  return "fast";
+}
+
+/** Paths to every object key / array index of a JSON value. */
+function paths(v: unknown, prefix: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
+  if (typeof v === "object" && v !== null) {
+    for (const k of Array.isArray(v) ? v.map((_, i) => i) : Object.keys(v)) {
+      const p = [...prefix, k];
+      out.push(p);
+      paths((v as Record<string | number, unknown>)[k], p, out);
+    }
+  }
+  return out;
+}
+
+function mutate(json: unknown, path: (string | number)[], op: "set" | "delete" | "add", value: unknown): void {
+  let o = json as Record<string | number, unknown>;
+  for (let i = 0; i < path.length - 1; i++) o = o[path[i]!] as Record<string | number, unknown>;
+  const last = path[path.length - 1]!;
+  if (op === "set") o[last] = value;
+  else if (op === "delete" && !Array.isArray(o)) delete o[last];
+  else if (!Array.isArray(o)) o[`x-${String(last)}`] = value;
+}
+
+const edgeValue = fc.oneof(
+  fc.jsonValue({ maxDepth: 2 }),
+  fc.constantFrom(0, -0, 1, -1, 0.5, 1.5, 2 ** 53, -(2 ** 53), 9007199254740991, "", "x".repeat(300), null, [], {}),
+  fc.double(),
+  fc.integer(),
+  fc.string({ maxLength: 3 }),
+);
+
+describe("JSON fast path vs zod", () => {
+  it("decides the valid recorded events of every input type, with zod's exact output", () => {
+    const decided = new Map<string, number>();
+    for (const { schema, text } of samples) {
+      const json: unknown = JSON.parse(text);
+      if (!schema.safeParse(json).success) continue;
+      if (agrees(schema, json) === "fast") {
+        const t = (json as { eventType: string }).eventType;
+        decided.set(t, (decided.get(t) ?? 0) + 1);
+      }
+    }
+    // Signals, market data, rebalance requests and optimizations compile fully; correlation
+    // matrices carry a superRefine (delegated to zod, still decided when valid).
+    expect([...decided.keys()].sort()).toEqual(
+      [
+        "CorrelationMatrixUpdated",
+        "NormalizedMarketData",
+        "PortfolioOptimization",
+        "RebalanceRequest",
+        "TradingSignal",
+      ].filter((t) => samples.some((s) => s.text.includes(`"eventType":"${t}"`))),
+    );
+  });
+
+  it("agrees with zod on random mutations of recorded events (set, delete, add keys at any depth)", () => {
+    fc.assert(
+      fc.property(
+        fc.nat(samples.length - 1),
+        fc.nat(),
+        fc.constantFrom("set", "delete", "add") as fc.Arbitrary<"set" | "delete" | "add">,
+        edgeValue,
+        (i, j, op, value) => {
+          const { schema, text } = samples[i]!;
+          const json: unknown = JSON.parse(text);
+          const ps = paths(json);
+          if (ps.length > 0) mutate(json, ps[j % ps.length]!, op, value);
+          agrees(schema, json);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("agrees with zod on arbitrary JSON for every event schema", () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...schemas), fc.jsonValue({ maxDepth: 3 }), (schema, json) => {
+        agrees(schema, json);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("decodeEvent gives the same results as validating the parsed JSON with zod alone", () => {
+    fc.assert(
+      fc.property(fc.nat(samples.length - 1), fc.nat(), edgeValue, (i, j, value) => {
+        const { schema, text } = samples[i]!;
+        const json: unknown = JSON.parse(text);
+        const ps = paths(json);
+        if (ps.length > 0) mutate(json, ps[j % ps.length]!, "set", value);
+        const bytes = Buffer.from(JSON.stringify(json), "utf8");
+        const viaZod = validateEvent(schema, JSON.parse(bytes.toString("utf8")));
+        expect(isDeepStrictEqual(decodeEvent(schema, bytes), viaZod)).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("never decides a number zod rejects: non-finite, unsafe integers, out of bounds", () => {
+    const signal = samples.find(
+      (s) => s.text.includes('"eventType":"TradingSignal"') && s.schema.safeParse(JSON.parse(s.text)).success,
+    )!;
+    for (const [field, bad] of [
+      ["eventTime", "1e400"],
+      ["eventTime", "9007199254740993"],
+      ["eventTime", "-1"],
+      ["eventTime", "1.5"],
+      ["strength", "1.0000001"],
+      ["horizonMs", "0"],
+    ] as const) {
+      const text = signal.text.replace(new RegExp(`"${field}":[^,}]+`), `"${field}":${bad}`);
+      const json: unknown = JSON.parse(text);
+      expect(fast.get(signal.schema)!(json)).toBe(UNDECIDED);
+      expect(decodeEvent(signal.schema, Buffer.from(text)).ok).toBe(false);
+    }
+  });
+});
