@@ -177,6 +177,16 @@ describe("riskGate", () => {
     expect(out.riskAfter!.valueAtRisk).toBeCloseTo(after, 12);
   });
 
+  it("rejects every trade when a historical limit has no return history to check it", () => {
+    const out = gate(longBook(), limitsOf({ valueAtRisk: { max: 1, action: "clip", method: "historical" } }));
+    for (const p of out.proposals) {
+      expect(p.tradeQuantity).toBe(0);
+      const ck = p.checks.find((c) => c.rule === RiskRule.valueAtRisk)!;
+      expect(ck).toMatchObject({ passed: false, action: "reject" });
+      expect(ck.detail).toContain("no return history");
+    }
+  });
+
   it("rejects every live trade when a reject limit fails; riskAfter equals riskBefore", () => {
     const batch = longBook();
     const out = gate(batch, limitsOf({ volatility: { max: 0.01, action: "reject" } }));

@@ -122,7 +122,7 @@ export function applyRiskLimits(
   const bench = batch.benchmarkWeights ?? {};
   // Universe: holdings, proposals and benchmark names (for tracking error).
   let book = buildBook(batch);
-  const benchIds = limits.trackingError ? Object.keys(bench).filter((id) => !book.index.has(id)) : [];
+  const benchIds = Object.keys(bench).filter((id) => !book.index.has(id));
   const ids = benchIds.length > 0 ? [...book.ids, ...benchIds].sort() : book.ids;
   const cov = covarianceFor(ids, model, market);
 
@@ -284,7 +284,8 @@ export function applyRiskLimits(
     const passed = v1 <= m.limit * (1 + EPS);
     const worse = !passed && v1 > v0 * (1 + EPS);
     let action: DecisionCheck["action"] = "pass";
-    if (worse && m.action === "reject") {
+    if (m.rule === unverifiable) action = "reject";
+    else if (worse && m.action === "reject") {
       action = "reject";
       rejectRule ??= m.rule;
     } else if (worse) {
