@@ -3,7 +3,7 @@ import { Observable } from "rxjs";
 import { TestScheduler } from "rxjs/testing";
 import { describe, expect, it } from "vitest";
 import { type Envelope, record, type StreamItem, sideOutput, watermark } from "../lib/stream/item.js";
-import { checkPermutation, orderedRecordsArb, runMerge, runOperator } from "../lib/testing/index.js";
+import { checkPermutation, orderedRecordsArb, permutationLaw, runMerge, runOperator } from "../lib/testing/index.js";
 import {
   BufferOverflowError,
   createPriorityMergeMetrics,
@@ -74,6 +74,17 @@ describe("priorityMerge", () => {
           const shuffled = runMerge(merge, inputs, { delay: (k, i) => i * 6 + jitter[(k * 20 + i) % 60]! });
           expect(JSON.stringify(shuffled.items)).toBe(JSON.stringify(roundRobin.items));
         },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("law: permutation (the reusable kit check), urgency-like priorities", () => {
+    fc.assert(
+      permutationLaw<V>(
+        (sources) => priorityMerge(sources, { priority: byP }),
+        inputsArb.map((ins) => ins.map((i) => [...i])),
+        order,
       ),
       { numRuns: 1000 },
     );

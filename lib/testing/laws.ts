@@ -1,7 +1,7 @@
 import fc from "fast-check";
-import { type OperatorFunction, VirtualTimeScheduler } from "rxjs";
+import { type Observable, type OperatorFunction, VirtualTimeScheduler } from "rxjs";
 import type { Envelope, SideOutput, StreamItem } from "../stream/item.js";
-import { type OperatorRun, runOperator } from "./run-operator.js";
+import { type OperatorRun, runMerge, runOperator } from "./run-operator.js";
 
 /**
  * The operator laws as reusable checks. Each `check*` function returns a list of violations
@@ -167,4 +167,17 @@ export function reorderInvarianceLaw<In, Out>(
   normalize?: (r: Envelope<Out>) => unknown,
 ): fc.IPropertyWithHooks<[{ ordered: readonly StreamItem<In>[]; disordered: readonly StreamItem<In>[] }]> {
   return asProperty(input, ({ ordered, disordered }) => checkReorderInvariance(makeOp, ordered, disordered, normalize));
+}
+
+/**
+ * Permutation law for merge-like operators: `merge` over the generated inputs (replayed
+ * round-robin on virtual time) emits a permutation of the input records, ordered by `order`
+ * within each batch.
+ */
+export function permutationLaw<T>(
+  merge: (sources: readonly Observable<StreamItem<T>>[]) => Observable<StreamItem<T>>,
+  inputs: fc.Arbitrary<StreamItem<T>[][]>,
+  order: (a: Envelope<T>, b: Envelope<T>) => number,
+): fc.IPropertyWithHooks<[StreamItem<T>[][]]> {
+  return asProperty(inputs, (ins) => checkPermutation(ins, runMerge(merge, ins), order));
 }
