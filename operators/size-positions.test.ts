@@ -136,6 +136,18 @@ describe("sizePositions", () => {
     expect(Math.sqrt(v)).toBeCloseTo(0.05, 12);
   });
 
+  it("keeps each name's standalone risk |w_i|·σ_i within maxNameRisk, at the cap when it binds", () => {
+    const sigs = ids.slice(0, 8).map((id, i) => netSignal("p1", id, 0.04 * (i % 2 ? -1 : 1)));
+    const out = size(batchOf("p1", sigs), stateOf("p1", NAV), { ...unconstrained, maxNameRisk: 0.01 });
+    let atCap = 0;
+    for (const p of out.proposals) {
+      const risk = Math.abs(p.targetWeight) * Math.sqrt(cov(p.instrumentId, p.instrumentId));
+      expect(risk).toBeLessThanOrEqual(0.01 * (1 + 1e-12));
+      if (Math.abs(risk - 0.01) < 1e-12) atCap++;
+    }
+    expect(atCap).toBeGreaterThan(0);
+  });
+
   it("caps |trade| at maxParticipation × ADV, exactly when it binds", () => {
     const sigs = ids.slice(0, 6).map((id) => netSignal("p1", id, 0.05));
     const out = size(batchOf("p1", sigs), stateOf("p1", 5e10), { maxParticipation: 0.05, maxWeight: 0.3 }, market);
