@@ -81,6 +81,33 @@ describe("sizePositions", () => {
     }
   });
 
+  it("gives byte-identical output whatever the caches hold (fresh model copy vs one warmed by other batches)", () => {
+    const big = loadSp500(80);
+    const bigMarket = marketData(big);
+    const state = stateOf("p1", NAV, { [big.tickers[1]!]: 500 });
+    const batchFor = (keep: (i: number) => boolean) =>
+      batchOf(
+        "p1",
+        big.tickers.filter((_, i) => keep(i)).map((id, i) => netSignal("p1", id, 0.01 * Math.sin(i + 2))),
+      );
+    const target = batchFor((i) => i % 20 !== 7);
+    const runOn = (batches: PortfolioBatch[]) => {
+      const op = sizePositions({
+        covariance$: of(covarianceModel(big)), // a new model object: its caches start empty
+        market$: of(bigMarket),
+        portfolio$: of(new Map([["p1", state]])),
+      });
+      const res = runSync(
+        op,
+        batches.map((b, k) => record(b, k + 1, "p1", [`m${k}`])),
+      );
+      return JSON.stringify(res.records.at(-1)!.value);
+    };
+    const cold = runOn([target]);
+    const warmed = runOn([batchFor((i) => i % 3 === 0), target, batchFor((i) => i % 2 === 0), target]);
+    expect(warmed).toBe(cold);
+  });
+
   it("hedges fixed holdings: Σ_SS w_S + Σ_SF w_F = c·μ_S", () => {
     const sigs = [netSignal("p1", ids[0]!, 0.02), netSignal("p1", ids[1]!, 0.01)];
     const positions = { [ids[5]!]: 20_000, [ids[6]!]: -5_000 };

@@ -12,13 +12,7 @@ import type {
 import type { NetSignal, PortfolioBatch, TargetIntent } from "../lib/domain/signals.js";
 import { record, SideTag, sideOutput } from "../lib/stream/item.js";
 import { type DescribedOperator, describeOperator } from "../lib/stream/operator.js";
-import {
-  covarianceFor,
-  hasCachedFactor,
-  mulVec,
-  solveSubsystem,
-  solveViaPrecision,
-} from "./portfolio-internal/covariance.js";
+import { covarianceFor, mulVec, solveSubsystem, solveViaPrecision } from "./portfolio-internal/covariance.js";
 import { maxStepQuad, quadPath } from "./portfolio-internal/risk.js";
 import { withSideInputs } from "./portfolio-internal/side-inputs.js";
 
@@ -262,12 +256,11 @@ function sizeBatch(
     const sigmaFw = p.hedge ? mulVec(cov, wF) : undefined;
     for (let a = 0; a < sIds.length; a++) rhs[a] = p.c * mu[a]! - (sigmaFw ? sigmaFw[sIdx[a]!]! : 0);
     // Signals on most of a model's universe: the Schur complement of the model's cached precision
-    // matrix (O(|S|² + |C|³)); otherwise (or when cached) the direct Cholesky of Σ_SS.
+    // matrix (O(|S|² + |C|³)); otherwise the direct Cholesky of Σ_SS (factor cached per rows). The
+    // choice depends on the sizes only — never on cache state — so replays take the same path.
     const complement = model.instrumentIds.length - sIds.length;
     const viaPrecision =
-      complement * 3 < sIds.length && sIds.length >= 64 && !hasCachedFactor(cov, sIdx)
-        ? solveViaPrecision(model, sIds, rhs)
-        : undefined;
+      complement * 3 < sIds.length && sIds.length >= 64 ? solveViaPrecision(model, sIds, rhs) : undefined;
     wS = viaPrecision ?? solveSubsystem(cov, sIdx, rhs);
   } else {
     wS = new Float64Array(sIds.length);

@@ -381,8 +381,3 @@ export function solveViaPrecision(
   }
   return x;
 }
-
-/** True when a factor of Σ on these rows is already cached (the direct solve is then O(|S|²)). */
-export function hasCachedFactor(cov: DenseCovariance, rows: readonly number[]): boolean {
-  return factorCache.get(cov)?.has(rows.join(",")) ?? false;
-}
