@@ -89,6 +89,21 @@ describe("tumblingWindow", () => {
     expect(global.completed).toBe(true);
   });
 
+  it("a heartbeat from an idle source closes windows without further records", () => {
+    const run = runOperator(
+      (s: import("rxjs").Observable<StreamItem<string>>) =>
+        s.pipe(withWatermarks<string>({ outOfOrdernessMs: 5 }), tumblingWindow<string>({ sizeMs: 10 })),
+      [r("a", 1), r("b", 3), watermark(40)],
+    );
+    expect(run.items.map((i) => (i.kind === "record" ? `w${i.value.windowStart}` : i.kind))).toEqual([
+      "watermark",
+      "watermark",
+      "w0",
+      "watermark",
+    ]);
+    expect(run.watermarks).toEqual([-5, -3, 40]);
+  });
+
   it("passes upstream side outputs through and routes aggregator errors to error()", () => {
     const side = sideOutput("rejected", "low-confidence", r("q", 1));
     expect(runOperator(tumblingWindow<string>({ sizeMs: 10 }), [side]).items).toEqual([side]);
