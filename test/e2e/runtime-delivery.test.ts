@@ -6,15 +6,53 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { DeadLetterEvent } from "../../lib/events/index.js";
 import { run } from "../../lib/runtime/index.js";
-import type { PulsarBinding } from "../../lib/transports/pulsar-client-like.js";
+import type { ProducerLike, ProducerMessageLike, PulsarBinding } from "../../lib/transports/pulsar-client-like.js";
 import { closeAll, publish, readAll, uniquePrefix, workerBindings } from "./runtime-binding.js";
-import { passThroughTopology, signal, signals, T } from "./runtime-fixtures.js";
+import { passThroughTopology, signal, signals, T, transportTimings, waitUntil } from "./runtime-fixtures.js";
+
+const timings = transportTimings();
 
 let open: PulsarBinding[] = [];
 afterEach(async () => {
   await closeAll(open);
   open = [];
 });
+
+/**
+ * A worker's binding whose sends to `topic` never complete until `kill()`: then they fail and the
+ * client is closed without draining, as when a worker process dies with work in flight.
+ */
+function killable(inner: PulsarBinding, topic: string) {
+  const held: ((e: Error) => void)[] = [];
+  let dead = false;
+  const binding: PulsarBinding = {
+    MessageId: inner.MessageId,
+    client: {
+      subscribe: (c) => inner.client.subscribe(c),
+      createReader: (c) => inner.client.createReader(c),
+      close: () => inner.client.close(),
+      async createProducer(c) {
+        const p = await inner.client.createProducer(c);
+        if (c.topic !== topic) return p;
+        return Object.assign(Object.create(p) as ProducerLike, {
+          send: (_m: ProducerMessageLike) =>
+            new Promise((_resolve, reject) => {
+              if (dead) reject(new Error("connection closed"));
+              else held.push(reject);
+            }),
+        });
+      },
+    },
+  };
+  return {
+    binding,
+    async kill() {
+      dead = true;
+      await inner.client.close();
+      for (const reject of held.splice(0)) reject(new Error("connection closed"));
+    },
+  };
+}
 
 async function setup(n = 1) {
   const bindings = await workerBindings(n);
@@ -38,7 +76,7 @@ describe("runtime delivery (e2e)", () => {
     const h = run(passThroughTopology({ topicPrefix: prefix }), {
       transport: b,
       stopWhenIdle: true,
-      idleTimeoutMs: 40,
+      idleTimeoutMs: timings.idleTimeoutMs,
     });
     const s = await h.done;
     expect(s.reason).toBe("idle");
@@ -84,7 +122,7 @@ describe("runtime delivery (e2e)", () => {
     const h = run(passThroughTopology({ topicPrefix: prefix, maxRedeliverCount: 2 }), {
       transport: b,
       stopWhenIdle: true,
-      idleTimeoutMs: 60,
+      idleTimeoutMs: timings.idleTimeoutMs,
     });
     const s = await h.done;
     const dead = (await readAll(b, topic(T.dlq))).map((d) => DeadLetterEvent.parse(d.json));
@@ -109,7 +147,7 @@ describe("runtime delivery (e2e)", () => {
     const h = run(passThroughTopology({ topicPrefix: prefix }), {
       transport: b,
       stopWhenIdle: true,
-      idleTimeoutMs: 40,
+      idleTimeoutMs: timings.idleTimeoutMs,
     });
     const s = await h.done;
     const decisions = await readAll(b, topic(T.decisions));
@@ -142,12 +180,61 @@ describe("runtime delivery (e2e)", () => {
     const afterFirst = await readAll(bindings[0]!, topic(T.decisions));
     expect(afterFirst.length).toBe(s1.stats.out.decisions);
 
-    const second = run(t, { transport: bindings[1]!, stopWhenIdle: true, idleTimeoutMs: 40 });
+    const second = run(t, { transport: bindings[1]!, stopWhenIdle: true, idleTimeoutMs: timings.idleTimeoutMs });
     await second.done;
     const decisions = await readAll(bindings[0]!, topic(T.decisions));
     const rejected = await readAll(bindings[0]!, topic(T.rejected));
     const ids = decisions.map((d) => d.json.eventId);
     expect(new Set(ids).size).toBe(ids.length);
     expect(decisions.length + rejected.length).toBe(input.length);
+  });
+
+  it("a killed worker's received but unacknowledged messages are redelivered to another: no loss, no duplicates", async () => {
+    const { bindings, prefix, topic } = await setup(2);
+    const input = signals(2000, 6);
+    await publish(bindings[0]!, topic(T.signals), input);
+    const t = passThroughTopology({ topicPrefix: prefix });
+    // Worker 0 receives and decides, but none of its decisions reaches the broker: every message
+    // with a decision stays unacknowledged until the worker dies.
+    const doomed = killable(bindings[0]!, topic(T.decisions));
+    const maxInFlight = 50;
+    const first = run(t, {
+      transport: doomed.binding,
+      workerId: "doomed",
+      maxInFlight,
+      reconnect: { initialDelayMs: 1, maxDelayMs: 5, maxAttempts: 3 },
+    });
+    await waitUntil(
+      () => first.stats.inFlight >= maxInFlight,
+      timings.readyTimeoutMs,
+      "worker 0 to fill its in-flight cap",
+    );
+    const unackedAtKill = first.stats.inFlight;
+    await doomed.kill();
+    const s1 = await first.done;
+    expect(s1.reason).toBe("failed");
+    expect(s1.stats.out.decisions ?? 0).toBe(0);
+    // Acknowledged by worker 0: only messages rejected to the side-output topic.
+    expect(s1.stats.acked).toBeLessThan(s1.stats.in.signals ?? 0);
+
+    const second = run(t, {
+      transport: bindings[1]!,
+      workerId: "heir",
+      stopWhenIdle: true,
+      idleTimeoutMs: timings.idleTimeoutMs,
+    });
+    const s2 = await second.done;
+    expect(s2.error).toBeUndefined();
+    // Everything worker 0 did not acknowledge came to worker 1, the unacknowledged ones redelivered.
+    expect(s2.stats.in.signals).toBeGreaterThanOrEqual(input.length - s1.stats.acked);
+    expect(unackedAtKill).toBeGreaterThanOrEqual(maxInFlight);
+    const decisions = await readAll(bindings[1]!, topic(T.decisions));
+    const rejected = await readAll(bindings[1]!, topic(T.rejected));
+    const ids = decisions.map((d) => d.json.eventId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(decisions.length).toBe(input.filter((x) => x.strength >= 0.2).length);
+    expect(new Set(rejected.map((r) => (r.json.ids as string[])[0])).size).toBe(
+      input.filter((x) => x.strength < 0.2).length,
+    );
   });
 });

@@ -12,6 +12,41 @@ import { encodeEvent } from "../../lib/events/index.js";
 import type { ReplayMessage } from "../../lib/runtime/index.js";
 import { defineTopology, filterRecords, mapRecords } from "../../lib/topology/index.js";
 import { createHash } from "node:crypto";
+import { transportName } from "../contract/binding.js";
+
+/**
+ * Waits a suite needs on a transport. The embedded broker delivers in-process within a tick; a
+ * real broker (WebSocket API) takes a round trip per subscription, producer and acknowledgment,
+ * and redelivers negatively acknowledged messages only after its own delay (100 ms or more).
+ */
+export interface TransportTimings {
+  /**
+   * `idleTimeoutMs` for runs that stop by themselves (`stopWhenIdle`): longer than the broker's
+   * negative-ack redelivery delay and its delivery latency, so a run does not end before a
+   * redelivered or still-travelling message arrives.
+   */
+  readonly idleTimeoutMs: number;
+  /** Upper bound for waiting on something the broker does (subscriptions ready, first delivery). */
+  readonly readyTimeoutMs: number;
+  /** A pause long enough for the broker to deliver what it is going to deliver (for "nothing more arrives" checks). */
+  readonly settleMs: number;
+}
+
+/** {@link TransportTimings} for `transport` (default: the one CONSILIUM_TRANSPORT selects). */
+export function transportTimings(transport: string = transportName): TransportTimings {
+  return transport === "embedded"
+    ? { idleTimeoutMs: 60, readyTimeoutMs: 5_000, settleMs: 20 }
+    : { idleTimeoutMs: 1_000, readyTimeoutMs: 30_000, settleMs: 300 };
+}
+
+/** Polls `condition` (every millisecond) until it holds; fails after `timeoutMs` naming `what`. */
+export async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
 
 export const T = {
   signals: "e2e-signals",

@@ -13,7 +13,9 @@ import type {
   PulsarBinding,
 } from "../../lib/transports/pulsar-client-like.js";
 import { closeAll, publish, readAll, uniquePrefix, workerBindings } from "./runtime-binding.js";
-import { passThroughTopology, signals, T } from "./runtime-fixtures.js";
+import { passThroughTopology, signals, T, transportTimings, waitUntil } from "./runtime-fixtures.js";
+
+const timings = transportTimings();
 
 let open: PulsarBinding[] = [];
 afterEach(async () => {
@@ -102,12 +104,15 @@ describe("runtime resilience (e2e)", () => {
       transport: lag.binding,
       maxInFlight,
       stopWhenIdle: true,
-      idleTimeoutMs: 100,
+      idleTimeoutMs: timings.idleTimeoutMs,
     });
-    // Let it run into the lagging sink.
-    for (let i = 0; i < 50; i++) await new Promise((r) => setTimeout(r, 2));
+    // Let it run into the lagging sink: decisions wait there, so their messages stay in flight
+    // until the cap pauses receiving; then give the broker time to deliver more, if it would.
+    await waitUntil(() => h.stats.inFlight >= maxInFlight, timings.readyTimeoutMs, "the in-flight cap to be reached");
+    await new Promise((r) => setTimeout(r, timings.settleMs));
     const receivedWhileLagging = h.stats.in.signals ?? 0;
     expect(receivedWhileLagging).toBeGreaterThan(0);
+    expect(receivedWhileLagging).toBeLessThan(input.length);
     // Received messages not yet acked are bounded by the cap (+ the one receive in progress).
     expect(h.stats.inFlight).toBeLessThanOrEqual(maxInFlight + 1);
     expect(receivedWhileLagging).toBeLessThanOrEqual(maxInFlight + 1 + h.stats.acked);
@@ -132,7 +137,7 @@ describe("runtime resilience (e2e)", () => {
     const h = run(passThroughTopology({ topicPrefix: prefix }), {
       transport: flaky(b!, 2),
       stopWhenIdle: true,
-      idleTimeoutMs: 100,
+      idleTimeoutMs: timings.idleTimeoutMs,
       reconnect: { initialDelayMs: 1, maxDelayMs: 10 },
     });
     const s = await h.done;

@@ -7,7 +7,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import { outputDigest, type RunHandle, run } from "../../lib/runtime/index.js";
 import type { PulsarBinding } from "../../lib/transports/pulsar-client-like.js";
 import { closeAll, publish, readAll, transportName, uniquePrefix, workerBindings } from "./runtime-binding.js";
-import { P, pricedInputs, pricedTopology } from "./runtime-fixtures.js";
+import { P, pricedInputs, pricedTopology, transportTimings } from "./runtime-fixtures.js";
+
+// The merge waits this long for a silent source (300 ms at least; longer on a real broker).
+const idleTimeoutMs = Math.max(300, transportTimings().idleTimeoutMs);
 
 let open: PulsarBinding[] = [];
 afterEach(async () => {
@@ -48,7 +51,7 @@ describe("scale-out (KeyShared)", () => {
     const t = pricedTopology(prefix, 16);
 
     const single = await prepare(1, prefix);
-    const one = run(t, { transport: single[0]!, workerId: "solo", stopWhenIdle: true, idleTimeoutMs: 300 });
+    const one = run(t, { transport: single[0]!, workerId: "solo", stopWhenIdle: true, idleTimeoutMs });
     await one.done;
     const reference = summarize(await readAll(single[0]!, prefix + P.decisions));
     expect(reference.unique).toBe(reference.ids.length);
@@ -61,7 +64,7 @@ describe("scale-out (KeyShared)", () => {
     const t2 = sameNames ? t : pricedTopology(prefix2, 16);
     const bindings = await prepare(3, prefix2);
     const handles: RunHandle[] = bindings.map((b, i) =>
-      run(t2, { transport: b, workerId: `w${i}`, stopWhenIdle: i > 0, idleTimeoutMs: 300, maxInFlight: 64 }),
+      run(t2, { transport: b, workerId: `w${i}`, stopWhenIdle: i > 0, idleTimeoutMs, maxInFlight: 64 }),
     );
     // Stop worker 0 once it has decided part of its portfolios; its keys move to w1 and w2.
     while ((handles[0]!.stats.out.decisions ?? 0) < 300) await new Promise((r) => setImmediate(r));
