@@ -44,9 +44,22 @@ export interface AckHooks {
  * within the retention moves with its key (the new owner rebuilds it from the redelivered
  * messages; outputs the old owner already wrote are dropped by the sinks' event-id check).
  */
+/** The open messages sharing one lineage id, and the outputs carrying it that await their sink. */
+interface IdEntry {
+  /** The only open message with this id (the common case: no per-message array). */
+  one: Inbound | undefined;
+  /** Two or more open messages with this id (duplicates), in registration order. */
+  many: Inbound[] | undefined;
+  /** Outputs carrying this id handed to a sink and not confirmed yet. */
+  pending: number;
+}
+
+const hasMembers = (e: IdEntry) => e.one !== undefined || (e.many !== undefined && e.many.length > 0);
+const members = (e: IdEntry): Inbound[] => (e.one ? [e.one] : e.many ? [...e.many] : []);
+
 export class AckTracker {
-  private readonly pending = new Map<string, number>();
-  private readonly byId = new Map<string, Inbound[]>();
+  /** Per lineage id: open messages and pending outputs (one map: a set and a delete per message). */
+  private readonly entries = new Map<string, IdEntry>();
   private readonly held = new MinPriorityQueue<Inbound>((m) => m.holdUntil);
   private watermark = Number.NEGATIVE_INFINITY;
   /** Messages registered and not done. */
@@ -62,42 +75,55 @@ export class AckTracker {
 
   register(m: Inbound): void {
     this.open++;
-    const list = this.byId.get(m.id);
-    if (list) list.push(m);
-    else this.byId.set(m.id, [m]);
+    const e = this.entries.get(m.id);
+    if (!e) {
+      this.entries.set(m.id, { one: m, many: undefined, pending: 0 });
+      return;
+    }
+    if (!hasMembers(e)) {
+      // Only pending outputs so far: move the id behind the others (registration order).
+      this.entries.delete(m.id);
+      this.entries.set(m.id, e);
+      e.many = undefined;
+      e.one = m;
+    } else if (e.one) {
+      e.many = [e.one, m];
+      e.one = undefined;
+    } else e.many!.push(m);
   }
 
   /** An output carrying `ids` was handed to a sink. */
   outputStarted(ids: readonly string[]): void {
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
-      this.pending.set(id, (this.pending.get(id) ?? 0) + 1);
+      const e = this.entries.get(id);
+      if (e) e.pending++;
+      else this.entries.set(id, { one: undefined, many: undefined, pending: 1 });
     }
   }
 
   /** A sink confirmed (or dropped as duplicate) an output carrying `ids`. */
   outputConfirmed(ids: readonly string[]): void {
     for (let i = 0; i < ids.length; i++) {
-      const id = ids[i]!;
-      const n = (this.pending.get(id) ?? 1) - 1;
-      if (n > 0) {
-        this.pending.set(id, n);
+      const e = this.entries.get(ids[i]!);
+      if (!e) continue;
+      if (e.pending > 1) {
+        e.pending--;
         continue;
       }
-      this.pending.delete(id);
-      const list = this.byId.get(id);
-      if (!list) continue;
-      if (list.length === 1) this.check(list[0]!);
-      else for (const m of [...list]) this.check(m);
+      e.pending = 0;
+      if (e.one) this.check(e.one);
+      else if (e.many) for (const m of [...e.many]) this.check(m);
+      if (e.pending === 0 && !hasMembers(e) && this.entries.get(ids[i]!) === e) this.entries.delete(ids[i]!);
     }
   }
 
   /** Records with these lineage ids made an operator fail. */
   markFailed(ids: readonly string[], reason: string): void {
     for (const id of ids) {
-      const list = this.byId.get(id);
-      if (!list) continue;
-      for (const m of [...list]) {
+      const e = this.entries.get(id);
+      if (!e) continue;
+      for (const m of members(e)) {
         if (m.done) continue;
         m.failed ??= reason;
         if (m.processed) this.finishFailed(m);
@@ -136,8 +162,8 @@ export class AckTracker {
 
   /** Give up on every open, processed message (pipeline reset): they are handed to `fail`. */
   failAllProcessed(reason: string, culprit: Inbound | undefined): void {
-    for (const list of [...this.byId.values()]) {
-      for (const m of [...list]) {
+    for (const e of [...this.entries.values()]) {
+      for (const m of members(e)) {
         if (m.done || !m.processed) continue;
         m.failed = m === culprit ? reason : `reset: ${reason}`;
         this.finishFailed(m);
@@ -159,7 +185,7 @@ export class AckTracker {
 
   private check(m: Inbound): void {
     if (m.done || !m.processed || m.failed !== undefined || !m.retentionPassed) return;
-    if ((this.pending.get(m.id) ?? 0) > 0) return;
+    if ((this.entries.get(m.id)?.pending ?? 0) > 0) return;
     this.close(m);
     this.hooks.ack(m);
   }
@@ -172,10 +198,13 @@ export class AckTracker {
       m.held = false;
       this.heldCount--;
     }
-    const list = this.byId.get(m.id);
-    if (!list) return;
-    const i = list.indexOf(m);
-    if (i >= 0) list.splice(i, 1);
-    if (list.length === 0) this.byId.delete(m.id);
+    const e = this.entries.get(m.id);
+    if (!e) return;
+    if (e.one === m) e.one = undefined;
+    else if (e.many) {
+      const i = e.many.indexOf(m);
+      if (i >= 0) e.many.splice(i, 1);
+    }
+    if (e.pending === 0 && !hasMembers(e)) this.entries.delete(m.id);
   }
 }

@@ -63,6 +63,9 @@ interface Feed {
 
 const MAX_WM = Number.MAX_SAFE_INTEGER;
 
+/** Rejection handler of fire-and-forget acks (one shared function, not a closure per message). */
+const ignore = () => undefined;
+
 /** A macrotask boundary (not a timer: it never decides anything, it only lets I/O run). */
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -228,6 +231,8 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
   let pipelineError: unknown;
   let fatalError: Error | undefined;
   const writers = new Map<string, TopicWriter>();
+  /** The same writers as an array, for the per-message backpressure check. */
+  const writerList: TopicWriter[] = [];
   const dedupWriters: TopicWriter[] = [];
   const consumers = new Map<string, ConsumerLike>();
   const readers: ReaderLike[] = [];
@@ -253,7 +258,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
           latency.record(ns);
           onLatency?.(ns);
         }
-        m.consumer.acknowledge(m.msg).catch(() => undefined);
+        m.consumer.acknowledge(m.msg).catch(ignore);
         wake();
       },
       fail(m, reason) {
@@ -268,7 +273,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
         deadLetter(m.msg, topology.sources[m.source]!.topic, "operator-failure", reason, m.eventTime, () => {
           stats.acked++;
           stats.inFlight--;
-          m.consumer.acknowledge(m.msg).catch(() => undefined);
+          m.consumer.acknowledge(m.msg).catch(ignore);
           wake();
         });
       },
@@ -619,8 +624,13 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
           break;
         }
         best.head++;
-        if (best.head > 1024 && best.head * 2 > best.buf.length) {
-          best.buf.splice(0, best.head);
+        if (best.head === best.buf.length) {
+          // Drained: reuse the buffer (the usual case when the merge keeps up).
+          best.buf.length = 0;
+          best.head = 0;
+        } else if (best.head > 1024 && best.head * 2 > best.buf.length) {
+          best.buf.copyWithin(0, best.head);
+          best.buf.length -= best.head;
           best.head = 0;
         }
         release(best, bestItem);
@@ -638,7 +648,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     return ackTracker.open - ackTracker.heldCount;
   }
   function writersFull(): boolean {
-    for (const w of writers.values()) if (w.full) return true;
+    for (let i = 0; i < writerList.length; i++) if (writerList[i]!.full) return true;
     return false;
   }
   function blockedFeed(f: Feed, cap: number): boolean {
@@ -680,7 +690,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
         () => {
           stats.acked++;
           stats.inFlight--;
-          consumer.acknowledge(msg).catch(() => undefined);
+          consumer.acknowledge(msg).catch(ignore);
           wake();
         },
         r.issues,
@@ -910,6 +920,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       });
       await w.open();
       writers.set(topic, w);
+      writerList.push(w);
       if (reader) {
         restorable.push(w);
         dedupWriters.push(w);
@@ -945,6 +956,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
           onFatal: fail,
         });
         writers.set(topic, w);
+        writerList.push(w);
         const st = new ChangelogState<unknown>(
           topic,
           w,

@@ -133,7 +133,11 @@ export class TopicWriter {
         data: o.data,
         partitionKey: o.key,
         eventTimestamp: o.eventTime,
-        properties: { [TOPOLOGY_PROPERTY]: this.opts.topologyId, [EVENT_ID_PROPERTY]: o.eventId },
+        // Literal keys (= TOPOLOGY_PROPERTY, EVENT_ID_PROPERTY): a fixed-shape object, no computed keys.
+        properties: {
+          "consilium-topology": this.opts.topologyId,
+          "consilium-event-id": o.eventId,
+        } satisfies Record<typeof TOPOLOGY_PROPERTY | typeof EVENT_ID_PROPERTY, string>,
       })
       .then(
         () => {
