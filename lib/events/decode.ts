@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { z } from "zod";
 import { SCHEMA_VERSION } from "./common.js";
 import type { DeadLetterEvent, DeadLetterReason } from "./dead-letter.js";
-import { compileJsonFastPath, type FastPath, UNDECIDED } from "./json-fast-path.js";
+import { jsonFastPath, UNDECIDED } from "./json-fast-path.js";
 
 export interface DecodeIssue {
   readonly path: string;
@@ -20,18 +20,6 @@ export interface DecodeFailure {
 export type DecodeResult<T> = { readonly ok: true; readonly value: T } | DecodeFailure;
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
-
-/** Fast paths compiled per schema (see `json-fast-path.ts`): same result as zod, or undecided. */
-const fastPaths = new WeakMap<z.ZodType, FastPath>();
-
-function fastPathFor(schema: z.ZodType): FastPath {
-  let f = fastPaths.get(schema);
-  if (!f) {
-    f = compileJsonFastPath(schema);
-    fastPaths.set(schema, f);
-  }
-  return f;
-}
 
 /**
  * bytes -> UTF-8 text -> JSON -> schema. Returns a typed failure instead of throwing.
@@ -51,7 +39,7 @@ export function decodeEvent<S extends z.ZodType>(schema: S, bytes: Uint8Array): 
   } catch (e) {
     return { ok: false, reason: "invalid-json", message: (e as Error).message, issues: [] };
   }
-  const fast = fastPathFor(schema)(json);
+  const fast = jsonFastPath(schema)(json);
   if (fast !== UNDECIDED) return { ok: true, value: fast as z.infer<S> };
   return validateEvent(schema, json);
 }

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { bundledRecordingPath, messageBytes, readRecording } from "../../examples/recordings/format.js";
 import { decodeEvent, validateEvent } from "./decode.js";
-import { compileJsonFastPath, UNDECIDED } from "./json-fast-path.js";
+import { compileJsonFastPath, jsonFastCheck, UNDECIDED } from "./json-fast-path.js";
 import { eventSchemas } from "./registry.js";
 
 const schemas = Object.values(eventSchemas) as z.ZodType[];
@@ -133,6 +133,49 @@ describe("JSON fast path vs zod", () => {
         expect(isDeepStrictEqual(decodeEvent(schema, bytes), viaZod)).toBe(true);
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it("as a validity pre-check on values built in code, decides only values zod accepts", () => {
+    class Box {
+      constructor(readonly x: number) {}
+    }
+    const codeValue = fc.constantFrom<unknown>(
+      undefined,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      Number.NEGATIVE_INFINITY,
+      10n,
+      new Date(0),
+      new Box(1),
+      new Map(),
+      new Array<number>(3), // sparse
+      Symbol("s"),
+      () => 1,
+    );
+    fc.assert(
+      fc.property(
+        fc.nat(samples.length - 1),
+        fc.nat(),
+        fc.constantFrom("set", "add") as fc.Arbitrary<"set" | "add">,
+        fc.oneof(codeValue, edgeValue),
+        (i, j, op, value) => {
+          const { schema, text } = samples[i]!;
+          const json: unknown = JSON.parse(text);
+          const ps = paths(json);
+          if (ps.length > 0) mutate(json, ps[j % ps.length]!, op, value);
+          const ok = schema.safeParse(json).success;
+          if (fast.get(schema)!(json) !== UNDECIDED) expect(ok).toBe(true);
+          const checked = jsonFastCheck(schema)(json);
+          if (checked !== UNDECIDED) {
+            expect(ok).toBe(true);
+            expect(checked).toBe(json);
+          }
+          // The check and the copying path decide the same values.
+          expect(checked === UNDECIDED).toBe(fast.get(schema)!(json) === UNDECIDED);
+        },
+      ),
+      { numRuns: 1000 },
     );
   });
 

@@ -48,10 +48,10 @@ function plain(d: Def, allowed: readonly string[]): boolean {
   return Object.keys(d).every((k) => allowed.includes(k));
 }
 
-function delegate(schema: z.ZodType): FastPath {
+function delegate(schema: z.ZodType, copy: boolean): FastPath {
   return (v) => {
     const r = schema.safeParse(v);
-    return r.success ? r.data : UNDECIDED;
+    return r.success ? (copy ? r.data : v) : UNDECIDED;
   };
 }
 
@@ -96,41 +96,79 @@ function numberCheck(checks: readonly Check[]): ((n: number) => boolean) | undef
     (!safeInt || Number.isSafeInteger(n));
 }
 
-/** Compile a zod schema into a JSON fast path (see {@link UNDECIDED}). */
-export function compileJsonFastPath(schema: z.ZodType): FastPath {
+const compiled = new WeakMap<z.ZodType, FastPath>();
+const compiledChecks = new WeakMap<z.ZodType, FastPath>();
+
+/** The schema's fast path (zod's output or UNDECIDED), compiled on first use. */
+export function jsonFastPath(schema: z.ZodType): FastPath {
+  let f = compiled.get(schema);
+  if (!f) {
+    f = compileJsonFastPath(schema);
+    compiled.set(schema, f);
+  }
+  return f;
+}
+
+/**
+ * The schema's validity pre-check, compiled on first use: returns the value itself when zod
+ * would accept it, UNDECIDED otherwise (then ask zod). No copies are built. Sound for values
+ * built in code (sink outputs) too: whatever is not JSON-like — `undefined` in a present key,
+ * NaN, ±Infinity, bigints, sparse arrays — is UNDECIDED.
+ */
+export function jsonFastCheck(schema: z.ZodType): FastPath {
+  let f = compiledChecks.get(schema);
+  if (!f) {
+    f = compileJsonFastPath(schema, false);
+    compiledChecks.set(schema, f);
+  }
+  return f;
+}
+
+/**
+ * Compile a zod schema into a JSON fast path (see {@link UNDECIDED}). With `copy` false the
+ * value itself is returned instead of zod's stripped copy (a validity check only).
+ */
+export function compileJsonFastPath(schema: z.ZodType, copy = true): FastPath {
   const d = defOf(schema);
   const checks = checksOf(d);
   switch (d.type) {
     case "string": {
       const len = plain(d, ["type", "checks"]) ? lengthCheck(checks) : undefined;
-      if (!len) return delegate(schema);
+      if (!len) return delegate(schema, copy);
       return (v) => (typeof v === "string" && len(v.length) ? v : UNDECIDED);
     }
     case "number": {
       const ok = plain(d, ["type", "checks"]) ? numberCheck(checks) : undefined;
-      if (!ok) return delegate(schema);
+      if (!ok) return delegate(schema, copy);
       return (v) => (typeof v === "number" && ok(v) ? v : UNDECIDED);
     }
     case "boolean":
-      if (!plain(d, ["type"])) return delegate(schema);
+      if (!plain(d, ["type"])) return delegate(schema, copy);
       return (v) => (typeof v === "boolean" ? v : UNDECIDED);
     case "literal":
     case "enum": {
-      if (!plain(d, ["type", d.type === "literal" ? "values" : "entries"])) return delegate(schema);
+      if (!plain(d, ["type", d.type === "literal" ? "values" : "entries"])) return delegate(schema, copy);
       const allowed = d.type === "literal" ? [...(d.values ?? [])] : Object.values(d.entries ?? {});
       // Primitives only (JSON values never equal an object literal by identity anyway).
-      if (!allowed.every((a) => a === null || typeof a !== "object")) return delegate(schema);
+      if (!allowed.every((a) => a === null || typeof a !== "object")) return delegate(schema, copy);
       return (v) => (allowed.includes(v) ? v : UNDECIDED);
     }
     case "nullable": {
-      if (!plain(d, ["type", "innerType"]) || !d.innerType) return delegate(schema);
-      const inner = compileJsonFastPath(d.innerType);
+      if (!plain(d, ["type", "innerType"]) || !d.innerType) return delegate(schema, copy);
+      const inner = compileJsonFastPath(d.innerType, copy);
       return (v) => (v === null ? null : inner(v));
     }
     case "array": {
       const len = plain(d, ["type", "element", "checks"]) && d.element ? lengthCheck(checks) : undefined;
-      if (!len || !d.element) return delegate(schema);
-      const element = compileJsonFastPath(d.element);
+      if (!len || !d.element) return delegate(schema, copy);
+      const element = compileJsonFastPath(d.element, copy);
+      if (!copy) {
+        return (v) => {
+          if (!Array.isArray(v) || !len(v.length)) return UNDECIDED;
+          for (let i = 0; i < v.length; i++) if (element(v[i]) === UNDECIDED) return UNDECIDED;
+          return v;
+        };
+      }
       return (v) => {
         if (!Array.isArray(v) || !len(v.length)) return UNDECIDED;
         const out = new Array<unknown>(v.length);
@@ -143,13 +181,29 @@ export function compileJsonFastPath(schema: z.ZodType): FastPath {
       };
     }
     case "object": {
-      if (!plain(d, ["type", "shape"]) || checks.length > 0 || !d.shape) return delegate(schema);
+      if (!plain(d, ["type", "shape"]) || checks.length > 0 || !d.shape) return delegate(schema, copy);
       const keys = Object.keys(d.shape);
       const fields = keys.map((key) => {
         const fd = defOf(d.shape![key]!);
         const optional = fd.type === "optional" && plain(fd, ["type", "innerType"]) && fd.innerType !== undefined;
-        return { key, optional, parse: compileJsonFastPath(optional ? fd.innerType! : d.shape![key]!) };
+        return { key, optional, parse: compileJsonFastPath(optional ? fd.innerType! : d.shape![key]!, copy) };
       });
+      if (!copy) {
+        return (v) => {
+          if (typeof v !== "object" || v === null || Array.isArray(v)) return UNDECIDED;
+          const o = v as Record<string, unknown>;
+          for (let i = 0; i < fields.length; i++) {
+            const f = fields[i]!;
+            const x = o[f.key];
+            if (x === undefined) {
+              if (f.optional && !(f.key in o)) continue;
+              return UNDECIDED;
+            }
+            if (f.parse(x) === UNDECIDED) return UNDECIDED;
+          }
+          return v;
+        };
+      }
       return (v) => {
         if (typeof v !== "object" || v === null || Array.isArray(v)) return UNDECIDED;
         const o = v as Record<string, unknown>;
@@ -169,6 +223,6 @@ export function compileJsonFastPath(schema: z.ZodType): FastPath {
       };
     }
     default:
-      return delegate(schema);
+      return delegate(schema, copy);
   }
 }

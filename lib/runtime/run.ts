@@ -10,6 +10,7 @@ import {
 } from "rxjs";
 import { decodeEvent, encodeEvent, toDeadLetter } from "../events/decode.js";
 import type { DeadLetterReason } from "../events/dead-letter.js";
+import { jsonFastCheck, UNDECIDED } from "../events/json-fast-path.js";
 import { eventSchemas } from "../events/registry.js";
 import type { StreamItem } from "../stream/item.js";
 import { operatorInfo } from "../stream/operator.js";
@@ -452,6 +453,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     for (const [name, sink] of Object.entries(topology.sinks)) {
       const schema = eventSchemas[sink.schema];
       const validate = sink.validate !== false;
+      const fastValid = jsonFastCheck(schema);
       for (const f of fromNames(sink.from)) {
         pipelineSubs.push(
           streams.get(f)!.subscribe({
@@ -463,7 +465,9 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
               if (item.kind !== "record") return;
               const v = item.value;
               const ids = item.ids;
-              if (validate) {
+              // Validated at the edge: the compiled fast path decides valid outputs; anything it
+              // cannot decide goes to zod (same verdict, zod's messages).
+              if (validate && fastValid(v) === UNDECIDED) {
                 const r = schema.safeParse(v);
                 if (!r.success) {
                   const issue = r.error.issues[0];
