@@ -55,7 +55,8 @@ export interface EventArbitraryOptions {
   readonly idPrefix?: string;
 }
 
-const prob = () => fc.double({ min: 0, max: 1, noNaN: true });
+/** Probabilities as producers send them: 0..1 with 6 decimals (0 and 1 included, no subnormals). */
+const prob = () => fc.integer({ min: 0, max: 1_000_000 }).map((n) => n / 1_000_000);
 const between = (min: number, max: number) => fc.double({ min, max, noNaN: true, noDefaultInfinity: true });
 const urgency = () => fc.constantFrom("low", "normal", "high", "critical" as const);
 
