@@ -60,7 +60,15 @@ const members = (e: IdEntry): Inbound[] => (e.one ? [e.one] : e.many ? [...e.man
 export class AckTracker {
   /** Per lineage id: open messages and pending outputs (one map: a set and a delete per message). */
   private readonly entries = new Map<string, IdEntry>();
-  private readonly held = new MinPriorityQueue<Inbound>((m) => m.holdUntil);
+  /**
+   * Messages waiting for the watermark. The merge releases records in event-time order, so
+   * `holdUntil` almost always grows: those wait in a FIFO (no comparisons); the few that arrive
+   * out of order (late records, redeliveries) wait in a heap. `advance` takes from both in
+   * `holdUntil` order.
+   */
+  private readonly heldFifo: Inbound[] = [];
+  private fifoHead = 0;
+  private readonly heldHeap = new MinPriorityQueue<Inbound>((m) => m.holdUntil);
   private watermark = Number.NEGATIVE_INFINITY;
   /** Messages registered and not done. */
   open = 0;
@@ -139,7 +147,9 @@ export class AckTracker {
       return;
     }
     if (this.retentionMs > 0 && m.holdUntil > this.watermark) {
-      this.held.enqueue(m);
+      const fifo = this.heldFifo;
+      if (this.fifoHead === fifo.length || m.holdUntil >= fifo[fifo.length - 1]!.holdUntil) fifo.push(m);
+      else this.heldHeap.enqueue(m);
       m.held = true;
       this.heldCount++;
       return;
@@ -150,13 +160,29 @@ export class AckTracker {
 
   advance(watermark: number): void {
     this.watermark = watermark;
-    while (!this.held.isEmpty() && this.held.front()!.holdUntil <= watermark) {
-      const m = this.held.dequeue()!;
+    const fifo = this.heldFifo;
+    for (;;) {
+      const a = this.fifoHead < fifo.length ? fifo[this.fifoHead]! : undefined;
+      const b = this.heldHeap.isEmpty() ? undefined : this.heldHeap.front()!;
+      let m: Inbound;
+      if (a && a.holdUntil <= watermark && (!b || a.holdUntil <= b.holdUntil)) {
+        m = a;
+        this.fifoHead++;
+      } else if (b && b.holdUntil <= watermark) m = this.heldHeap.dequeue()!;
+      else break;
       if (!m.held) continue;
       m.held = false;
       this.heldCount--;
       m.retentionPassed = true;
       this.check(m);
+    }
+    if (this.fifoHead === fifo.length) {
+      fifo.length = 0;
+      this.fifoHead = 0;
+    } else if (this.fifoHead > 1024 && this.fifoHead * 2 > fifo.length) {
+      fifo.copyWithin(0, this.fifoHead);
+      fifo.length -= this.fifoHead;
+      this.fifoHead = 0;
     }
   }
 
