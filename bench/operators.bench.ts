@@ -279,6 +279,13 @@ const suite: BenchSuite = {
       (o, n) => o.records > 0 && o.records < n,
     ),
     operatorCase(
+      "tumblingWindow keyed 1k keys, 10 s, count (~100 records per window)",
+      undefined,
+      () => ticks(N, { keys: 1_000, seed: 5 }),
+      () => tumblingWindow<Tick, { n: number }, number>({ sizeMs: 10_000, aggregate: countRecords() }),
+      (o, n) => o.records > 0 && o.records < n,
+    ),
+    operatorCase(
       "hoppingWindow keyed 10k keys, 10 s / 5 s, count",
       undefined,
       sharedTicks,
@@ -289,6 +296,13 @@ const suite: BenchSuite = {
       "sessionWindow keyed 10k keys, gap 500 ms, count",
       2_000_000,
       sharedTicks,
+      () => sessionWindow<Tick, { n: number }, number>({ gapMs: 500, aggregate: countRecords() }),
+      (o, n) => o.records > 0 && o.records < n,
+    ),
+    operatorCase(
+      "sessionWindow keyed 1k keys, gap 500 ms, count (~50 records per session)",
+      undefined,
+      () => ticks(N, { keys: 1_000, seed: 5 }),
       () => sessionWindow<Tick, { n: number }, number>({ gapMs: 500, aggregate: countRecords() }),
       (o, n) => o.records > 0 && o.records < n,
     ),
