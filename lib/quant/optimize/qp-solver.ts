@@ -57,7 +57,11 @@ export interface QPProblem {
   /** Variable upper bounds (scalar or per variable); default +Infinity. */
   readonly upper?: number | readonly number[];
   readonly constraints?: readonly LinearConstraint[];
-  /** Wall-clock budget in seconds for the solver (default 1). */
+  /**
+   * Wall-clock budget in seconds for the solver (default 10): a safety net against a solve that
+   * never returns. The iteration limit is what bounds work deterministically; a result that hit the
+   * time limit is reported as `time-limit`, never as optimal.
+   */
   readonly timeLimit?: number;
   /** QP active-set / simplex iteration limit (default 10 000 + 50·(n + rows)). */
   readonly iterationLimit?: number;
@@ -326,7 +330,7 @@ export function solveQP(problem: QPProblem): QPResult {
       model = h.createModel();
       model.options.set({ output_flag: false });
     }
-    const timeLimit = problem.timeLimit ?? 1;
+    const timeLimit = problem.timeLimit ?? 10;
     const iterationLimit = Math.floor(problem.iterationLimit ?? 10_000 + 50 * (n + m));
     model.options.set({
       time_limit: timeLimit > 0 ? timeLimit : 1,

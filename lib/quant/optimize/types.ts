@@ -18,7 +18,7 @@ export interface PortfolioOptions {
   readonly groups?: GroupConstraints;
   /** Risk-free rate, same unit as mu (default 0). Used for Sharpe ratios. */
   readonly riskFreeRate?: number;
-  /** Solver wall-clock budget per QP solve, seconds (default 1). */
+  /** Solver wall-clock budget per QP solve, seconds (default 10; a safety net, see `solveQP`). */
   readonly timeLimit?: number;
   /**
    * "auto" (default): problems with only bounds and a budget go to the in-house active-set solver
