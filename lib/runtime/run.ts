@@ -4,7 +4,7 @@ import {
   BehaviorSubject,
   Observable,
   type SchedulerLike,
-  Subject,
+  type Subscriber,
   type Subscription,
   VirtualTimeScheduler,
 } from "rxjs";
@@ -66,6 +66,29 @@ const MAX_WM = Number.MAX_SAFE_INTEGER;
 
 /** Rejection handler of fire-and-forget acks (one shared function, not a closure per message). */
 const ignore = () => undefined;
+
+/**
+ * The pipeline's wiring between steps: a synchronous multicast that delivers each item to a
+ * snapshot of its subscribers, as an RxJS `Subject` does, without the Subject's per-emission
+ * closure and iterator. It never errors or completes (the runtime catches step errors itself).
+ */
+class Fanout<T> extends Observable<T> {
+  private subscribers: Subscriber<T>[] = [];
+
+  constructor() {
+    super((subscriber) => {
+      this.subscribers = [...this.subscribers, subscriber];
+      return () => {
+        this.subscribers = this.subscribers.filter((s) => s !== subscriber);
+      };
+    });
+  }
+
+  next(value: T): void {
+    const subs = this.subscribers;
+    for (let i = 0; i < subs.length; i++) subs[i]!.next(value);
+  }
+}
 
 /** A macrotask boundary (not a timer: it never decides anything, it only lets I/O run). */
 function yieldToEventLoop(): Promise<void> {
@@ -326,7 +349,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
   }
 
   // ---- pipeline ----------------------------------------------------------------------------
-  let sourceSubjects = new Map<string, Subject<Item>>();
+  let sourceSubjects = new Map<string, Fanout<Item>>();
   let pipelineSubs: Subscription[] = [];
 
   const stores = new Map<string, ChangelogState<unknown>>();
@@ -425,7 +448,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     sourceSubjects = new Map();
     const streams = new Map<string, Observable<Item>>();
     for (const name of Object.keys(topology.sources).sort()) {
-      const s = new Subject<Item>();
+      const s = new Fanout<Item>();
       sourceSubjects.set(name, s);
       streams.set(name, s);
     }
@@ -438,7 +461,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       const op = stepOperator(step, stepContext(name));
       maxRetention = Math.max(maxRetention, operatorInfo(op)?.retentionMs ?? 0);
       const input = mergeInputs(fromNames(step.from).map((f) => streams.get(f)!));
-      const out = new Subject<Item>();
+      const out = new Fanout<Item>();
       streams.set(name, out);
       pipelineSubs.push(
         input.pipe(op).subscribe({
