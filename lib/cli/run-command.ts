@@ -75,6 +75,10 @@ export async function runCommand(options: RunCommandOptions): Promise<RunSummary
     transport,
     workers: options.workers,
     config,
+    // The WebSocket API and the admin REST API share the broker's web service port.
+    ...(options.transport === "websocket" && options.serviceUrl !== undefined
+      ? { adminUrl: options.serviceUrl.replace(/^ws(s?):/, "http$1:") }
+      : {}),
     ...(bar ? { onProgress: (n: number) => bar.update(n) } : {}),
   });
   const elapsedMs = Date.now() - started;

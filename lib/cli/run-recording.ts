@@ -22,6 +22,12 @@ export interface RecordingRunOptions {
   readonly progressIntervalMs?: number;
   /** Live transports: a source silent this long stops holding back the merge. Default 1000 ms for one worker, 3000 ms for more. */
   readonly idleTimeoutMs?: number;
+  /**
+   * Admin REST URL of a real broker (e.g. `http://127.0.0.1:8080`): with several workers on a
+   * non-embedded binding, the recording's sources are published only once every worker has
+   * subscribed, which is read from the broker's topic stats. Without it, a fixed pause is used.
+   */
+  readonly adminUrl?: string;
 }
 
 export interface RecordingRunResult {
@@ -84,11 +90,20 @@ export async function runRecording(
       await publish(binding, messages);
       handles.push(start(0));
     } else {
-      // Workers first, so that KeyShared spreads the keys over all of them; then the recording,
-      // in one go (a source silent for idleTimeoutMs would stop holding back the merge).
+      // Side inputs first (Readers from earliest see them whole), then the workers, so that
+      // KeyShared spreads the keys over all of them, then the sources in one go (a source silent
+      // for idleTimeoutMs would stop holding back the merge).
+      const sources = new Set(Object.values(topology.sources).map((s) => s.topic));
+      await publish(
+        binding,
+        messages.filter((m) => !sources.has(m.topic)),
+      );
       for (let w = 0; w < workers; w++) handles.push(start(w));
-      await waitForConsumers(binding, topology, workers);
-      await publish(binding, messages);
+      await waitForConsumers(binding, topology, workers, options.adminUrl);
+      await publish(
+        binding,
+        messages.filter((m) => sources.has(m.topic)),
+      );
     }
   }
 
@@ -121,33 +136,54 @@ export async function runRecording(
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Wait until every source subscription of the topology has `workers` consumers (embedded broker:
- * from its stats; other bindings: a short pause, as their consumers cannot be counted here).
+ * Wait until every source subscription of the topology has `workers` consumers: from the embedded
+ * broker's stats, or from a real broker's admin REST API when `adminUrl` is given; otherwise (a
+ * binding whose consumers cannot be counted) a fixed pause.
  */
-async function waitForConsumers(binding: PulsarBinding, topology: Topology<unknown>, workers: number): Promise<void> {
+async function waitForConsumers(
+  binding: PulsarBinding,
+  topology: Topology<unknown>,
+  workers: number,
+  adminUrl: string | undefined,
+): Promise<void> {
   const broker = (binding as Partial<EmbeddedBinding>).broker;
-  if (broker === undefined) {
-    await sleep(500);
+  const consumersOn = async (topic: string, subscription: string): Promise<number> => {
+    if (broker !== undefined) return broker.stats(topic)?.subscriptions[subscription]?.consumers ?? 0;
+    const path = topic.replace(/^persistent:\/\//, "");
+    const res = await fetch(`${adminUrl}/admin/v2/persistent/${path}/stats`);
+    if (!res.ok) return 0;
+    const stats = (await res.json()) as { subscriptions?: Record<string, { consumers?: unknown[] }> };
+    return stats.subscriptions?.[subscription]?.consumers?.length ?? 0;
+  };
+  if (broker === undefined && adminUrl === undefined) {
+    await sleep(2000);
     return;
   }
-  for (let attempt = 0; attempt < 500; attempt++) {
-    const ready = Object.entries(topology.sources).every(([name, s]) => {
-      const sub = s.subscription?.name ?? `${topology.name}.${name}`;
-      return (broker.stats(s.topic)?.subscriptions[sub]?.consumers ?? 0) >= workers;
-    });
-    if (ready) return;
-    await sleep(10);
+  const subscriptions = Object.entries(topology.sources).map(
+    ([name, s]) => [s.topic, s.subscription?.name ?? `${topology.name}.${name}`] as const,
+  );
+  const attempts = broker !== undefined ? 500 : 1200;
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const counts = await Promise.all(subscriptions.map(([topic, sub]) => consumersOn(topic, sub)));
+    if (counts.every((n) => n >= workers)) return;
+    await sleep(broker !== undefined ? 10 : 50);
   }
-  throw new Error(`workers did not subscribe to every source of ${topology.name} within 5 s`);
+  throw new Error(`workers did not subscribe to every source of ${topology.name} in time`);
 }
 
-/** Publish a recording into a broker, one producer per topic, keys and event times kept. */
+/** At most this many sends in flight per publish: the producer is never asked to queue more. */
+const MAX_PENDING_SENDS = 500;
+
+/**
+ * Publish a recording into a broker, one producer per topic, keys and event times kept. In-flight
+ * sends are capped here ({@link MAX_PENDING_SENDS}) rather than with `blockIfQueueFull`.
+ */
 export async function publish(binding: PulsarBinding, messages: readonly RecordedMessage[]): Promise<void> {
   const producers = new Map<string, Awaited<ReturnType<PulsarBinding["client"]["createProducer"]>>>();
   for (const topic of new Set(messages.map((m) => m.topic))) {
-    producers.set(topic, await binding.client.createProducer({ topic, blockIfQueueFull: false }));
+    producers.set(topic, await binding.client.createProducer({ topic, maxPendingMessages: MAX_PENDING_SENDS * 2 }));
   }
-  const pending: Promise<unknown>[] = [];
+  let pending: Promise<unknown>[] = [];
   for (const m of messages) {
     pending.push(
       producers.get(m.topic)!.send({
@@ -157,6 +193,10 @@ export async function publish(binding: PulsarBinding, messages: readonly Recorde
         ...(m.properties !== undefined ? { properties: m.properties } : {}),
       }),
     );
+    if (pending.length >= MAX_PENDING_SENDS) {
+      await Promise.all(pending);
+      pending = [];
+    }
   }
   await Promise.all(pending);
   for (const p of producers.values()) {
