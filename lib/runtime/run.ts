@@ -859,7 +859,10 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
           receiverQueueSize: sub.receiverQueueSize ?? 1000,
           ackTimeoutMs: sub.ackTimeoutMs ?? 0,
           nAckRedeliverTimeoutMs: sub.nAckRedeliverTimeoutMs ?? 100,
-          consumerName: `${workerId}.${name}`,
+          // One consumer name per worker on every subscription: Pulsar places KeyShared consumers
+          // on its hash ring by name, so equal names make every source topic split the keys the
+          // same way and all of a portfolio's inputs reach the same worker.
+          consumerName: workerId,
           // Safety net for messages the runtime never decides on (a worker crashing on them):
           // one delivery beyond the runtime's own limit, then the broker dead-letters the raw bytes.
           deadLetterPolicy: {
