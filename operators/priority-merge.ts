@@ -124,6 +124,49 @@ class TimeHeap<E extends { readonly rec: { readonly eventTime: number } }> {
   }
 }
 
+/** At most this many distinct priorities in a batch take the bucketed path of {@link sortBatch}. */
+const MAX_BUCKETS = 8;
+
+/**
+ * Sort a batch by {@link compareOutput}. The batch comes off the time heap in event-time order, so
+ * when it holds few distinct priorities (urgency ranks, source priorities) it is split into one
+ * bucket per priority — each bucket is then already sorted by event time and needs only its ties
+ * put in (input, sequence) order, which the sort does in near-linear time on such runs — and the
+ * buckets are written back highest priority first. The result is the same total order as a full
+ * sort; many distinct priorities (or NaN) take the full sort.
+ */
+function sortBatch<T>(batch: Entry<T>[]): void {
+  const n = batch.length;
+  if (n < 16) {
+    batch.sort(compareOutput);
+    return;
+  }
+  const prios: number[] = [];
+  const buckets: Entry<T>[][] = [];
+  for (let i = 0; i < n; i++) {
+    const e = batch[i]!;
+    const p = e.prio;
+    let b = 0;
+    while (b < prios.length && prios[b] !== p) b++;
+    if (b === prios.length) {
+      if (b === MAX_BUCKETS || Number.isNaN(p)) {
+        batch.sort(compareOutput);
+        return;
+      }
+      prios.push(p);
+      buckets.push([]);
+    }
+    buckets[b]!.push(e);
+  }
+  const order = prios.map((_, i) => i).sort((a, b) => prios[b]! - prios[a]!);
+  let w = 0;
+  for (let i = 0; i < order.length; i++) {
+    const bucket = buckets[order[i]!]!;
+    bucket.sort(compareOutput);
+    for (let j = 0; j < bucket.length; j++) batch[w++] = bucket[j]!;
+  }
+}
+
 function compareLowestFirst<T>(a: Entry<T>, b: Entry<T>): number {
   return compareOutput(b, a);
 }
@@ -135,6 +178,13 @@ class MergeState<T> {
   private readonly seqs: number[];
   /** Buffered records, min-heap by event time (inline comparisons: the hot path). */
   private readonly byTime = new TimeHeap<Entry<T>>();
+  /**
+   * Per input, the buffered records that arrived in event-time order (non-decreasing): the common
+   * case skips the heap, and the records up to a boundary are a prefix (`runHeads[k]` = first
+   * not yet emitted). Records that arrive out of order go to `byTime`.
+   */
+  private readonly runs: Entry<T>[][];
+  private readonly runHeads: number[];
   /** Input watermark values above the merged watermark: the batch boundaries still to come. */
   private readonly boundaries = new PriorityQueue<number>(compareNumbers);
   private lowest: PriorityQueue<Entry<T>> | undefined;
@@ -153,6 +203,8 @@ class MergeState<T> {
   ) {
     this.wms = new Array<number>(n).fill(Number.NEGATIVE_INFINITY);
     this.seqs = new Array<number>(n).fill(0);
+    this.runs = Array.from({ length: n }, () => []);
+    this.runHeads = new Array<number>(n).fill(0);
     this.open = n;
     this.maxBuffer = o.maxBuffer ?? 100_000;
     this.policy = o.overflow ?? "fail";
@@ -220,7 +272,9 @@ class MergeState<T> {
         throw new BufferOverflowError(this.hardLimit, "backpressure");
       }
     }
-    this.byTime.push(entry);
+    const run = this.runs[k]!;
+    if (run.length === this.runHeads[k]! || run[run.length - 1]!.rec.eventTime <= rec.eventTime) run.push(entry);
+    else this.byTime.push(entry);
     this.lowest?.enqueue(entry);
     this.size++;
     if (this.size > this.metrics.maxBuffered) this.metrics.maxBuffered = this.size;
@@ -258,13 +312,31 @@ class MergeState<T> {
 
   private emitUpTo(w: number): void {
     const batch: Entry<T>[] = [];
+    // collection order does not matter: the batch is sorted by the total order below
+    for (let k = 0; k < this.n; k++) {
+      const run = this.runs[k]!;
+      let h = this.runHeads[k]!;
+      while (h < run.length && run[h]!.rec.eventTime <= w) {
+        const e = run[h++]!;
+        if (e.state === 0) batch.push(e);
+      }
+      if (h === run.length) {
+        run.length = 0;
+        h = 0;
+      } else if (h > 1024 && 2 * h > run.length) {
+        run.copyWithin(0, h);
+        run.length -= h;
+        h = 0;
+      }
+      this.runHeads[k] = h;
+    }
     const q = this.byTime;
     while (q.size > 0 && q.minTime() <= w) {
       const e = q.pop();
       if (e.state === 0) batch.push(e);
     }
     if (batch.length > 0) {
-      batch.sort(compareOutput);
+      sortBatch(batch);
       this.metrics.batches++;
       for (let i = 0; i < batch.length; i++) {
         const e = batch[i]!;
