@@ -71,11 +71,19 @@ export class IdArena {
     return i;
   }
 
-  /** The list's ids, sorted and duplicate-free. */
+  /**
+   * The list's ids, sorted and duplicate-free. Ids that arrived in increasing order (time-ordered
+   * ids, or one record per window) are recognised in one pass and not sorted.
+   */
   collect(head: number): string[] {
     const out: string[] = [];
     for (let i = head; i >= 0; i = this.links[i]!) out.push(this.ids[i]!);
-    if (out.length <= 1) return out;
+    const n = out.length;
+    if (n <= 1) return out;
+    // the list is newest first: strictly decreasing here = strictly increasing arrival
+    let i = 1;
+    while (i < n && out[i - 1]! > out[i]!) i++;
+    if (i === n) return out.reverse();
     out.sort();
     let w = 1;
     for (let r = 1; r < out.length; r++) {
