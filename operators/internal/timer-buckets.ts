@@ -6,6 +6,8 @@
 export class TimerBuckets<S> {
   private readonly buckets = new Map<number, S[]>();
   private readonly heap: number[] = [];
+  /** Emptied bucket arrays, reused for new timer times (at most 64 kept). */
+  private readonly spare: S[][] = [];
 
   get size(): number {
     return this.heap.length;
@@ -17,7 +19,9 @@ export class TimerBuckets<S> {
       b.push(item);
       return;
     }
-    this.buckets.set(time, [item]);
+    const nb = this.spare.pop() ?? [];
+    nb.push(item);
+    this.buckets.set(time, nb);
     const h = this.heap;
     let i = h.length;
     h.push(time);
@@ -33,6 +37,12 @@ export class TimerBuckets<S> {
   /** Earliest timer time, or +∞ when empty. */
   peekTime(): number {
     return this.heap.length > 0 ? this.heap[0]! : Number.POSITIVE_INFINITY;
+  }
+
+  /** Hand back a bucket returned by {@link popBucket} once it has been processed. */
+  recycle(bucket: S[]): void {
+    bucket.length = 0;
+    if (this.spare.length < 64) this.spare.push(bucket);
   }
 
   /** Remove and return the bucket of the earliest time (call {@link peekTime} first). */

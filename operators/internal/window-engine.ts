@@ -56,8 +56,15 @@ export interface WindowEngineConfig<T, A, Out> {
 }
 
 export class WindowEngine<T, A, Out> implements ItemHandler<T> {
-  /** Head of each key's chain of open windows. */
-  private readonly windows = new Map<string, WindowState<A>>();
+  /**
+   * Head of each key's chain of open windows; `undefined` for a key whose windows were all evicted
+   * (kept so that the key's next window updates the entry in place instead of a delete and a fresh
+   * insert per window); such keys are swept out once they outnumber the keys with open windows
+   * (and 1024), so the map stays within twice the live keys.
+   */
+  private readonly windows = new Map<string, WindowState<A> | undefined>();
+  /** Keys with at least one open window (the map's other entries are `undefined`). */
+  private liveKeys = 0;
   private readonly timers = new TimerBuckets<WindowState<A>>();
   private readonly arena = new IdArena();
   private wm = Number.NEGATIVE_INFINITY;
@@ -137,6 +144,7 @@ export class WindowEngine<T, A, Out> implements ItemHandler<T> {
         }
         this.evict(st);
       }
+      timers.recycle(bucket);
     }
   }
 
@@ -163,6 +171,7 @@ export class WindowEngine<T, A, Out> implements ItemHandler<T> {
     while (st !== undefined && st.start !== start) st = st.next;
     if (st === undefined) {
       st = this.newState(key, start, end, head);
+      if (head === undefined) this.liveKeys++;
       this.windows.set(key, st);
     }
     this.addRecord(st, rec);
@@ -219,6 +228,7 @@ export class WindowEngine<T, A, Out> implements ItemHandler<T> {
     if (target === undefined) {
       if (end - 1 + this.cfg.lateness <= this.wm) return false;
       const st = this.newState(key, start, end, head);
+      if (head === undefined) this.liveKeys++;
       this.windows.set(key, st);
       this.addRecord(st, rec);
       return true;
@@ -258,14 +268,23 @@ export class WindowEngine<T, A, Out> implements ItemHandler<T> {
     }
   }
 
+  /** Remove the keys without open windows (amortised O(1) per evicted key). */
+  private sweep(): void {
+    for (const [k, w] of this.windows) if (w === undefined) this.windows.delete(k);
+  }
+
   private evict(st: WindowState<A>): void {
     st.alive = false;
     this.arena.release(st.ids);
     st.ids = -1;
     const head = this.windows.get(st.key);
     if (head === st) {
-      if (st.next === undefined) this.windows.delete(st.key);
-      else this.windows.set(st.key, st.next);
+      this.windows.set(st.key, st.next);
+      if (st.next === undefined) {
+        this.liveKeys--;
+        const empty = this.windows.size - this.liveKeys;
+        if (empty > 1024 && empty > this.liveKeys) this.sweep();
+      }
       return;
     }
     for (let w = head; w !== undefined; w = w.next) {
