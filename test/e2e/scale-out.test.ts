@@ -5,6 +5,8 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { outputDigest, type RunHandle, run } from "../../lib/runtime/index.js";
+import type { Topology } from "../../lib/topology/types.js";
+import type { EmbeddedBinding } from "../../lib/transports/embedded/index.js";
 import type { PulsarBinding } from "../../lib/transports/pulsar-client-like.js";
 import { closeAll, publish, readAll, transportName, uniquePrefix, workerBindings } from "./runtime-binding.js";
 import { P, pricedInputs, pricedTopology, transportTimings } from "./runtime-fixtures.js";
@@ -45,6 +47,29 @@ function summarize(decisions: Awaited<ReturnType<typeof readAll>>) {
   };
 }
 
+/** Consumers on a subscription: the embedded broker's stats, or a real broker's admin REST API. */
+async function consumersOn(binding: PulsarBinding, topic: string, subscription: string): Promise<number> {
+  const broker = (binding as Partial<EmbeddedBinding>).broker;
+  if (broker !== undefined) return broker.stats(topic)?.subscriptions[subscription]?.consumers ?? 0;
+  const admin = process.env["PULSAR_ADMIN_URL"] ?? "http://127.0.0.1:8080";
+  const res = await fetch(`${admin}/admin/v2/persistent/${topic.replace(/^persistent:\/\//, "")}/stats`);
+  if (!res.ok) return 0;
+  const stats = (await res.json()) as { subscriptions?: Record<string, { consumers?: unknown[] }> };
+  return stats.subscriptions?.[subscription]?.consumers?.length ?? 0;
+}
+
+/** Wait until every source of the topology has `workers` consumers. */
+async function waitForSubscriptions(t: Topology<unknown>, binding: PulsarBinding, workers: number): Promise<void> {
+  const subs = Object.entries(t.sources).map(([name, s]) => [s.topic, s.subscription?.name ?? `${t.name}.${name}`]);
+  const deadline = transportTimings().readyTimeoutMs;
+  for (let waited = 0; waited < deadline; waited += 20) {
+    const counts = await Promise.all(subs.map(([topic, sub]) => consumersOn(binding, topic!, sub!)));
+    if (counts.every((n) => n >= workers)) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`workers did not subscribe to every source of ${t.name}`);
+}
+
 describe("scale-out (KeyShared)", () => {
   it("three workers, one stopped mid-stream: same decisions as one worker, no duplicates, per-portfolio order kept", async () => {
     const prefix = uniquePrefix();
@@ -62,10 +87,17 @@ describe("scale-out (KeyShared)", () => {
     const sameNames = transportName === "embedded";
     const prefix2 = sameNames ? prefix : uniquePrefix();
     const t2 = sameNames ? t : pricedTopology(prefix2, 16);
-    const bindings = await prepare(3, prefix2);
+    // Side inputs first, then every worker subscribes, then the sources: each portfolio starts on
+    // the worker KeyShared gives it for good (a consumer joining later would take keys over).
+    const bindings = await workerBindings(3);
+    open.push(...bindings);
+    await publish(bindings[0]!, prefix2 + P.prices, inputs.prices);
     const handles: RunHandle[] = bindings.map((b, i) =>
       run(t2, { transport: b, workerId: `w${i}`, stopWhenIdle: i > 0, idleTimeoutMs, maxInFlight: 64 }),
     );
+    await waitForSubscriptions(t2, bindings[0]!, 3);
+    await publish(bindings[0]!, prefix2 + P.signalsA, inputs.a);
+    await publish(bindings[0]!, prefix2 + P.signalsB, inputs.b);
     // Stop worker 0 once it has decided part of its portfolios; its keys move to w1 and w2.
     while ((handles[0]!.stats.out.decisions ?? 0) < 300) await new Promise((r) => setImmediate(r));
     const stopped = await handles[0]!.stop();

@@ -3,20 +3,18 @@
  * Pulsar broker (WebSocket API): with one worker, the same decisions, state updates and analytics
  * as the replay (equal sha256), nothing lost, side outputs equal and dead letters equal by reason;
  * with three KeyShared workers, the portfolios split between them and, again, the replay's
- * outputs byte for byte (see {@link threeWorkers} for what that takes on a real broker). The
+ * outputs byte for byte (see {@link onBroker} for what that takes on a real broker). The
  * topology's namespace and its keyed-state changelog topics are deleted before each broker run
  * (their names are fixed), so every run starts from fresh topics.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { bundledRecordingPath, readRecording } from "../../examples/recordings/format.js";
 import { deadLettersByReason } from "../../lib/cli/run-command.js";
-import { publish, type RecordingRunResult, runRecording } from "../../lib/cli/run-recording.js";
+import { type RecordingRunResult, runRecording } from "../../lib/cli/run-recording.js";
 import { initSolver } from "../../lib/quant/index.js";
 import { outputDigest } from "../../lib/runtime/digest.js";
-import { run } from "../../lib/runtime/run.js";
 import type { CapturedOutput, RunSummary } from "../../lib/runtime/types.js";
 import { describeTopology } from "../../lib/topology/describe.js";
-import type { PulsarBinding } from "../../lib/transports/pulsar-client-like.js";
 import { websocketBinding } from "../../lib/transports/websocket/index.js";
 import { portfolioCoordinationTopology as topology } from "../../topologies/portfolio-coordination.js";
 import { coordinationTopics as topics } from "../../topologies/topics.js";
@@ -50,112 +48,24 @@ async function resetTopics(): Promise<void> {
 }
 
 /**
- * runRecording's publish() issues every send of a topic at once with `blockIfQueueFull: false`;
- * against pulsar-client semantics (at most `maxPendingMessages`, default 1000, in flight) the
- * 1001st send fails with ProducerQueueIsFull — on the native client as on this one. Until
- * publish() waits for room (`blockIfQueueFull: true`), producers here are made to wait.
+ * Three workers over the recording through `runRecording`, which arranges that what each worker
+ * decides cannot depend on timing: the side-input topics are published before the workers start
+ * (each worker's side-input Readers then hold back the merge until they have read them); every
+ * worker subscribes to every source before a source message exists (waited for in the broker's
+ * admin stats, hence `adminUrl`), so Key_Shared assigns each portfolio to one worker for good; and
+ * the runtime gives each worker one consumer name on all subscriptions, so every source topic
+ * splits the portfolios the same way. The idle timeout is longer than publishing the sources takes.
  */
-function waitingProducers(binding: PulsarBinding): PulsarBinding {
-  const client = binding.client;
-  return {
-    MessageId: binding.MessageId,
-    client: {
-      createProducer: (config) => client.createProducer({ ...config, blockIfQueueFull: true }),
-      subscribe: (config) => client.subscribe(config),
-      createReader: (config) => client.createReader(config),
-      close: () => client.close(),
-    },
-  };
-}
-
-/**
- * Every worker under one consumer name on all its subscriptions. Pulsar places a Key_Shared
- * subscription's consumers on its hash ring by consumer name; the runtime names them
- * `<workerId>.<source>`, so each source topic splits the portfolios differently and one
- * portfolio's signals, rebalance requests and optimizations reach different workers (more
- * decisions than the replay). With one name per worker every topic splits the same way.
- */
-function oneNamePerWorker(binding: PulsarBinding): PulsarBinding {
-  const client = binding.client;
-  return {
-    MessageId: binding.MessageId,
-    client: {
-      createProducer: (config) => client.createProducer(config),
-      subscribe: (config) =>
-        client.subscribe(
-          config.consumerName === undefined ? config : { ...config, consumerName: config.consumerName.split(".")[0]! },
-        ),
-      createReader: (config) => client.createReader(config),
-      close: () => client.close(),
-    },
-  };
-}
-
-/** Consumers on a subscription, from the broker's topic stats (0 while the topic does not exist). */
-async function consumersOn(topic: string, subscription: string): Promise<number> {
-  const res = await fetch(`${adminUrl}/admin/v2/persistent/${topicPath(topic)}/stats`);
-  if (!res.ok) return 0;
-  const stats = (await res.json()) as { subscriptions?: Record<string, { consumers?: unknown[] }> };
-  return stats.subscriptions?.[subscription]?.consumers?.length ?? 0;
-}
-
-/**
- * Three workers over the recording, arranged so that what each worker decides cannot depend on
- * timing: (1) the side-input topics are published before the workers start, so each worker's
- * side-input Readers know where those topics end and hold back the merge until they have read
- * them; (2) every worker subscribes to every source before a source message exists (waited for
- * in the broker's stats), so Key_Shared assigns each portfolio to one worker for good — a
- * consumer that joins later takes over hash ranges, and a portfolio's open windows are then split
- * between two workers; (3) the sources are published while the workers run, with an idle timeout
- * longer than the publishing takes, so no source is deemed silent while its messages are still
- * on the way. Plus {@link oneNamePerWorker}.
- */
-interface WorkersResult {
-  readonly captured: CapturedOutput[];
-  readonly capturedByWorker: (readonly CapturedOutput[])[];
-  readonly runs: RunSummary[];
-}
-
-async function threeWorkers(): Promise<WorkersResult> {
-  await resetTopics();
-  const binding = websocketBinding({ serviceUrl, adminUrl });
-  try {
-    const transport = oneNamePerWorker(waitingProducers(binding));
-    await publish(
-      transport,
-      messages.filter((m) => !sourceTopics.has(m.topic)),
-    );
-    const handles = [0, 1, 2].map((w) =>
-      run(topology, { transport, workerId: `worker-${w}`, stopWhenIdle: true, idleTimeoutMs: 8_000, capture: true }),
-    );
-    const subscriptions = Object.entries(topology.sources).map(
-      ([name, s]) => [s.topic, s.subscription?.name ?? `${topology.name}.${name}`] as const,
-    );
-    const deadline = Date.now() + 60_000;
-    while ((await Promise.all(subscriptions.map(([t, sub]) => consumersOn(t, sub)))).some((n) => n < handles.length)) {
-      if (Date.now() > deadline) throw new Error("the three workers did not subscribe to every source within 60 s");
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    await publish(
-      transport,
-      messages.filter((m) => sourceTopics.has(m.topic)),
-    );
-    const runs = await Promise.all(handles.map((h) => h.done));
-    return {
-      captured: handles.flatMap((h) => h.captured),
-      capturedByWorker: handles.map((h) => h.captured),
-      runs,
-    };
-  } finally {
-    await binding.client.close();
-  }
-}
-
 async function onBroker(workers: number): Promise<RecordingRunResult> {
   await resetTopics();
   const binding = websocketBinding({ serviceUrl, adminUrl });
   try {
-    return await runRecording(topology, messages, { transport: waitingProducers(binding), workers });
+    return await runRecording(topology, messages, {
+      transport: binding,
+      workers,
+      adminUrl,
+      ...(workers > 1 ? { idleTimeoutMs: 8_000 } : {}),
+    });
   } finally {
     await binding.client.close();
   }
@@ -164,13 +74,13 @@ async function onBroker(workers: number): Promise<RecordingRunResult> {
 describe("portfolio-coordination over the bundled recording on a real Pulsar broker", () => {
   let replayed: RecordingRunResult;
   let broker1: RecordingRunResult;
-  let broker3: WorkersResult;
+  let broker3: RecordingRunResult;
 
   beforeAll(async () => {
     await initSolver();
     replayed = await runRecording(topology, messages, { transport: "replay" });
     broker1 = await onBroker(1);
-    broker3 = await threeWorkers();
+    broker3 = await onBroker(3);
   }, 600_000);
 
   const outputs = [topics.decisions, topics.stateUpdates, topics.analytics];
