@@ -8,6 +8,11 @@
  * Goals (one core): ≥ 5M events/s for dedup and keyed tumbling windows (10k keys), ≥ 2M for session
  * windows and priority merge (the suite goal is the lower one; each case prints its own goal).
  * Memory: heap growth for 1M distinct dedup keys, after GC (extra column).
+ *
+ * Isolation: a case's own input is built once (untimed) and released when the next case sets up,
+ * followed by a full GC, so only the shared 1M-record input and the current case's input are
+ * retained while a case is timed — otherwise every major GC a windowed case triggers would also
+ * trace the inputs of all earlier cases, and the figures would depend on the case order.
  */
 import { runInNewContext } from "node:vm";
 import { setFlagsFromString } from "node:v8";
@@ -94,6 +99,15 @@ function ticks(
   return items;
 }
 
+let holder: (() => void) | undefined;
+/** Release the inputs of the case set up before (if another one), then collect the garbage. */
+function hold(release: () => void): void {
+  if (holder === release) return;
+  holder?.();
+  holder = release;
+  gc();
+}
+
 function fromArray<T>(items: readonly StreamItem<T>[]): Observable<StreamItem<T>> {
   return new Observable<StreamItem<T>>((sub) => {
     for (let i = 0; i < items.length; i++) sub.next(items[i]!);
@@ -131,12 +145,16 @@ function operatorCase<T, O>(
 ): BenchCase {
   let items: StreamItem<T>[] = [];
   let n = 0;
+  const release = () => {
+    items = [];
+  };
   return {
     name,
     get events() {
       return n || N;
     },
     setup() {
+      hold(release);
       if (items.length === 0) {
         items = input();
         n = items.filter((i) => i.kind === "record").length;
@@ -185,10 +203,14 @@ function signals(n: number): StreamItem<TradingSignalEvent>[] {
 const dedupMemory = (() => {
   let items: StreamItem<Tick>[] = [];
   let mb = 0;
+  const release = () => {
+    items = [];
+  };
   return {
     name: "dedup memory: 1M distinct keys held (ttl ∞)",
     events: N,
     setup() {
+      hold(release);
       if (items.length === 0) items = ticks(N, { jitterMs: 0 });
     },
     run() {
@@ -217,10 +239,15 @@ const dedupMemory = (() => {
 function mergeCase(): BenchCase {
   let a: StreamItem<Tick>[] = [];
   let b: StreamItem<Tick>[] = [];
+  const release = () => {
+    a = [];
+    b = [];
+  };
   return {
     name: "priorityMerge (2 inputs, urgency priority)",
     events: N,
     setup() {
+      hold(release);
       if (a.length === 0) {
         a = ticks(N / 2, { seed: 1, stepMs: 0.2 });
         b = ticks(N / 2, { seed: 2, stepMs: 0.2 });
