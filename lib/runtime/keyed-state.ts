@@ -1,5 +1,5 @@
-import type { ReaderLike } from "../transports/pulsar-client-like.js";
 import type { KeyedState } from "../topology/types.js";
+import type { TopicTail } from "./topic-tail.js";
 import type { TopicWriter } from "./topic-writer.js";
 
 /** What a changelog entry carries: `{ key, value }` JSON, partition key = state key. */
@@ -15,7 +15,7 @@ interface ChangelogEntry {
  *   write carries the lineage ids of the record being handled, so that record's messages are
  *   acked only once the change is persisted (a worker that stops gracefully has written every
  *   change of every message it acked).
- * - `catchUp()` reads the changelog with a Reader up to its current end and applies the entries of
+ * - `catchUp()` reads the changelog up to its current end ({@link TopicTail}) and applies the entries of
  *   keys this worker has not processed itself (`ownedKeys`): for its own keys the in-memory table
  *   is newer than anything in the log. The runtime calls it at start and before the first record
  *   of a key new to this worker — which is how state follows a key that moved here.
@@ -27,7 +27,7 @@ export class ChangelogState<S> implements KeyedState<S> {
   constructor(
     readonly topic: string,
     private readonly writer: TopicWriter,
-    private readonly reader: ReaderLike,
+    private readonly tail: TopicTail,
     private readonly ownedKeys: ReadonlySet<string>,
     private readonly lineage: {
       /** Lineage ids of the record being handled (undefined outside record handling). */
@@ -56,26 +56,20 @@ export class ChangelogState<S> implements KeyedState<S> {
     });
   }
 
-  /** True when the changelog has entries this worker has not read yet. */
-  behind(): boolean {
-    return this.reader.hasNext();
-  }
-
   async catchUp(): Promise<void> {
-    while (this.reader.hasNext()) {
-      const m = await this.reader.readNext();
+    await this.tail.readToEnd((m) => {
       let entry: ChangelogEntry;
       try {
         entry = JSON.parse(m.getData().toString("utf8")) as ChangelogEntry;
       } catch {
-        continue; // not ours; a changelog only holds what ChangelogState wrote
+        return; // not ours; a changelog only holds what ChangelogState wrote
       }
-      if (typeof entry?.key !== "string" || this.ownedKeys.has(entry.key)) continue;
+      if (typeof entry?.key !== "string" || this.ownedKeys.has(entry.key)) return;
       this.table.set(entry.key, entry.value as S);
-    }
+    });
   }
 
   async close(): Promise<void> {
-    await this.reader.close().catch(() => null);
+    await this.tail.close();
   }
 }

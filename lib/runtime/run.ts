@@ -17,6 +17,7 @@ import { operatorInfo } from "../stream/operator.js";
 import { embeddedBinding } from "../transports/embedded/index.js";
 import type {
   ConsumerLike,
+  MessageIdLike,
   MessageLike,
   PulsarBinding,
   ReaderLike,
@@ -31,6 +32,7 @@ import { ChangelogState } from "./keyed-state.js";
 import { AsOfTable } from "./side-table.js";
 import { withBackoff } from "./backoff.js";
 import { createReplayBinding } from "./replay-binding.js";
+import { TopicTail } from "./topic-tail.js";
 import { TopicWriter } from "./topic-writer.js";
 import type { CapturedOutput, ReplayTransport, RunHandle, RunOptions, RunSummary, RuntimeStats } from "./types.js";
 
@@ -180,8 +182,10 @@ function defaultKey(v: unknown, fields: readonly string[]): string {
  * safety net.
  *
  * **Effectively-once.** Sinks drop outputs whose event id is already on their topic (decision ids
- * are hashes of their inputs): each sink's topic is read with a Reader at start and before the
- * first record of a key new to this worker — as is every keyed-state changelog.
+ * are hashes of their inputs): each sink's topic is read with a Reader at start and, to its
+ * current end ({@link TopicTail}: a fresh Reader after the last message read, since a long-lived
+ * Reader's `hasNext()` may lag the topic), before the first record of a key new to this worker —
+ * as is every keyed-state changelog.
  *
  * **Backpressure.** Receiving pauses while a feed's buffer reaches `receiverQueueSize`, while
  * `maxInFlight` messages are being worked on, or while a writer has `maxPendingSends` sends in
@@ -602,19 +606,22 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
   }
 
   /** Keyed state and sink de-duplication sets: both follow a key that moves to this worker. */
-  const restorable: { behind(): boolean; catchUp(): Promise<void> }[] = [];
-
-  function storesBehind(): boolean {
-    for (let i = 0; i < restorable.length; i++) if (restorable[i]!.behind()) return true;
-    return false;
-  }
+  const restorable: { catchUp(): Promise<void> }[] = [];
+  /**
+   * Records received before the last catch-up started (arrival `seq` below this) are covered by
+   * it: whatever a previous owner of their key wrote was on the topics before the broker handed
+   * the key here (a graceful stop confirms every write before its consumers close).
+   */
+  let syncedBelowSeq = 0;
 
   /**
-   * Catch keyed state and sink de-duplication sets up with their topics before the first record
-   * of a key new to this worker (it may have moved here from a worker that stopped).
+   * Catch keyed state and sink de-duplication sets up with their topics (to their current end)
+   * before the first record of a key new to this worker (it may have moved here from a worker that
+   * stopped). One catch-up covers every record received so far.
    */
   function syncStores(): void {
     syncingStores = true;
+    syncedBelowSeq = seq;
     void Promise.all(restorable.map((r) => r.catchUp())).then(
       () => {
         syncingStores = false;
@@ -646,7 +653,12 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
           }
         }
         if (blocked || !best || !bestItem) break;
-        if (best.rank === 1 && !processedKeys.has(bestItem.key) && storesBehind()) {
+        if (
+          best.rank === 1 &&
+          bestItem.seq >= syncedBelowSeq &&
+          restorable.length > 0 &&
+          !processedKeys.has(bestItem.key)
+        ) {
           syncStores();
           break;
         }
@@ -911,6 +923,18 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
   }
 
   // ---- start / stop --------------------------------------------------------------------------
+  /** A {@link TopicTail} on `topic` from its earliest message (reopened after the last one read). */
+  async function topicTail(topic: string): Promise<TopicTail> {
+    const open = (after: MessageIdLike | undefined) =>
+      withBackoff(
+        () => client.createReader({ topic, startMessageId: after ?? binding.MessageId.earliest() }),
+        scheduler,
+        reconnect,
+        () => stats.reconnects++,
+      );
+    return new TopicTail(await open(undefined), open);
+  }
+
   async function start(): Promise<void> {
     const topics = new Set<string>([topology.deadLetters.topic]);
     for (const s of Object.values(topology.sinks)) topics.add(s.topic);
@@ -930,16 +954,9 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
         reconnect,
         () => stats.reconnects++,
       );
-      const reader = dedupTopics.has(topic)
-        ? await withBackoff(
-            () => client.createReader({ topic, startMessageId: binding.MessageId.earliest() }),
-            scheduler,
-            reconnect,
-            () => stats.reconnects++,
-          )
-        : undefined;
+      const tail = dedupTopics.has(topic) ? await topicTail(topic) : undefined;
       const sinkSpec = Object.values(topology.sinks).find((s) => s.topic === topic);
-      const w = new TopicWriter(topic, producer, reader, {
+      const w = new TopicWriter(topic, producer, tail, {
         maxPending: sinkSpec?.maxPendingSends ?? 1000,
         scheduler,
         reconnect,
@@ -951,7 +968,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       await w.open();
       writers.set(topic, w);
       writerList.push(w);
-      if (reader) {
+      if (tail) {
         restorable.push(w);
         dedupWriters.push(w);
       }
@@ -970,12 +987,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
           reconnect,
           () => stats.reconnects++,
         );
-        const reader = await withBackoff(
-          () => client.createReader({ topic, startMessageId: binding.MessageId.earliest() }),
-          scheduler,
-          reconnect,
-          () => stats.reconnects++,
-        );
+        const tail = await topicTail(topic);
         const w = new TopicWriter(topic, producer, undefined, {
           maxPending: 1000,
           scheduler,
@@ -990,7 +1002,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
         const st = new ChangelogState<unknown>(
           topic,
           w,
-          reader,
+          tail,
           processedKeys,
           {
             current: () => currentIds,

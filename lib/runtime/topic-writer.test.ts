@@ -1,13 +1,16 @@
 import { queueScheduler } from "rxjs";
 import { describe, expect, it } from "vitest";
+import type { MessageIdLike } from "../transports/pulsar-client-like.js";
 import { createReplayBinding } from "./replay-binding.js";
+import { TopicTail } from "./topic-tail.js";
 import { TopicWriter } from "./topic-writer.js";
 
 async function writer() {
   const b = createReplayBinding([]);
   const producer = await b.client.createProducer({ topic: "out" });
-  const reader = await b.client.createReader({ topic: "out", startMessageId: b.MessageId.earliest() });
-  const w = new TopicWriter("out", producer, reader, {
+  const open = (after: MessageIdLike | undefined) =>
+    b.client.createReader({ topic: "out", startMessageId: after ?? b.MessageId.earliest() });
+  const w = new TopicWriter("out", producer, new TopicTail(await open(undefined), open), {
     maxPending: 10,
     scheduler: queueScheduler,
     reconnect: {},

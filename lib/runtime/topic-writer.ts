@@ -1,6 +1,7 @@
 import type { SchedulerLike } from "rxjs";
-import type { ProducerLike, ReaderLike } from "../transports/pulsar-client-like.js";
+import type { ProducerLike } from "../transports/pulsar-client-like.js";
 import { backoffDelay, delay } from "./backoff.js";
+import type { TopicTail } from "./topic-tail.js";
 import type { CapturedOutput, ReconnectOptions } from "./types.js";
 
 /** Message property carrying the event id of everything consilium writes. */
@@ -22,8 +23,8 @@ export interface Outgoing {
  * `blockIfQueueFull`; the runtime stops receiving while a writer is full), retries failed sends
  * with backoff, and — when de-duplicating — drops outputs whose event id is already on the topic.
  *
- * De-duplication state is the topic itself, read with a Reader from earliest: all of it when the
- * writer opens, and again up to the topic's current end whenever the runtime calls `catchUp()` —
+ * De-duplication state is the topic itself, read from earliest: all of it when the writer opens,
+ * and again up to the topic's current end ({@link TopicTail}) whenever the runtime calls `catchUp()` —
  * before the first record of a key new to this worker. A worker that takes over a key therefore
  * sees what the previous owner wrote (a graceful stop confirms every send before its consumers
  * close), so a redelivered message never produces a second copy of a decision: decision ids are
@@ -42,7 +43,7 @@ export class TopicWriter {
   constructor(
     readonly topic: string,
     private readonly producer: ProducerLike,
-    private readonly reader: ReaderLike | undefined,
+    private readonly tail: TopicTail | undefined,
     private readonly opts: {
       readonly maxPending: number;
       readonly scheduler: SchedulerLike;
@@ -85,11 +86,6 @@ export class TopicWriter {
     return this.seen.size;
   }
 
-  /** True when the topic has messages the de-duplication set has not seen yet. */
-  behind(): boolean {
-    return this.reader?.hasNext() === true;
-  }
-
   /** Resolves when nothing is in flight. */
   idle(): Promise<void> {
     if (this.pending === 0) return Promise.resolve();
@@ -100,22 +96,19 @@ export class TopicWriter {
     await this.idle();
     await this.producer.flush().catch(() => null);
     await this.producer.close().catch(() => null);
-    await this.reader?.close().catch(() => null);
+    await this.tail?.close();
   }
 
   /** Read the topic up to its current end into the de-duplication set. */
   async catchUp(): Promise<void> {
-    const reader = this.reader;
-    if (!reader) return;
-    while (reader.hasNext()) {
-      const m = await reader.readNext();
+    await this.tail?.readToEnd((m) => {
       const id = m.getProperties()[EVENT_ID_PROPERTY];
       if (id !== undefined) this.seen.set(id, m.getEventTimestamp());
-    }
+    });
   }
 
   private send(o: Outgoing): void {
-    if (this.reader) {
+    if (this.tail) {
       if (this.seen.has(o.eventId)) {
         this.dropped++;
         o.done(false);
