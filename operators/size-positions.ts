@@ -1,4 +1,4 @@
-import type { Observable } from "rxjs";
+import { type Observable, tap } from "rxjs";
 import type { Urgency } from "../lib/events/common.js";
 import { URGENCY_RANK } from "../lib/events/common.js";
 import type {
@@ -12,7 +12,13 @@ import type {
 import type { NetSignal, PortfolioBatch, TargetIntent } from "../lib/domain/signals.js";
 import { record, SideTag, sideOutput } from "../lib/stream/item.js";
 import { type DescribedOperator, describeOperator } from "../lib/stream/operator.js";
-import { covarianceFor, mulVec, solveSubsystem, solveViaPrecision } from "./portfolio-internal/covariance.js";
+import {
+  covarianceFor,
+  mulVec,
+  prepareCovarianceModel,
+  solveSubsystem,
+  solveViaPrecision,
+} from "./portfolio-internal/covariance.js";
 import { maxStepQuad, quadPath } from "./portfolio-internal/risk.js";
 import { withSideInputs } from "./portfolio-internal/side-inputs.js";
 
@@ -101,7 +107,11 @@ export function sizePositions(options: SizePositionsOptions): DescribedOperator<
       portfolio: Observable<ReadonlyMap<string, PortfolioState>>;
     }
   >(
-    { covariance: options.covariance$, market: options.market$, portfolio: options.portfolio$ },
+    {
+      covariance: options.covariance$.pipe(tap(prepareCovarianceModel)),
+      market: options.market$,
+      portfolio: options.portfolio$,
+    },
     (rec, latest, emit) => {
       const batch = rec.value;
       const state = forPortfolioState(latest.portfolio, batch.portfolioId);

@@ -296,6 +296,16 @@ export function submatrix(cov: DenseCovariance, rows: readonly number[]): Float6
 
 const precisionCache = new WeakMap<CovarianceModel, Float64Array | null>();
 
+/**
+ * Pays a new model's O(n³) precision matrix when the model arrives (a covariance side-input update,
+ * typically daily or weekly) instead of in the first batch sized against it. Only universes large
+ * enough for the Schur-complement path (see `solveViaPrecision`) need it. Results never depend on
+ * whether this ran: it only fills the cache the solve would fill.
+ */
+export function prepareCovarianceModel(model: CovarianceModel): void {
+  if (model.instrumentIds.length >= 64) modelPrecision(model);
+}
+
 /** Σ⁻¹ of the whole model (row-major, model order), computed once per model. */
 function modelPrecision(model: CovarianceModel): Float64Array | undefined {
   const cached = precisionCache.get(model);
