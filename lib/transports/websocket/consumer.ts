@@ -28,6 +28,8 @@ interface Session {
   taken: number;
   /** Acks and nacks made while the session was reconnecting. */
   readonly unsent: string[];
+  /** Key of this session's subscription in `recentlyClosed`. */
+  closeKey?: string;
 }
 
 /**
@@ -47,6 +49,29 @@ interface Session {
  * multi-topic consumer holds one consumer per topic, and merges their messages in arrival order;
  * acknowledgements go to the session of the message's topic.
  */
+/**
+ * When this process closed a consumer of a subscription (by `<serviceUrl> <topic> <subscription>`),
+ * epoch ms. The broker's WebSocket proxy closes the Pulsar consumer behind a session
+ * asynchronously, after the WebSocket close handshake that `close()` waits for; an Exclusive or
+ * Failover subscribe right after it can still meet the old consumer ("ConsumerBusy"). Such a
+ * subscribe is retried for {@link CLOSE_SETTLE_MS}; any other ConsumerBusy fails at once.
+ */
+const recentlyClosed = new Map<string, number>();
+const CLOSE_SETTLE_MS = 5000;
+
+async function connectSettling(key: string, connect: () => Promise<PulsarSocket>): Promise<PulsarSocket> {
+  for (;;) {
+    try {
+      return await connect();
+    } catch (err) {
+      const closedAt = recentlyClosed.get(key);
+      const settling = closedAt !== undefined && Date.now() - closedAt < CLOSE_SETTLE_MS;
+      if (!(err instanceof WebSocketPulsarError && err.code === "ConsumerBusy" && settling)) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
 export class WebSocketConsumer implements ConsumerLike {
   private readonly queue = new ReceiveQueue<WebSocketMessage>();
   private readonly sessions = new Map<string, Session>();
@@ -84,16 +109,20 @@ export class WebSocketConsumer implements ConsumerLike {
       for (const topic of topics) {
         if (consumer.sessions.has(topic.fullName)) continue;
         const session: Session = { topic, socket: undefined as unknown as PulsarSocket, taken: 0, unsent: [] };
-        session.socket = await PulsarSocket.connect(
-          `${serviceUrl}/ws/v2/consumer/${topic.urlPath}/${subscription}?${params}`,
-          "consumer",
-          settings,
-          {
-            onMessage: (text) => consumer.onFrame(session, text),
-            onOpen: (reconnected, socket) => consumer.onOpen(session, reconnected, socket),
-            onDisconnect: () => consumer.queue.removeWhere((m) => m.getTopicName() === topic.fullName),
-          },
+        const key = `${serviceUrl} ${topic.fullName} ${config.subscription}`;
+        session.socket = await connectSettling(key, () =>
+          PulsarSocket.connect(
+            `${serviceUrl}/ws/v2/consumer/${topic.urlPath}/${subscription}?${params}`,
+            "consumer",
+            settings,
+            {
+              onMessage: (text) => consumer.onFrame(session, text),
+              onOpen: (reconnected, socket) => consumer.onOpen(session, reconnected, socket),
+              onDisconnect: () => consumer.queue.removeWhere((m) => m.getTopicName() === topic.fullName),
+            },
+          ),
         );
+        session.closeKey = key;
         consumer.sessions.set(topic.fullName, session);
       }
     } catch (err) {
@@ -146,6 +175,9 @@ export class WebSocketConsumer implements ConsumerLike {
     this.closed = true;
     this.queue.failAll(() => new WebSocketPulsarError("AlreadyClosed", "Failed to receive message"));
     await Promise.all([...this.sessions.values()].map((s) => s.socket.close()));
+    const now = Date.now();
+    for (const [key, at] of recentlyClosed) if (now - at >= CLOSE_SETTLE_MS) recentlyClosed.delete(key);
+    for (const s of this.sessions.values()) if (s.closeKey !== undefined) recentlyClosed.set(s.closeKey, now);
     return null;
   }
 
