@@ -4,29 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-
-/** Split one CSV line, honouring double-quoted fields with commas and doubled quotes. */
-export function splitCsvLine(line: string): string[] {
-  const out: string[] = [];
-  let cur = "";
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!;
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cur += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ",") {
-      out.push(cur);
-      cur = "";
-    } else cur += ch;
-  }
-  out.push(cur);
-  return out;
-}
+import { splitCsvLine } from "../../lib/data/csv.js";
 
 export interface TickerMeta {
   readonly ticker: string;
