@@ -64,6 +64,23 @@ interface Feed {
   caughtUp: () => boolean;
 }
 
+/** A feed with nothing buffered or seen yet. */
+function newFeed(name: string, rank: 0 | 1, caughtUp: () => boolean): Feed {
+  return {
+    name,
+    rank,
+    buf: [],
+    head: 0,
+    ended: false,
+    idle: false,
+    activity: 0,
+    lastSeenActivity: -1,
+    quietTicks: 0,
+    receiving: false,
+    caughtUp,
+  };
+}
+
 const MAX_WM = Number.MAX_SAFE_INTEGER;
 
 /** Rejection handler of fire-and-forget acks (one shared function, not a closure per message). */
@@ -1025,37 +1042,13 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
         () => stats.reconnects++,
       );
       readers.push(reader);
-      const f: Feed = {
-        name,
-        rank: 0,
-        buf: [],
-        head: 0,
-        ended: false,
-        idle: false,
-        activity: 0,
-        lastSeenActivity: -1,
-        quietTicks: 0,
-        receiving: false,
-        caughtUp: () => !reader.hasNext(),
-      };
+      const f = newFeed(name, 0, () => !reader.hasNext());
       feeds.push(f);
       feedByName.set(name, f);
     }
     for (const name of Object.keys(topology.sources).sort()) {
       consumers.set(name, await subscribe(name));
-      const f: Feed = {
-        name,
-        rank: 1,
-        buf: [],
-        head: 0,
-        ended: false,
-        idle: false,
-        activity: 0,
-        lastSeenActivity: -1,
-        quietTicks: 0,
-        receiving: false,
-        caughtUp: () => false,
-      };
+      const f = newFeed(name, 1, () => false);
       feeds.push(f);
       feedByName.set(name, f);
     }

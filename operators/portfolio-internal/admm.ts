@@ -10,6 +10,7 @@
  * iteration budget, no clock. The result is then made exactly feasible by the caller (see
  * `resolveConflicts`), so the solver only needs to be accurate, not exactly feasible.
  */
+import { cholSolve, cholesky } from "./covariance.js";
 
 export interface AdmmProblem {
   /** Dense symmetric positive definite m×m, row-major. */
@@ -77,7 +78,7 @@ export function solveAdmm(problem: AdmmProblem): AdmmResult {
         for (let j = 0; j < m; j++) K[i * m + j]! += rho * ci * C[off + j]!;
       }
     }
-    return chol(K, m);
+    return cholesky(K, m, 0);
   };
   let L = factor();
   if (L === undefined) return { status: "error", x: [], iterations: 0 };
@@ -176,37 +177,4 @@ export function solveAdmm(problem: AdmmProblem): AdmmResult {
     }
   }
   return { status: "iteration-limit", x: unscale(x), iterations: it };
-}
-
-function chol(a: Float64Array, n: number): Float64Array | undefined {
-  const l = new Float64Array(n * n);
-  for (let j = 0; j < n; j++) {
-    let d = a[j * n + j]!;
-    for (let k = 0; k < j; k++) d -= l[j * n + k]! ** 2;
-    if (!(d > 0)) return undefined;
-    const djj = Math.sqrt(d);
-    l[j * n + j] = djj;
-    for (let i = j + 1; i < n; i++) {
-      let s = a[i * n + j]!;
-      for (let k = 0; k < j; k++) s -= l[i * n + k]! * l[j * n + k]!;
-      l[i * n + j] = s / djj;
-    }
-  }
-  return l;
-}
-
-function cholSolve(l: Float64Array, n: number, b: Float64Array): Float64Array {
-  const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let s = b[i]!;
-    for (let k = 0; k < i; k++) s -= l[i * n + k]! * y[k]!;
-    y[i] = s / l[i * n + i]!;
-  }
-  const x = new Float64Array(n);
-  for (let i = n - 1; i >= 0; i--) {
-    let s = y[i]!;
-    for (let k = i + 1; k < n; k++) s -= l[k * n + i]! * x[k]!;
-    x[i] = s / l[i * n + i]!;
-  }
-  return x;
 }

@@ -208,7 +208,8 @@ function factor(a: Float64Array, n: number, cache: FactorCache | undefined): Flo
   throw new Error("solveSpd: matrix is not positive semidefinite");
 }
 
-function cholesky(a: Float64Array, n: number, ridge: number): Float64Array | undefined {
+/** Dense Cholesky factor L (row-major, lower) of a + ridge·I; undefined when not positive definite. */
+export function cholesky(a: Float64Array, n: number, ridge: number): Float64Array | undefined {
   const l = new Float64Array(n * n);
   for (let j = 0; j < n; j++) {
     let d = a[j * n + j]! + ridge;
@@ -225,7 +226,8 @@ function cholesky(a: Float64Array, n: number, ridge: number): Float64Array | und
   return l;
 }
 
-function cholSolve(l: Float64Array, n: number, b: ArrayLike<number>): Float64Array {
+/** Solves L L' x = b for a factor from {@link cholesky}. */
+export function cholSolve(l: Float64Array, n: number, b: ArrayLike<number>): Float64Array {
   const y = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let s = b[i]!;
