@@ -149,8 +149,11 @@ const instrumented: Topology = defineTopology({
     ...spec.steps,
     enter: {
       from: "signals",
-      use: tap("stampInput", () => {
-        lastInputNs = now();
+      // Windows close on watermarks only (the runtime emits one right before the record or
+      // side-input update that advances event time), so stamping watermarks is enough and
+      // keeps the wall clock off the per-record path.
+      use: tap("stampInput", (item) => {
+        if (item.kind === "watermark") lastInputNs = now();
       }),
     },
     dedupSignals: { ...spec.steps.dedupSignals!, from: "enter" },

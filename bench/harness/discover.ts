@@ -4,15 +4,16 @@ import { pathToFileURL } from "node:url";
 import type { BenchSuite } from "./types.js";
 
 export interface DiscoveredSuite {
-  /** File stem: `bench/<name>.bench.ts`. */
+  /** File stem: `bench/<name>.bench.ts` (or `.bench.js`, compiled). */
   readonly name: string;
   readonly file: string;
 }
 
-/** The `*.bench.ts` files of a folder, sorted by name. */
+/** The `*.bench.ts` (sources) or `*.bench.js` (compiled) files of a folder, sorted by name. */
 export async function discoverSuites(dir: string): Promise<DiscoveredSuite[]> {
-  const files = (await readdir(dir)).filter((f) => f.endsWith(".bench.ts")).sort();
-  return files.map((f) => ({ name: f.slice(0, -".bench.ts".length), file: join(dir, f) }));
+  const suite = /\.bench\.[jt]s$/;
+  const files = (await readdir(dir)).filter((f) => suite.test(f)).sort();
+  return files.map((f) => ({ name: f.replace(suite, ""), file: join(dir, f) }));
 }
 
 /** Imports a suite file and checks that it default-exports a {@link BenchSuite}. */

@@ -83,8 +83,9 @@ export function bundledRecordingPath(): string {
   return resolve(projectRoot(), "examples/recordings/portfolio-coordination.jsonl.gz");
 }
 
-/** The package root: the folder above `examples/` (also when running from `dist/examples/…`). */
+/** The package root: the folder above `examples/` (also when running from `dist/examples/…` or `.bench-build/examples/…`). */
 export function projectRoot(): string {
   const up = resolve(here, "../..");
-  return up.endsWith("/dist") || up.endsWith("\\dist") ? resolve(up, "..") : up;
+  // Compiled copies live one folder down: dist/ (the package build) and .bench-build/ (benchmarks).
+  return /[\\/](dist|\.bench-build)$/.test(up) ? resolve(up, "..") : up;
 }

@@ -38,13 +38,14 @@ import type { CapturedOutput, ReplayTransport, RunHandle, RunOptions, RunSummary
 
 type Item = StreamItem<unknown>;
 
-/** An item waiting in a feed's merge buffer. */
+/**
+ * An item waiting in a feed's merge buffer: a source's {@link Inbound} message itself (no wrapper
+ * per message), or a side-input update.
+ */
 interface Pending {
-  readonly time: number;
+  readonly eventTime: number;
   readonly key: string;
   readonly seq: number;
-  /** Source message, or a side-input value. */
-  readonly inbound: Inbound | undefined;
   readonly value: unknown;
 }
 
@@ -53,6 +54,8 @@ interface Feed {
   /** 0 = side input (applied first at equal time), 1 = source. */
   readonly rank: 0 | 1;
   readonly buf: Pending[];
+  /** The pipeline's entry for this source (set when the pipeline is built; side inputs: none). */
+  subject: Fanout<Item> | undefined;
   head: number;
   ended: boolean;
   idle: boolean;
@@ -70,6 +73,7 @@ function newFeed(name: string, rank: 0 | 1, caughtUp: () => boolean): Feed {
     name,
     rank,
     buf: [],
+    subject: undefined,
     head: 0,
     ended: false,
     idle: false,
@@ -119,7 +123,7 @@ function size(f: Feed): number {
 }
 
 function before(a: Pending, fa: Feed, b: Pending, fb: Feed): boolean {
-  if (a.time !== b.time) return a.time < b.time;
+  if (a.eventTime !== b.eventTime) return a.eventTime < b.eventTime;
   if (fa.rank !== fb.rank) return fa.rank < fb.rank;
   if (fa.name !== fb.name) return fa.name < fb.name;
   if (a.key !== b.key) return a.key < b.key;
@@ -370,7 +374,8 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
   }
 
   // ---- pipeline ----------------------------------------------------------------------------
-  let sourceSubjects = new Map<string, Fanout<Item>>();
+  /** The pipeline's source entries, in source-name order. */
+  let sourceSubjects: Fanout<Item>[] = [];
   let pipelineSubs: Subscription[] = [];
 
   const stores = new Map<string, ChangelogState<unknown>>();
@@ -448,7 +453,8 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
               return;
             }
             wms[i] = item.time;
-            const min = Math.min(...wms);
+            let min = wms[0]!;
+            for (let j = 1; j < wms.length; j++) if (wms[j]! < min) min = wms[j]!;
             if (min > emitted) {
               emitted = min;
               sub.next({ kind: "watermark", time: min });
@@ -466,12 +472,14 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
   function buildPipeline(): void {
     for (const s of pipelineSubs) s.unsubscribe();
     pipelineSubs = [];
-    sourceSubjects = new Map();
+    sourceSubjects = [];
     const streams = new Map<string, Observable<Item>>();
     for (const name of Object.keys(topology.sources).sort()) {
       const s = new Fanout<Item>();
-      sourceSubjects.set(name, s);
+      sourceSubjects.push(s);
       streams.set(name, s);
+      const f = feedByName.get(name);
+      if (f) f.subject = s;
     }
     let maxRetention = 0;
     const onError = (e: unknown) => {
@@ -570,7 +578,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     for (const tb of tableList) tb.advance(t);
     if (t < MAX_WM) for (const w of dedupWriters) w.forgetBefore(t, dedupHorizonMs);
     asOf(t);
-    for (const s of sourceSubjects.values()) s.next(wm);
+    for (let i = 0; i < sourceSubjects.length; i++) sourceSubjects[i]!.next(wm);
     if (virtual) {
       // Replay: virtual time follows the watermark; timers of steps due by then fire now.
       virtual.maxFrames = t;
@@ -597,25 +605,23 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
 
   function release(f: Feed, p: Pending): void {
     if (f.rank === 0) {
-      if (p.time - 1 > watermark) emitWatermark(p.time - 1);
+      if (p.eventTime - 1 > watermark) emitWatermark(p.eventTime - 1);
       const t = tables.get(f.name)!;
-      t.map.apply(p.key, p.time, p.value);
+      t.map.apply(p.key, p.eventTime, p.value);
       inc(stats.sideInputUpdates, f.name);
       t.subject.next(t.map);
       return;
     }
-    const m = p.inbound!;
-    if (p.time - 1 > watermark && p.time - 1 - lastRecordWm >= watermarkIntervalMs) {
-      lastRecordWm = p.time - 1;
-      emitWatermark(p.time - 1);
+    const m = p as Inbound;
+    if (m.eventTime - 1 > watermark && m.eventTime - 1 - lastRecordWm >= watermarkIntervalMs) {
+      lastRecordWm = m.eventTime - 1;
+      emitWatermark(m.eventTime - 1);
     }
     if ((m.seq & 7) === 0) m.t0 = process.hrtime.bigint(); // latency of every 8th message
     processedKeys.add(m.key);
     currentIds = [m.id];
     asOf(m.eventTime);
-    sourceSubjects
-      .get(f.name)!
-      .next({ kind: "record", value: m.value, eventTime: m.eventTime, key: m.key, ids: currentIds });
+    f.subject!.next({ kind: "record", value: m.value, eventTime: m.eventTime, key: m.key, ids: currentIds });
     currentIds = undefined;
     asOf(Number.POSITIVE_INFINITY);
     if (pipelineError !== undefined) afterPush(m);
@@ -775,7 +781,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       t0: 0n,
     };
     ackTracker.register(m);
-    f.buf.push({ time: eventTime, key, seq: m.seq, inbound: m, value: v });
+    f.buf.push(m);
   }
 
   async function receiveLoop(f: Feed, cap: number): Promise<void> {
@@ -868,7 +874,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
         const v = r.value as Record<string, unknown>;
         const time = spec.eventTime ? spec.eventTime(v as never) : (v.eventTime as number);
         const key = spec.key ? spec.key(v as never) : defaultKey(v, ["portfolioId", "instrumentId", "universeId"]);
-        f.buf.push({ time, key, seq: seq++, inbound: undefined, value: v });
+        f.buf.push({ eventTime: time, key, seq: seq++, value: v });
       }
       pump();
     }
@@ -1033,7 +1039,6 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
         restorable.push(st);
       }
     }
-    buildPipeline();
     for (const [name, si] of Object.entries(topology.sideInputs).sort(([a], [b]) => (a < b ? -1 : 1))) {
       const reader = await withBackoff(
         () => client.createReader({ topic: si.topic, startMessageId: binding.MessageId.earliest() }),
@@ -1052,6 +1057,8 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       feeds.push(f);
       feedByName.set(name, f);
     }
+    // After the feeds exist: each source feed holds its pipeline entry.
+    buildPipeline();
     for (const f of feeds) {
       if (f.rank === 0) void sideLoop(f, readers[feeds.indexOf(f)]!, 10_000);
       else void receiveLoop(f, topology.sources[f.name]!.subscription?.receiverQueueSize ?? 1000);
