@@ -79,6 +79,16 @@ export function policyGate(options: PolicyGateOptions): DescribedOperator<Propos
 
 const EPS = 1e-12;
 
+const clippedCodes = new Map<string, string>();
+function clippedCode(rule: string): string {
+  let c = clippedCodes.get(rule);
+  if (c === undefined) {
+    c = `clipped:${rule}`;
+    clippedCodes.set(rule, c);
+  }
+  return c;
+}
+
 /** The policy gate's work on one batch (exported for the bench and direct use). */
 export function applyPolicy(
   batch: ProposalBatch,
@@ -94,6 +104,7 @@ export function applyPolicy(
   const codes: string[][] = batch.proposals.map(() => []);
   const rejectedBy: (string | undefined)[] = new Array(n).fill(undefined);
 
+  const lastCheck = new Map<string, DecisionCheck>();
   const increasing = (k: number): boolean =>
     increasesExposure({ currentWeight: current[k]!, targetWeight: target[k]! } as TradeProposal);
   const doReject = (k: number, rule: string) => {
@@ -110,16 +121,28 @@ export function applyPolicy(
     action: DecisionCheck["action"],
     detail?: string,
   ) => {
-    checks[k]!.push({
-      kind: "policy",
-      rule,
-      value,
-      limit,
-      passed,
-      action,
-      ...(detail !== undefined ? { detail } : {}),
-    });
-    if (action === "clip") codes[k]!.push(`clipped:${rule}`);
+    // Checks are immutable values: consecutive proposals with the same outcome of a rule (every
+    // pass of an eligibility rule, every member of a group, turnover) share one object.
+    const prev = lastCheck.get(rule);
+    let c: DecisionCheck;
+    if (
+      prev !== undefined &&
+      Object.is(prev.value, value) &&
+      Object.is(prev.limit, limit) &&
+      prev.passed === passed &&
+      prev.action === action &&
+      prev.detail === detail
+    )
+      c = prev;
+    else {
+      c =
+        detail !== undefined
+          ? { kind: "policy", rule, value, limit, passed, action, detail }
+          : { kind: "policy", rule, value, limit, passed, action };
+      lastCheck.set(rule, c);
+    }
+    checks[k]!.push(c);
+    if (action === "clip") codes[k]!.push(clippedCode(rule));
   };
 
   // 1. Eligibility.
@@ -270,10 +293,11 @@ export function applyPolicy(
       } else {
         const t = maxStepGroup(path, limit);
         const incSet = new Set(inc);
+        const scaled = `${detail}; increases scaled by ${t}`;
         for (const k of live) {
           if (incSet.has(k)) {
             target[k] = current[k]! + t * (target[k]! - current[k]!);
-            check(k, rule, post, limit, false, "clip", `${detail}; increases scaled by ${t}`);
+            check(k, rule, post, limit, false, "clip", scaled);
           } else check(k, rule, post, limit, false, "pass", detail);
         }
       }

@@ -316,6 +316,7 @@ export function applyRiskLimits(
     };
   });
 
+  const codes = t < 1 && rejectRule === undefined && bindingRule ? [`clipped:${bindingRule}`] : [];
   const out = proposals.map((p, k) => {
     const cc = coverageChecks.get(k);
     if (cc !== undefined) return annotate(p, [cc]);
@@ -323,7 +324,6 @@ export function applyRiskLimits(
     let q = p;
     if (rejectRule !== undefined && hasTrade) q = reject(q, rejectRule, nav);
     else if (t < 1) q = scaleTrade(q, t, nav);
-    const codes = t < 1 && rejectRule === undefined && bindingRule ? [`clipped:${bindingRule}`] : [];
     return annotate(q, checks, codes);
   });
 

@@ -14,10 +14,12 @@ import { record, SideTag, sideOutput } from "../lib/stream/item.js";
 import { type DescribedOperator, describeOperator } from "../lib/stream/operator.js";
 import {
   covarianceFor,
-  mulVec,
+  type DenseCovariance,
+  mulRowsSparse,
   prepareCovarianceModel,
   solveSubsystem,
   solveViaPrecision,
+  universeVols,
 } from "./portfolio-internal/covariance.js";
 import { maxStepQuad, quadPath } from "./portfolio-internal/risk.js";
 import { withSideInputs } from "./portfolio-internal/side-inputs.js";
@@ -246,12 +248,19 @@ function sizeBatch(
   for (const id of kellyIds) fixed.delete(id);
   const fixedIds = [...fixed.keys()].filter((id) => fixed.get(id) !== 0);
   const universe = sortedUnique([...kellyIds, ...fixedIds]);
-  const cov = covarianceFor(universe, model, market);
+  // Volatilities only; the dense Σ of the universe (O(n²) memory and work) is built only when a
+  // step needs it: the direct solve, or the volatility budget.
+  const uv = universeVols(universe, model, market);
+  let dense: DenseCovariance | undefined;
+  const cov = (): DenseCovariance => {
+    dense ??= covarianceFor(universe, model, market);
+    return dense;
+  };
   const pos = new Map<string, number>();
   universe.forEach((id, i) => {
     pos.set(id, i);
   });
-  const noVol = new Set(cov.missing);
+  const noVol = new Set(uv.missing);
   const sIds = kellyIds.filter((id) => !noVol.has(id));
   const sIdx = sIds.map((id) => pos.get(id)!);
   const n = universe.length;
@@ -263,19 +272,21 @@ function sizeBatch(
   if (sIds.length === 0) wS = new Float64Array(0);
   else if (p.corrAdj) {
     const rhs = new Float64Array(sIds.length);
-    const sigmaFw = p.hedge ? mulVec(cov, wF) : undefined;
-    for (let a = 0; a < sIds.length; a++) rhs[a] = p.c * mu[a]! - (sigmaFw ? sigmaFw[sIdx[a]!]! : 0);
+    // (Σ w_F)_S, from the model's entries on the fixed columns only (bit-identical to the dense product).
+    const fCols = fixedIds.map((id) => pos.get(id)!).sort((x, y) => x - y);
+    const sigmaFw = p.hedge ? mulRowsSparse(uv, sIdx, fCols, wF) : undefined;
+    for (let a = 0; a < sIds.length; a++) rhs[a] = p.c * mu[a]! - (sigmaFw ? sigmaFw[a]! : 0);
     // Signals on most of a model's universe: the Schur complement of the model's cached precision
     // matrix (O(|S|² + |C|³)); otherwise the direct Cholesky of Σ_SS (factor cached per rows). The
     // choice depends on the sizes only — never on cache state — so replays take the same path.
     const complement = model.instrumentIds.length - sIds.length;
     const viaPrecision =
       complement * 3 < sIds.length && sIds.length >= 64 ? solveViaPrecision(model, sIds, rhs) : undefined;
-    wS = viaPrecision ?? solveSubsystem(cov, sIdx, rhs);
+    wS = viaPrecision ?? solveSubsystem(cov(), sIdx, rhs);
   } else {
     wS = new Float64Array(sIds.length);
     for (let a = 0; a < sIds.length; a++) {
-      const v = cov.vols[sIdx[a]!]!;
+      const v = uv.vols[sIdx[a]!]!;
       wS[a] = v > 0 ? (p.c * mu[a]!) / (v * v) : 0;
     }
   }
@@ -284,7 +295,7 @@ function sizeBatch(
     let w = wS[a]!;
     if (!p.allowShort && w < 0) w = 0;
     let cap = p.maxWeight;
-    const v = cov.vols[sIdx[a]!]!;
+    const v = uv.vols[sIdx[a]!]!;
     if (p.maxNameRisk !== undefined && v > 0) cap = Math.min(cap, p.maxNameRisk / v);
     wS[a] = Math.max(-cap, Math.min(cap, w));
   }
@@ -293,7 +304,7 @@ function sizeBatch(
   const dS = new Float64Array(n);
   for (let a = 0; a < sIdx.length; a++) dS[sIdx[a]!] = wS[a]!;
   if (p.maxVolatility !== undefined && wS.length > 0) {
-    k = Math.min(k, maxStepQuad(quadPath(cov, wF, dS), p.maxVolatility * p.maxVolatility));
+    k = Math.min(k, maxStepQuad(quadPath(cov(), wF, dS), p.maxVolatility * p.maxVolatility));
   }
   let grossF = 0;
   for (const w of fixed.values()) grossF += Math.abs(w);

@@ -64,11 +64,25 @@ export function covarianceFor(
   return built;
 }
 
-function buildCovariance(
+/**
+ * The volatilities of a universe and where each id sits in the model, exactly as the dense
+ * covariance of the same ids has them ({@link covarianceFor}), without the O(n²) matrix.
+ */
+export interface UniverseVols {
+  readonly n: number;
+  /** Annualized volatility per instrument (NaN when missing). */
+  readonly vols: Float64Array;
+  /** Model index per instrument, -1 when the volatility comes from market data or is missing. */
+  readonly modelAt: Int32Array;
+  readonly missing: readonly string[];
+  readonly model: CovarianceModel | undefined;
+}
+
+export function universeVols(
   ids: readonly string[],
   model: CovarianceModel | undefined,
   market: ReadonlyMap<string, InstrumentInfo> | undefined,
-): DenseCovariance {
+): UniverseVols {
   const n = ids.length;
   const modelAt = new Int32Array(n).fill(-1);
   const vols = new Float64Array(n);
@@ -90,6 +104,15 @@ function buildCovariance(
       missing.push(id);
     }
   }
+  return { n, vols, modelAt, missing, model };
+}
+
+function buildCovariance(
+  ids: readonly string[],
+  model: CovarianceModel | undefined,
+  market: ReadonlyMap<string, InstrumentInfo> | undefined,
+): DenseCovariance {
+  const { n, vols, modelAt, missing } = universeVols(ids, model, market);
   const data = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     const vi = vols[i]!;
@@ -108,6 +131,51 @@ function buildCovariance(
     }
   }
   return { n, data, vols, missing };
+}
+
+/**
+ * (Σx)_r for the universe rows `rows`, where x is non-zero only at the universe indices `cols`
+ * (ascending), without the dense matrix: O(|rows|·|cols|). Every entry is computed as
+ * {@link covarianceFor} computes it and the sums run in {@link mulVec}'s order (four accumulators
+ * by column index, the tail in the first), skipping only zero terms, so the results are
+ * bit-identical to `mulVec(covarianceFor(ids, …), x)` at those rows.
+ */
+export function mulRowsSparse(
+  u: UniverseVols,
+  rows: readonly number[],
+  cols: readonly number[],
+  x: ArrayLike<number>,
+): Float64Array {
+  const { n, vols, modelAt } = u;
+  const corr = u.model?.correlations;
+  const n4 = n - (n % 4);
+  const out = new Float64Array(rows.length);
+  const acc = new Float64Array(4);
+  for (let r = 0; r < rows.length; r++) {
+    const i = rows[r]!;
+    const vi = vols[i]!;
+    acc.fill(0);
+    if (!Number.isNaN(vi)) {
+      const ki = modelAt[i]!;
+      const rowI = ki >= 0 ? corr![ki]! : undefined;
+      for (let t = 0; t < cols.length; t++) {
+        const j = cols[t]!;
+        const xj = x[j]!;
+        if (xj === 0) continue;
+        const vj = vols[j]!;
+        let e: number;
+        if (j === i) e = vi * vi;
+        else {
+          const kj = modelAt[j]!;
+          if (Number.isNaN(vj) || rowI === undefined || kj < 0) continue;
+          e = j < i ? (rowI[kj] ?? 0) * vi * vj : (corr![kj]![ki] ?? 0) * vj * vi;
+        }
+        acc[j < n4 ? j & 3 : 0]! += e * xj;
+      }
+    }
+    out[r] = acc[0]! + acc[1]! + acc[2]! + acc[3]!;
+  }
+  return out;
 }
 
 const productCache = new WeakMap<DenseCovariance, { x: Float64Array; out: Float64Array }[]>();
@@ -296,7 +364,17 @@ export function submatrix(cov: DenseCovariance, rows: readonly number[]): Float6
   return out;
 }
 
-const precisionCache = new WeakMap<CovarianceModel, Float64Array | null>();
+/**
+ * A model's precision matrix P = Σ⁻¹ with rows and columns in sorted-id order (the order of every
+ * universe the operators build), so that a subset's rows are read contiguously; `pos[k]` is the
+ * sorted position of model index k.
+ */
+interface SortedPrecision {
+  readonly p: Float64Array;
+  readonly pos: Int32Array;
+}
+
+const precisionCache = new WeakMap<CovarianceModel, SortedPrecision | null>();
 
 /**
  * Pays a new model's O(n³) precision matrix when the model arrives (a covariance side-input update,
@@ -308,8 +386,8 @@ export function prepareCovarianceModel(model: CovarianceModel): void {
   if (model.instrumentIds.length >= 64) modelPrecision(model);
 }
 
-/** Σ⁻¹ of the whole model (row-major, model order), computed once per model. */
-function modelPrecision(model: CovarianceModel): Float64Array | undefined {
+/** Σ⁻¹ of the whole model (sorted-id order), computed once per model. */
+function modelPrecision(model: CovarianceModel): SortedPrecision | undefined {
   const cached = precisionCache.get(model);
   if (cached !== undefined) return cached ?? undefined;
   const n = model.instrumentIds.length;
@@ -331,25 +409,42 @@ function modelPrecision(model: CovarianceModel): Float64Array | undefined {
       li[i * n + j] = -s / l[i * n + i]!;
     }
   }
+  // Sorted position of each model index (ids compared as the operators sort them).
+  const order = Array.from({ length: n }, (_, k) => k).sort((x, y) => {
+    const a = model.instrumentIds[x]!;
+    const b = model.instrumentIds[y]!;
+    return a < b ? -1 : a > b ? 1 : x - y;
+  });
+  const pos = new Int32Array(n);
+  order.forEach((k, r) => {
+    pos[k] = r;
+  });
   const p = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
+    const pi = pos[i]!;
     for (let j = 0; j <= i; j++) {
       let s = 0;
       for (let k = i; k < n; k++) s += li[k * n + i]! * li[k * n + j]!;
-      p[i * n + j] = s;
-      p[j * n + i] = s;
+      const pj = pos[j]!;
+      p[pi * n + pj] = s;
+      p[pj * n + pi] = s;
     }
   }
-  precisionCache.set(model, p);
-  return p;
+  const out = { p, pos };
+  precisionCache.set(model, out);
+  return out;
 }
 
 /**
  * Solves Σ_SS x = b for a subset S of the model's instruments through the model's precision matrix
  * P = Σ⁻¹ (computed once per model): with C the model instruments outside S,
- * Σ_SS⁻¹ = P_SS − P_SC P_CC⁻¹ P_CS (Schur complement), so a solve costs O(|S|² + |C|³) instead of
+ * Σ_SS⁻¹ = P_SS − P_SC P_CC⁻¹ P_CS (Schur complement), so a solve costs O(|S|·n + |C|³) instead of
  * O(|S|³). Worth it when C is small (signals on most of the universe); returns undefined when an id
  * of S is not in the model or the model is not positive definite.
+ *
+ * When S is in sorted-id order (as the operators pass it), P_SS b and P_CS b are read as contiguous
+ * rows against b scattered into a zero vector; the non-zero terms are summed in the same order as
+ * the element-by-element gather, so both give the same bits.
  */
 export function solveViaPrecision(
   model: CovarianceModel,
@@ -358,37 +453,55 @@ export function solveViaPrecision(
 ): Float64Array | undefined {
   const idx = indexOf(model);
   const n = model.instrumentIds.length;
-  const s = sIds.map((id) => idx.get(id) ?? -1);
-  if (s.some((k) => k < 0)) return undefined;
+  const s = new Int32Array(sIds.length);
+  for (let a = 0; a < sIds.length; a++) {
+    const k = idx.get(sIds[a]!);
+    if (k === undefined) return undefined;
+    s[a] = k;
+  }
   const inS = new Uint8Array(n);
   for (const k of s) inS[k] = 1;
   const c: number[] = [];
   for (let k = 0; k < n; k++) if (!inS[k]) c.push(k);
-  const p = modelPrecision(model);
-  if (p === undefined) return undefined;
+  const prec = modelPrecision(model);
+  if (prec === undefined) return undefined;
+  const { p, pos } = prec;
   const m = s.length;
-  const x = new Float64Array(m);
-  for (let a = 0; a < m; a++) {
-    const off = s[a]! * n;
-    let v = 0;
-    for (let bb = 0; bb < m; bb++) v += p[off + s[bb]!]! * b[bb]!;
-    x[a] = v;
+  let sorted = true;
+  for (let a = 1; sorted && a < m; a++) sorted = pos[s[a]!]! > pos[s[a - 1]!]!;
+  // Row r of P (sorted order) times b over S.
+  let rowDot: (r: number) => number;
+  if (sorted) {
+    const bt = new Float64Array(n);
+    for (let a = 0; a < m; a++) bt[pos[s[a]!]!] = b[a]!;
+    rowDot = (r) => {
+      const off = r * n;
+      let v = 0;
+      for (let k = 0; k < n; k++) v += p[off + k]! * bt[k]!;
+      return v;
+    };
+  } else {
+    const q = Array.from(s, (k) => pos[k]!);
+    rowDot = (r) => {
+      const off = r * n;
+      let v = 0;
+      for (let bb = 0; bb < m; bb++) v += p[off + q[bb]!]! * b[bb]!;
+      return v;
+    };
   }
+  const x = new Float64Array(m);
+  for (let a = 0; a < m; a++) x[a] = rowDot(pos[s[a]!]!);
   if (c.length === 0) return x;
   const pcsb = new Float64Array(c.length);
-  for (let u = 0; u < c.length; u++) {
-    const off = c[u]! * n;
-    let v = 0;
-    for (let bb = 0; bb < m; bb++) v += p[off + s[bb]!]! * b[bb]!;
-    pcsb[u] = v;
-  }
+  for (let u = 0; u < c.length; u++) pcsb[u] = rowDot(pos[c[u]!]!);
+  const cp = c.map((k) => pos[k]!);
   const pcc = new Float64Array(c.length * c.length);
-  for (let u = 0; u < c.length; u++) for (let w = 0; w < c.length; w++) pcc[u * c.length + w] = p[c[u]! * n + c[w]!]!;
+  for (let u = 0; u < c.length; u++) for (let w = 0; w < c.length; w++) pcc[u * c.length + w] = p[cp[u]! * n + cp[w]!]!;
   const y = cholSolve(factor(pcc, c.length, undefined), c.length, pcsb);
   for (let a = 0; a < m; a++) {
-    const off = s[a]! * n;
+    const off = pos[s[a]!]! * n;
     let v = 0;
-    for (let u = 0; u < c.length; u++) v += p[off + c[u]!]! * y[u]!;
+    for (let u = 0; u < c.length; u++) v += p[off + cp[u]!]! * y[u]!;
     x[a]! -= v;
   }
   return x;

@@ -40,7 +40,8 @@ export function annotate(
   reasonCodes: readonly string[] = [],
 ): TradeProposal {
   if (checks.length === 0 && reasonCodes.length === 0) return p;
-  return { ...p, checks: [...p.checks, ...checks], reasonCodes: [...p.reasonCodes, ...reasonCodes] };
+  // concat, not spread: no iterator protocol per element (this runs for every proposal at every gate).
+  return { ...p, checks: p.checks.concat(checks), reasonCodes: p.reasonCodes.concat(reasonCodes) };
 }
 
 /** Rejects a proposal: no trade, `rejected = true`, a `rejected:<rule>` reason code. */
