@@ -1,100 +1,28 @@
 import type { z } from "zod";
+import { emitObjectOutput, Gen, jsLiteral } from "./codegen.js";
+import { type Plan, runRefinements, schemaPlan } from "./schema-plan.js";
 
 /**
  * A fast path in front of zod for values that came out of `JSON.parse` (no `undefined`, no class
- * instances, no getters): a tree of small checks compiled once per schema from zod's own schema
- * definition. It either returns exactly the value `schema.safeParse(json).data` would return
- * (same keys in the same order, unknown keys stripped, fresh objects and arrays), or
+ * instances, no getters). It either returns exactly the value `schema.safeParse(json).data` would
+ * return (same keys in the same order, unknown keys stripped, fresh objects and arrays), or
  * {@link UNDECIDED}: the value may be invalid, or part of the schema is beyond the fast path —
  * the caller then runs zod, which also produces the error messages. It never rejects on its own.
  *
- * Compiled: objects with the default (strip) unknown-key policy and no object-level checks;
- * strings and arrays with min/max/exact length; finite numbers with bounds and the safe-integer
- * format; booleans; literals; enums; `optional` object properties; `nullable`. Any other node —
- * refinements, defaults, transforms, records, unions, string formats… — is delegated to zod
- * for that sub-value (its `safeParse` result is used when it succeeds, otherwise UNDECIDED), so
- * zod's semantics for it are kept. `json-fast-path.test.ts` checks the equality against zod on
- * the bundled recording and on random mutations of it.
+ * Compiled once per schema from its {@link schemaPlan} into straight-line JavaScript
+ * (`new Function`): one property read per field with the literal name, inline type/range/length/
+ * enum checks, and the output built as one object literal in schema key order (one literal per
+ * combination of present optional keys). Handled: what a plan describes (strip objects, strings
+ * and arrays with length bounds, finite numbers with bounds and the safe-integer format,
+ * booleans, primitive literals and enums, `nullable`, `optional` and `default` properties,
+ * `refine`/`superRefine` on objects — run on the output, as zod does). Any other node —
+ * transforms, records, unions, string formats… — is delegated to zod for that sub-value (its
+ * `safeParse` result is used when it succeeds, otherwise UNDECIDED), so zod's semantics for it
+ * are kept. `json-fast-path.test.ts` checks the equality against zod on the bundled recording,
+ * on random mutations of it and on arbitrary JSON.
  */
 export const UNDECIDED: unique symbol = Symbol("undecided");
 export type FastPath = (json: unknown) => unknown;
-
-interface Check {
-  readonly check: string;
-  readonly minimum?: number;
-  readonly maximum?: number;
-  readonly length?: number;
-  readonly value?: unknown;
-  readonly inclusive?: boolean;
-  readonly format?: string;
-}
-
-interface Def {
-  readonly type: string;
-  readonly checks?: readonly { readonly _zod: { readonly def: Check } }[];
-  readonly shape?: Record<string, z.ZodType>;
-  readonly catchall?: unknown;
-  readonly innerType?: z.ZodType;
-  readonly element?: z.ZodType;
-  readonly values?: readonly unknown[];
-  readonly entries?: Record<string, unknown>;
-}
-
-const defOf = (s: z.ZodType): Def => (s as unknown as { _zod: { def: Def } })._zod.def;
-const checksOf = (d: Def): Check[] => (d.checks ?? []).map((c) => c._zod.def);
-
-/** The def has only these keys (anything else — coerce, error maps… — goes to zod). */
-function plain(d: Def, allowed: readonly string[]): boolean {
-  return Object.keys(d).every((k) => allowed.includes(k));
-}
-
-function delegate(schema: z.ZodType, copy: boolean): FastPath {
-  return (v) => {
-    const r = schema.safeParse(v);
-    return r.success ? (copy ? r.data : v) : UNDECIDED;
-  };
-}
-
-function lengthCheck(checks: readonly Check[]): ((n: number) => boolean) | undefined {
-  let min = 0;
-  let max = Number.POSITIVE_INFINITY;
-  for (const c of checks) {
-    if (c.check === "min_length" && typeof c.minimum === "number") min = Math.max(min, c.minimum);
-    else if (c.check === "max_length" && typeof c.maximum === "number") max = Math.min(max, c.maximum);
-    else if (c.check === "length_equals" && typeof c.length === "number") {
-      min = Math.max(min, c.length);
-      max = Math.min(max, c.length);
-    } else return undefined;
-  }
-  return (n) => n >= min && n <= max;
-}
-
-function numberCheck(checks: readonly Check[]): ((n: number) => boolean) | undefined {
-  let lo = Number.NEGATIVE_INFINITY;
-  let loIncl = true;
-  let hi = Number.POSITIVE_INFINITY;
-  let hiIncl = true;
-  let safeInt = false;
-  for (const c of checks) {
-    if (c.check === "greater_than" && typeof c.value === "number") {
-      if (c.value > lo || (c.value === lo && !c.inclusive)) {
-        lo = c.value;
-        loIncl = c.inclusive === true;
-      }
-    } else if (c.check === "less_than" && typeof c.value === "number") {
-      if (c.value < hi || (c.value === hi && !c.inclusive)) {
-        hi = c.value;
-        hiIncl = c.inclusive === true;
-      }
-    } else if (c.check === "number_format" && c.format === "safeint") safeInt = true;
-    else return undefined;
-  }
-  return (n) =>
-    Number.isFinite(n) &&
-    (loIncl ? n >= lo : n > lo) &&
-    (hiIncl ? n <= hi : n < hi) &&
-    (!safeInt || Number.isSafeInteger(n));
-}
 
 const compiled = new WeakMap<z.ZodType, FastPath>();
 const compiledChecks = new WeakMap<z.ZodType, FastPath>();
@@ -113,7 +41,8 @@ export function jsonFastPath(schema: z.ZodType): FastPath {
  * The schema's validity pre-check, compiled on first use: returns the value itself when zod
  * would accept it, UNDECIDED otherwise (then ask zod). No copies are built. Sound for values
  * built in code (sink outputs) too: whatever is not JSON-like — `undefined` in a present key,
- * NaN, ±Infinity, bigints, sparse arrays — is UNDECIDED.
+ * NaN, ±Infinity, bigints, sparse arrays — is UNDECIDED. Objects with refinements and absent
+ * `default` keys are left to zod here (zod would check/fill its own copy, not this value).
  */
 export function jsonFastCheck(schema: z.ZodType): FastPath {
   let f = compiledChecks.get(schema);
@@ -129,100 +58,127 @@ export function jsonFastCheck(schema: z.ZodType): FastPath {
  * value itself is returned instead of zod's stripped copy (a validity check only).
  */
 export function compileJsonFastPath(schema: z.ZodType, copy = true): FastPath {
-  const d = defOf(schema);
-  const checks = checksOf(d);
-  switch (d.type) {
-    case "string": {
-      const len = plain(d, ["type", "checks"]) ? lengthCheck(checks) : undefined;
-      if (!len) return delegate(schema, copy);
-      return (v) => (typeof v === "string" && len(v.length) ? v : UNDECIDED);
-    }
-    case "number": {
-      const ok = plain(d, ["type", "checks"]) ? numberCheck(checks) : undefined;
-      if (!ok) return delegate(schema, copy);
-      return (v) => (typeof v === "number" && ok(v) ? v : UNDECIDED);
-    }
+  const g = new Gen();
+  const body = emitValue(schemaPlan(schema), "v", copy, g);
+  const src = `"use strict";\nreturn function fastPath(v) {\n${body.code}return ${body.out};\n};`;
+  return new Function("U", "K", "R", src)(UNDECIDED, g.constants, runRefinements) as FastPath;
+}
+
+interface Emitted {
+  /** Statements that validate the value (`return U` when not decided) and compute `out`. */
+  readonly code: string;
+  /** The variable holding the output (the input variable itself when nothing is copied). */
+  readonly out: string;
+}
+
+const fail = "return U;\n";
+
+/** A condition that is true when the number in `x` fails the plan's bounds (NaN/±Infinity too). */
+export function numberRejects(p: Extract<Plan, { kind: "number" }>, x: string): string {
+  const conds: string[] = [];
+  const finiteLo = Number.isFinite(p.lo);
+  const finiteHi = Number.isFinite(p.hi);
+  if (finiteLo) conds.push(`${x} ${p.loInclusive ? ">=" : ">"} ${jsLiteral(p.lo)}`);
+  if (finiteHi) conds.push(`${x} ${p.hiInclusive ? "<=" : "<"} ${jsLiteral(p.hi)}`);
+  // Comparisons with finite bounds on both sides also reject NaN and ±Infinity.
+  if (!finiteLo || !finiteHi) conds.push(`${x} - ${x} === 0`);
+  if (p.safeInt) conds.push(`Number.isSafeInteger(${x})`);
+  return `!(${conds.join(" && ")})`;
+}
+
+function emitValue(plan: Plan, v: string, copy: boolean, g: Gen): Emitted {
+  switch (plan.kind) {
+    case "string":
+      return {
+        code: `if (typeof ${v} !== "string"${plan.min > 0 ? ` || ${v}.length < ${plan.min}` : ""}${
+          Number.isFinite(plan.max) ? ` || ${v}.length > ${plan.max}` : ""
+        }) ${fail}`,
+        out: v,
+      };
+    case "number":
+      return { code: `if (typeof ${v} !== "number" || ${numberRejects(plan, v)}) ${fail}`, out: v };
     case "boolean":
-      if (!plain(d, ["type"])) return delegate(schema, copy);
-      return (v) => (typeof v === "boolean" ? v : UNDECIDED);
-    case "literal":
-    case "enum": {
-      if (!plain(d, ["type", d.type === "literal" ? "values" : "entries"])) return delegate(schema, copy);
-      const allowed = d.type === "literal" ? [...(d.values ?? [])] : Object.values(d.entries ?? {});
-      // Primitives only (JSON values never equal an object literal by identity anyway).
-      if (!allowed.every((a) => a === null || typeof a !== "object")) return delegate(schema, copy);
-      return (v) => (allowed.includes(v) ? v : UNDECIDED);
-    }
+      return { code: `if (${v} !== true && ${v} !== false) ${fail}`, out: v };
+    case "const":
+      return { code: `if (${plan.values.map((c) => `${v} !== ${jsLiteral(c)}`).join(" && ")}) ${fail}`, out: v };
     case "nullable": {
-      if (!plain(d, ["type", "innerType"]) || !d.innerType) return delegate(schema, copy);
-      const inner = compileJsonFastPath(d.innerType, copy);
-      return (v) => (v === null ? null : inner(v));
+      const inner = emitValue(plan.inner, v, copy, g);
+      if (inner.out === v) return { code: `if (${v} !== null) {\n${inner.code}}\n`, out: v };
+      const out = g.id("n");
+      return { code: `let ${out} = null;\nif (${v} !== null) {\n${inner.code}${out} = ${inner.out};\n}\n`, out };
     }
     case "array": {
-      const len = plain(d, ["type", "element", "checks"]) && d.element ? lengthCheck(checks) : undefined;
-      if (!len || !d.element) return delegate(schema, copy);
-      const element = compileJsonFastPath(d.element, copy);
+      const i = g.id("i");
+      const e = g.id("e");
+      const len = `${v}.length`;
+      let code = `if (!Array.isArray(${v})${plan.min > 0 ? ` || ${len} < ${plan.min}` : ""}${
+        Number.isFinite(plan.max) ? ` || ${len} > ${plan.max}` : ""
+      }) ${fail}`;
+      const el = emitValue(plan.element, e, copy, g);
       if (!copy) {
-        return (v) => {
-          if (!Array.isArray(v) || !len(v.length)) return UNDECIDED;
-          for (let i = 0; i < v.length; i++) if (element(v[i]) === UNDECIDED) return UNDECIDED;
-          return v;
+        // `i in v` keeps sparse arrays (values built in code) undecided.
+        return {
+          code: `${code}for (let ${i} = 0; ${i} < ${len}; ${i}++) {\nconst ${e} = ${v}[${i}];\nif (${e} === undefined) ${fail}${el.code}}\n`,
+          out: v,
         };
       }
-      return (v) => {
-        if (!Array.isArray(v) || !len(v.length)) return UNDECIDED;
-        const out = new Array<unknown>(v.length);
-        for (let i = 0; i < v.length; i++) {
-          const r = element(v[i]);
-          if (r === UNDECIDED) return UNDECIDED;
-          out[i] = r;
-        }
-        return out;
-      };
+      const out = g.id("a");
+      code += `const ${out} = [];\nfor (let ${i} = 0; ${i} < ${len}; ${i}++) {\nconst ${e} = ${v}[${i}];\n${el.code}${out}.push(${el.out});\n}\n`;
+      return { code, out };
     }
     case "object": {
-      if (!plain(d, ["type", "shape"]) || checks.length > 0 || !d.shape) return delegate(schema, copy);
-      const keys = Object.keys(d.shape);
-      const fields = keys.map((key) => {
-        const fd = defOf(d.shape![key]!);
-        const optional = fd.type === "optional" && plain(fd, ["type", "innerType"]) && fd.innerType !== undefined;
-        return { key, optional, parse: compileJsonFastPath(optional ? fd.innerType! : d.shape![key]!, copy) };
-      });
-      if (!copy) {
-        return (v) => {
-          if (typeof v !== "object" || v === null || Array.isArray(v)) return UNDECIDED;
-          const o = v as Record<string, unknown>;
-          for (let i = 0; i < fields.length; i++) {
-            const f = fields[i]!;
-            const x = o[f.key];
-            if (x === undefined) {
-              if (f.optional && !(f.key in o)) continue;
-              return UNDECIDED;
-            }
-            if (f.parse(x) === UNDECIDED) return UNDECIDED;
+      if (!copy && plan.refinements.length > 0) return emitZod(plan.schema, v, copy, g);
+      let code = `if (typeof ${v} !== "object" || ${v} === null || Array.isArray(${v})) ${fail}`;
+      const vars: string[] = [];
+      const present: (string | undefined)[] = [];
+      for (const f of plan.fields) {
+        const key = JSON.stringify(f.key);
+        const x = g.id("x");
+        code += `const ${x} = ${v}[${key}];\n`;
+        const inner = emitValue(f.value, x, copy, g);
+        if (f.presence === "required") {
+          code += `if (${x} === undefined) ${fail}${inner.code}`;
+          vars.push(inner.out);
+          present.push(undefined);
+        } else if (f.presence === "optional") {
+          const h = g.id("h");
+          const y = inner.out === x ? x : g.id("y");
+          code += `let ${h} = false;\n${y === x ? "" : `let ${y};\n`}if (${x} !== undefined) {\n${inner.code}${
+            y === x ? "" : `${y} = ${inner.out};\n`
+          }${h} = true;\n} else if (${key} in ${v}) ${fail}`;
+          vars.push(y);
+          present.push(h);
+        } else {
+          // default: an absent key gets zod's default value (read per parse, like zod does);
+          // the check-only variant leaves that to zod, whose output differs from the value.
+          if (!copy) {
+            code += `if (${x} === undefined) ${fail}${inner.code}`;
+            vars.push(inner.out);
+          } else {
+            const y = g.id("y");
+            code += `let ${y};\nif (${x} === undefined) ${y} = ${g.constant(f.defaultDef)}.defaultValue;\nelse {\n${inner.code}${y} = ${inner.out};\n}\n`;
+            vars.push(y);
           }
-          return v;
-        };
-      }
-      return (v) => {
-        if (typeof v !== "object" || v === null || Array.isArray(v)) return UNDECIDED;
-        const o = v as Record<string, unknown>;
-        const out: Record<string, unknown> = {};
-        for (let i = 0; i < fields.length; i++) {
-          const f = fields[i]!;
-          const x = o[f.key];
-          if (x === undefined) {
-            if (f.optional && !(f.key in o)) continue;
-            return UNDECIDED;
-          }
-          const r = f.parse(x);
-          if (r === UNDECIDED) return UNDECIDED;
-          out[f.key] = r;
+          present.push(undefined);
         }
-        return out;
-      };
+      }
+      if (!copy) return { code, out: v };
+      let out = g.id("o");
+      code += `let ${out};\n${emitObjectOutput(out, plan.fields, vars, present)}`;
+      if (plan.refinements.length > 0) {
+        const r = g.id("r");
+        code += `const ${r} = R(${g.constant(plan.refinements)}, ${out}, U);\nif (${r} === U) ${fail}`;
+        out = r;
+      }
+      return { code, out };
     }
-    default:
-      return delegate(schema, copy);
+    case "zod":
+      return emitZod(plan.schema, v, copy, g);
   }
+}
+
+function emitZod(schema: z.ZodType, v: string, copy: boolean, g: Gen): Emitted {
+  const r = g.id("z");
+  const code = `const ${r} = ${g.constant(schema)}.safeParse(${v});\nif (!${r}.success) ${fail}`;
+  return { code, out: copy ? `${r}.data` : v };
 }
