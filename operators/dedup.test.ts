@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import type { Observable } from "rxjs";
+import { from, type Observable } from "rxjs";
 import { TestScheduler } from "rxjs/testing";
 import { describe, expect, it } from "vitest";
 import { record, type StreamItem, sideOutput, watermark } from "../lib/stream/item.js";
@@ -116,6 +116,112 @@ describe("dedup", () => {
       ),
       { numRuns: 1000 },
     );
+  });
+
+  /**
+   * The first implementation, a `Map<key, expiry>` in admission order, as the reference model: the
+   * operator must match it item for item, metrics included.
+   */
+  function referenceDedup(items: readonly StreamItem<{ eventId: string }>[], ttl: number, maxKeys = Infinity) {
+    const seen = new Map<string, number>();
+    const m = createDedupMetrics();
+    let wm = Number.NEGATIVE_INFINITY;
+    const out: string[] = [];
+    const emit = (i: unknown) => out.push(JSON.stringify(i) + JSON.stringify(m));
+    for (const item of items) {
+      if (item.kind === "record") {
+        const k = item.value.eventId;
+        const e = seen.get(k);
+        if (e !== undefined) {
+          if (e > wm) {
+            m.duplicates++;
+            emit(sideOutput("duplicate", "duplicate-key", item));
+            continue;
+          }
+          seen.delete(k);
+          m.evictedByWatermark++;
+        }
+        seen.set(k, item.eventTime + ttl);
+        if (seen.size > maxKeys) {
+          seen.delete(seen.keys().next().value!);
+          m.evictedByCapacity++;
+        }
+        m.keys = seen.size;
+      } else if (item.kind === "watermark" && item.time > wm) {
+        wm = item.time;
+        let requeued = 0;
+        for (const [k, e] of seen) {
+          if (e <= wm) {
+            seen.delete(k);
+            m.evictedByWatermark++;
+          } else if (e > wm + 2 * ttl && requeued < 64) {
+            seen.delete(k);
+            seen.set(k, e);
+            requeued++;
+          } else break;
+        }
+        m.keys = seen.size;
+      }
+      emit(item);
+    }
+    return out;
+  }
+
+  function actualDedup(items: readonly StreamItem<{ eventId: string }>[], ttl: number, maxKeys?: number) {
+    const metrics = createDedupMetrics();
+    const out: string[] = [];
+    from(items)
+      .pipe(dedup<{ eventId: string }>({ ttlMs: ttl, metrics, ...(maxKeys === undefined ? {} : { maxKeys }) }))
+      .subscribe((i) => out.push(JSON.stringify(i) + JSON.stringify(metrics)));
+    return out;
+  }
+
+  it("matches the reference model item for item, metrics included (far-future keys, re-admission, capacity)", () => {
+    const itemArb = fc.oneof(
+      { weight: 6, arbitrary: fc.tuple(fc.integer({ min: 0, max: 12 }), fc.integer({ min: 0, max: 200 })) },
+      { weight: 1, arbitrary: fc.tuple(fc.integer({ min: 0, max: 12 }), fc.integer({ min: 1000, max: 5000 })) },
+      { weight: 3, arbitrary: fc.integer({ min: -10, max: 250 }) },
+    );
+    fc.assert(
+      fc.property(
+        fc.array(itemArb, { maxLength: 120 }),
+        fc.constantFrom(0, 1, 10, 40),
+        fc.option(fc.integer({ min: 1, max: 8 }), { nil: undefined }),
+        (xs, ttl, maxKeys) => {
+          const items: StreamItem<{ eventId: string }>[] = xs.map((x, i) =>
+            typeof x === "number" ? watermark(x) : r(`k${x[0]}`, x[1] + i),
+          );
+          expect(actualDedup(items, ttl, maxKeys)).toEqual(referenceDedup(items, ttl, maxKeys));
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("matches the reference model on a large key set (state regrown and compacted many times)", () => {
+    let s = 12345;
+    const rand = () => {
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+      return s / 4294967296;
+    };
+    for (const [ttl, maxKeys, keys] of [
+      [50, undefined, 1e9],
+      [500, 3000, 1e9],
+      [200, undefined, 2000],
+      [1e6, 5000, 20000],
+    ] as const) {
+      const items: StreamItem<{ eventId: string }>[] = [];
+      let max = 0;
+      for (let i = 0; i < 30_000; i++) {
+        const t = Math.floor(i / 10 + rand() * 30) + (rand() < 0.001 ? 100_000 : 0);
+        max = Math.max(max, t);
+        const id =
+          keys > 1e8 ? (rand() < 0.1 ? Math.max(0, i - Math.floor(rand() * 40)) : i) : Math.floor(rand() * keys);
+        items.push(r(`ev-${id}`, t));
+        if (rand() < 0.3) items.push(watermark(max - 30));
+      }
+      expect(actualDedup(items, ttl, maxKeys)).toEqual(referenceDedup(items, ttl, maxKeys));
+    }
   });
 
   it("law: accounting identity (1:1) and determinism", () => {

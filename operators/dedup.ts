@@ -1,6 +1,7 @@
 import type { Subscriber } from "rxjs";
 import { type Envelope, type StreamItem, SideTag, sideOutput } from "../lib/stream/item.js";
 import { type DescribedOperator, describeOperator } from "../lib/stream/operator.js";
+import { KeyFifo } from "./internal/key-fifo.js";
 import { type ItemHandler, streamOperator } from "./internal/operate.js";
 import { checkNonNegative, checkPositive } from "./internal/window-types.js";
 
@@ -47,7 +48,8 @@ export function defaultDedupKey<T>(value: T, rec: Envelope<T>): string {
 }
 
 class DedupHandler<T> implements ItemHandler<T> {
-  private readonly seen = new Map<string, number>();
+  /** Remembered keys in admission order (recency for `maxKeys`), each with its expiry. */
+  private readonly seen = new KeyFifo();
   private wm = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -62,20 +64,22 @@ class DedupHandler<T> implements ItemHandler<T> {
     if (item.kind === "record") {
       const k = this.keyOf(item.value, item);
       const seen = this.seen;
-      const expiry = seen.get(k);
-      if (expiry !== undefined) {
-        if (expiry > this.wm) {
+      const slot = seen.find(k);
+      if (slot >= 0) {
+        if (seen.valueAt(slot) > this.wm) {
           this.metrics.duplicates++;
           this.out.next(sideOutput(SideTag.duplicate, "duplicate-key", item));
           return;
         }
-        seen.delete(k);
+        // expired, not yet reached by eviction: forgotten, and admitted again (at the back)
         this.metrics.evictedByWatermark++;
-      }
-      seen.set(k, item.eventTime + this.ttl);
-      if (seen.size > this.maxKeys) {
-        seen.delete(seen.keys().next().value!);
-        this.metrics.evictedByCapacity++;
+        seen.readmit(slot, k, item.eventTime + this.ttl);
+      } else {
+        seen.append(k, item.eventTime + this.ttl);
+        if (seen.size > this.maxKeys && !seen.isEmpty()) {
+          seen.removeFront();
+          this.metrics.evictedByCapacity++;
+        }
       }
       this.metrics.keys = seen.size;
       this.out.next(item);
@@ -94,23 +98,24 @@ class DedupHandler<T> implements ItemHandler<T> {
 
   /**
    * Forget expired keys from the oldest admitted on, stopping at the first live one (admission
-   * order follows event time up to the disorder bound). A live key from far ahead of the watermark
-   * (expiry beyond watermark + 2·ttl: a clock-skewed producer) is re-queued at the back instead of
-   * blocking eviction — at most 64 per watermark. Depends only on admitted records and watermarks,
-   * so `dedup(dedup(s)) = dedup(s)` still holds.
+   * order follows event time up to the disorder bound), so a watermark that expires nothing costs
+   * O(1). A live key from far ahead of the watermark (expiry beyond watermark + 2·ttl: a
+   * clock-skewed producer) is re-queued at the back instead of blocking eviction — at most 64 per
+   * watermark (a key re-queued comes round again within the same 64). Depends only on admitted
+   * records and watermarks, so `dedup(dedup(s)) = dedup(s)` still holds.
    */
   private evict(wm: number): void {
     const seen = this.seen;
     const far = wm + 2 * this.ttl;
     let n = 0;
     let requeued = 0;
-    for (const [k, expiry] of seen) {
+    while (!seen.isEmpty()) {
+      const expiry = seen.frontValue();
       if (expiry <= wm) {
-        seen.delete(k);
+        seen.removeFront();
         n++;
       } else if (expiry > far && requeued < 64) {
-        seen.delete(k);
-        seen.set(k, expiry);
+        seen.requeueFront();
         requeued++;
       } else break;
     }
