@@ -21,11 +21,14 @@ function inbound(id: string, eventTime: number, retention: number, seq: number):
     held: false,
     failed: undefined,
     t0: 0n,
+    confirmBelow: 0,
+    prevOpen: undefined,
+    nextOpen: undefined,
   };
 }
 
 describe("AckTracker (the ack rule)", () => {
-  it("acks exactly when processed, every output confirmed and the watermark passed eventTime + retention", () => {
+  it("acks exactly when processed, past eventTime + retention, and every output handed over until then is confirmed", () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: 50 }),
@@ -33,39 +36,103 @@ describe("AckTracker (the ack rule)", () => {
           minLength: 1,
           maxLength: 20,
         }),
-        fc.array(fc.integer({ min: 0, max: 200 }), { maxLength: 6 }),
-        (retention, msgs, watermarks) => {
+        // Interleaved steps: a watermark, or the confirmation of the k-th started output (any order).
+        fc.array(fc.oneof(fc.record({ wm: fc.integer({ min: 0, max: 200 }) }), fc.record({ confirm: fc.nat() })), {
+          maxLength: 40,
+        }),
+        (retention, msgs, steps) => {
           const acked = new Set<Inbound>();
           const tracker = new AckTracker({ ack: (m) => acked.add(m), fail: () => undefined }, retention);
           const ms = msgs.map((m, i) => inbound(`id${i}`, m.t, retention, i));
           for (const m of ms) tracker.register(m);
-          // Each message: outputs started while processing, then processed.
+          // Each message: its outputs are handed to sinks while it is processed.
+          const tokens: { token: number; owner: number }[] = [];
           ms.forEach((m, i) => {
-            for (let k = 0; k < msgs[i]!.outputs; k++) tracker.outputStarted([m.id]);
+            for (let k = 0; k < msgs[i]!.outputs; k++) tokens.push({ token: tracker.outputStarted(), owner: i });
             tracker.processed(m);
           });
+          const confirmed = new Set<number>();
           let wm = Number.NEGATIVE_INFINITY;
-          const check = (confirmed: (i: number) => boolean) => {
-            ms.forEach((m, i) => {
-              const should = confirmed(i) && (retention === 0 || wm >= m.eventTime + retention);
-              expect(acked.has(m)).toBe(should);
-            });
+          // Reference model: every output is started before any retention passes here, so a message
+          // is due once its retention passed and every output is confirmed — or, with no
+          // retention, when processed and every output started up to its push is confirmed.
+          const startedBy = (i: number) => tokens.filter((t) => t.owner <= i).length;
+          const due = (i: number) => {
+            const m = ms[i]!;
+            if (retention === 0) return tokens.slice(0, startedBy(i)).every((t) => confirmed.has(t.token));
+            return wm >= m.eventTime + retention && tokens.every((t) => confirmed.has(t.token));
           };
-          check((i) => msgs[i]!.outputs === 0);
-          for (const w of [...watermarks].sort((a, b) => a - b)) {
-            wm = w;
-            tracker.advance(w);
-            check((i) => msgs[i]!.outputs === 0);
+          const check = () =>
+            ms.forEach((m, i) => {
+              expect(acked.has(m)).toBe(due(i));
+              // Safety: never acked before its own outputs are confirmed.
+              if (acked.has(m)) for (const t of tokens) if (t.owner === i) expect(confirmed.has(t.token)).toBe(true);
+            });
+          check();
+          for (const step of steps) {
+            if ("wm" in step) {
+              if (step.wm <= wm) continue;
+              wm = step.wm;
+              tracker.advance(wm);
+            } else if (tokens.length > 0) {
+              const t = tokens[step.confirm % tokens.length]!;
+              if (confirmed.has(t.token)) continue;
+              confirmed.add(t.token);
+              tracker.outputConfirmed(t.token);
+            }
+            check();
           }
-          // Confirm every output.
-          ms.forEach((m, i) => {
-            for (let k = 0; k < msgs[i]!.outputs; k++) tracker.outputConfirmed([m.id]);
-          });
-          check(() => true);
-          expect(tracker.open).toBe(ms.length - acked.size);
+          // Confirm every output and pass every retention.
+          for (const t of tokens)
+            if (!confirmed.has(t.token)) {
+              confirmed.add(t.token);
+              tracker.outputConfirmed(t.token);
+            }
+          wm = Number.MAX_SAFE_INTEGER;
+          tracker.advance(wm);
+          check();
+          expect(acked.size).toBe(ms.length);
+          expect(tracker.open).toBe(0);
+          expect(tracker.pendingOutputs).toBe(0);
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 1000 },
+    );
+  });
+
+  it("confirmations in any order, across a growing token ring, release exactly the confirmed prefix", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 5000 }), fc.integer(), (n, seed) => {
+        const acked: number[] = [];
+        const tracker = new AckTracker({ ack: (m) => acked.push(m.seq), fail: () => undefined }, 0);
+        const tokens: number[] = [];
+        const ms: Inbound[] = [];
+        for (let i = 0; i < n; i++) {
+          const m = inbound(`id${i}`, i, 0, i);
+          tracker.register(m);
+          tokens.push(tracker.outputStarted());
+          tracker.processed(m);
+          ms.push(m);
+        }
+        // A deterministic shuffle of the confirmations.
+        let x = seed | 0;
+        const order = tokens.map((t) => {
+          x = (Math.imul(x, 1103515245) + 12345) | 0;
+          return { t, r: x };
+        });
+        order.sort((a, b) => a.r - b.r || a.t - b.t);
+        const confirmed = new Set<number>();
+        let prefix = 0;
+        for (const { t } of order) {
+          confirmed.add(t);
+          tracker.outputConfirmed(t);
+          while (confirmed.has(prefix)) prefix++;
+          // Message i waits for tokens 0..i (everything handed over up to its push).
+          expect(acked.length).toBe(prefix);
+        }
+        expect(acked).toEqual(ms.map((m) => m.seq));
+      }),
+      { numRuns: 200 },
     );
   });
 

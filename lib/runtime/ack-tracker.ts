@@ -22,6 +22,11 @@ export interface Inbound {
   held: boolean;
   failed: string | undefined;
   t0: bigint;
+  /** Outputs with a token below this must be confirmed before the ack (set when retention passed). */
+  confirmBelow: number;
+  /** Neighbours in the tracker's list of open messages (registration order). */
+  prevOpen: Inbound | undefined;
+  nextOpen: Inbound | undefined;
 }
 
 export interface AckHooks {
@@ -30,36 +35,34 @@ export interface AckHooks {
   fail(m: Inbound, reason: string): void;
 }
 
+/** Handed out by {@link AckTracker.outputStarted}, given back to {@link AckTracker.outputConfirmed}. */
+export type OutputToken = number;
+
 /**
  * The ack rule. A message is acknowledged when
  *   1. it has been pushed through the pipeline (processed),
- *   2. no output carrying its lineage id is still waiting for a sink's confirmation
- *      (outputs dropped as duplicates, absorbed side outputs and written dead letters count as
- *      confirmed), and
- *   3. if any step on the topology keeps state (`retentionMs` > 0 in its metadata), the watermark
+ *   2. if any step on the topology keeps state (`retentionMs` > 0 in its metadata), the watermark
  *      has reached `eventTime + max retention` — the operators can no longer emit anything derived
- *      from it, so everything derived from it has been confirmed (rule 2).
- * A message whose record became a `failed` side output is handed to {@link AckHooks.fail} instead.
+ *      from it (with no retention, everything derived from it was emitted during its push), and
+ *   3. every output handed to a sink before that moment has been confirmed (outputs dropped as
+ *      duplicates and written dead letters count as confirmed).
+ * Rule 3 covers every output that carries the message's lineage id — by rule 2 they were all
+ * handed over before that moment — and possibly a few unrelated ones handed over meanwhile, so an
+ * ack can come slightly later than strictly necessary, never earlier. What it buys: no per-id
+ * bookkeeping at all. Outputs get increasing tokens; the tracker keeps the longest fully confirmed
+ * prefix of them, and messages whose retention passed wait in a FIFO ordered by the token count
+ * at that moment, so each message and each output costs O(1), with no map keyed by lineage id.
+ *
+ * A message whose record became a `failed` side output is handed to {@link AckHooks.fail} instead
+ * (found by a scan of the open messages: failures are the exceptional path).
  * Until acked, a message is redelivered if the worker goes away, which is how per-key state
  * within the retention moves with its key (the new owner rebuilds it from the redelivered
  * messages; outputs the old owner already wrote are dropped by the sinks' event-id check).
  */
-/** The open messages sharing one lineage id, and the outputs carrying it that await their sink. */
-interface IdEntry {
-  /** The only open message with this id (the common case: no per-message array). */
-  one: Inbound | undefined;
-  /** Two or more open messages with this id (duplicates), in registration order. */
-  many: Inbound[] | undefined;
-  /** Outputs carrying this id handed to a sink and not confirmed yet. */
-  pending: number;
-}
-
-const hasMembers = (e: IdEntry) => e.one !== undefined || (e.many !== undefined && e.many.length > 0);
-const members = (e: IdEntry): Inbound[] => (e.one ? [e.one] : e.many ? [...e.many] : []);
-
 export class AckTracker {
-  /** Per lineage id: open messages and pending outputs (one map: a set and a delete per message). */
-  private readonly entries = new Map<string, IdEntry>();
+  /** Open (registered, not done) messages as a doubly-linked list in registration order. */
+  private firstOpen: Inbound | undefined;
+  private lastOpen: Inbound | undefined;
   /**
    * Messages waiting for the watermark. The merge releases records in event-time order, so
    * `holdUntil` almost always grows: those wait in a FIFO (no comparisons); the few that arrive
@@ -70,6 +73,15 @@ export class AckTracker {
   private fifoHead = 0;
   private readonly heldHeap = new MinPriorityQueue<Inbound>((m) => m.holdUntil);
   private watermark = Number.NEGATIVE_INFINITY;
+  /** Token of the next output handed to a sink. */
+  private nextToken = 0;
+  /** Every output with a token below this is confirmed. */
+  private confirmedBelow = 0;
+  /** Confirmations at or above `confirmedBelow` (out of order), a ring indexed by token & mask. */
+  private confirmedAhead = new Uint8Array(1024);
+  /** Messages past retention waiting for confirmations, in `confirmBelow` order. */
+  private readonly waiting: Inbound[] = [];
+  private waitingHead = 0;
   /** Messages registered and not done. */
   open = 0;
   /** Of those, processed and waiting only for the watermark. */
@@ -83,59 +95,56 @@ export class AckTracker {
 
   register(m: Inbound): void {
     this.open++;
-    const e = this.entries.get(m.id);
-    if (!e) {
-      this.entries.set(m.id, { one: m, many: undefined, pending: 0 });
+    m.prevOpen = this.lastOpen;
+    m.nextOpen = undefined;
+    if (this.lastOpen) this.lastOpen.nextOpen = m;
+    else this.firstOpen = m;
+    this.lastOpen = m;
+  }
+
+  /** An output was handed to a sink; give the token back to {@link outputConfirmed}. */
+  outputStarted(): OutputToken {
+    const t = this.nextToken++;
+    if (this.nextToken - this.confirmedBelow > this.confirmedAhead.length) this.growRing();
+    return t;
+  }
+
+  /** A sink confirmed (or dropped as duplicate) the output of `token`. */
+  outputConfirmed(token: OutputToken): void {
+    const ring = this.confirmedAhead;
+    const mask = ring.length - 1;
+    if (token !== this.confirmedBelow) {
+      if (token > this.confirmedBelow) ring[token & mask] = 1;
       return;
     }
-    if (!hasMembers(e)) {
-      // Only pending outputs so far: move the id behind the others (registration order).
-      this.entries.delete(m.id);
-      this.entries.set(m.id, e);
-      e.many = undefined;
-      e.one = m;
-    } else if (e.one) {
-      e.many = [e.one, m];
-      e.one = undefined;
-    } else e.many!.push(m);
+    let below = token + 1;
+    while (below < this.nextToken && ring[below & mask] === 1) {
+      ring[below & mask] = 0;
+      below++;
+    }
+    this.confirmedBelow = below;
+    this.drainWaiting();
   }
 
-  /** An output carrying `ids` was handed to a sink. */
-  outputStarted(ids: readonly string[]): void {
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i]!;
-      const e = this.entries.get(id);
-      if (e) e.pending++;
-      else this.entries.set(id, { one: undefined, many: undefined, pending: 1 });
-    }
-  }
-
-  /** A sink confirmed (or dropped as duplicate) an output carrying `ids`. */
-  outputConfirmed(ids: readonly string[]): void {
-    for (let i = 0; i < ids.length; i++) {
-      const e = this.entries.get(ids[i]!);
-      if (!e) continue;
-      if (e.pending > 1) {
-        e.pending--;
-        continue;
-      }
-      e.pending = 0;
-      if (e.one) this.check(e.one);
-      else if (e.many) for (const m of [...e.many]) this.check(m);
-      if (e.pending === 0 && !hasMembers(e) && this.entries.get(ids[i]!) === e) this.entries.delete(ids[i]!);
-    }
+  /** Outputs handed to sinks and not confirmed yet. */
+  get pendingOutputs(): number {
+    let n = 0;
+    const mask = this.confirmedAhead.length - 1;
+    for (let t = this.confirmedBelow; t < this.nextToken; t++) if (this.confirmedAhead[t & mask] === 0) n++;
+    return n;
   }
 
   /** Records with these lineage ids made an operator fail. */
   markFailed(ids: readonly string[], reason: string): void {
-    for (const id of ids) {
-      const e = this.entries.get(id);
-      if (!e) continue;
-      for (const m of members(e)) {
-        if (m.done) continue;
+    const wanted = ids.length === 1 ? undefined : new Set(ids);
+    const only = ids[0];
+    for (let m = this.firstOpen; m !== undefined; ) {
+      const next = m.nextOpen;
+      if (wanted ? wanted.has(m.id) : m.id === only) {
         m.failed ??= reason;
         if (m.processed) this.finishFailed(m);
       }
+      m = next;
     }
   }
 
@@ -154,8 +163,7 @@ export class AckTracker {
       this.heldCount++;
       return;
     }
-    m.retentionPassed = true;
-    this.check(m);
+    this.passRetention(m);
   }
 
   advance(watermark: number): void {
@@ -173,8 +181,7 @@ export class AckTracker {
       if (!m.held) continue;
       m.held = false;
       this.heldCount--;
-      m.retentionPassed = true;
-      this.check(m);
+      this.passRetention(m);
     }
     if (this.fifoHead === fifo.length) {
       fifo.length = 0;
@@ -188,12 +195,13 @@ export class AckTracker {
 
   /** Give up on every open, processed message (pipeline reset): they are handed to `fail`. */
   failAllProcessed(reason: string, culprit: Inbound | undefined): void {
-    for (const e of [...this.entries.values()]) {
-      for (const m of members(e)) {
-        if (m.done || !m.processed) continue;
+    for (let m = this.firstOpen; m !== undefined; ) {
+      const next = m.nextOpen;
+      if (m.processed) {
         m.failed = m === culprit ? reason : `reset: ${reason}`;
         this.finishFailed(m);
       }
+      m = next;
     }
   }
 
@@ -203,17 +211,51 @@ export class AckTracker {
     this.close(m);
   }
 
+  /** Rule 2 holds: the ack now waits only for the outputs handed over so far. */
+  private passRetention(m: Inbound): void {
+    m.retentionPassed = true;
+    m.confirmBelow = this.nextToken;
+    if (m.confirmBelow <= this.confirmedBelow && this.waitingHead === this.waiting.length) {
+      this.ackNow(m);
+      return;
+    }
+    this.waiting.push(m);
+  }
+
+  private drainWaiting(): void {
+    const w = this.waiting;
+    while (this.waitingHead < w.length && w[this.waitingHead]!.confirmBelow <= this.confirmedBelow) {
+      const m = w[this.waitingHead++]!;
+      if (!m.done) this.ackNow(m);
+    }
+    if (this.waitingHead === w.length) {
+      w.length = 0;
+      this.waitingHead = 0;
+    } else if (this.waitingHead > 1024 && this.waitingHead * 2 > w.length) {
+      w.copyWithin(0, this.waitingHead);
+      w.length -= this.waitingHead;
+      this.waitingHead = 0;
+    }
+  }
+
+  private growRing(): void {
+    const old = this.confirmedAhead;
+    const next = new Uint8Array(old.length * 2);
+    const oldMask = old.length - 1;
+    const newMask = next.length - 1;
+    for (let t = this.confirmedBelow; t < this.nextToken - 1; t++) next[t & newMask] = old[t & oldMask]!;
+    this.confirmedAhead = next;
+  }
+
+  private ackNow(m: Inbound): void {
+    this.close(m);
+    this.hooks.ack(m);
+  }
+
   private finishFailed(m: Inbound): void {
     if (m.done) return;
     this.close(m);
     this.hooks.fail(m, m.failed ?? "operator-failure");
-  }
-
-  private check(m: Inbound): void {
-    if (m.done || !m.processed || m.failed !== undefined || !m.retentionPassed) return;
-    if ((this.entries.get(m.id)?.pending ?? 0) > 0) return;
-    this.close(m);
-    this.hooks.ack(m);
   }
 
   private close(m: Inbound): void {
@@ -224,13 +266,12 @@ export class AckTracker {
       m.held = false;
       this.heldCount--;
     }
-    const e = this.entries.get(m.id);
-    if (!e) return;
-    if (e.one === m) e.one = undefined;
-    else if (e.many) {
-      const i = e.many.indexOf(m);
-      if (i >= 0) e.many.splice(i, 1);
-    }
-    if (e.pending === 0 && !hasMembers(e)) this.entries.delete(m.id);
+    const { prevOpen, nextOpen } = m;
+    if (prevOpen) prevOpen.nextOpen = nextOpen;
+    else this.firstOpen = nextOpen;
+    if (nextOpen) nextOpen.prevOpen = prevOpen;
+    else this.lastOpen = prevOpen;
+    m.prevOpen = undefined;
+    m.nextOpen = undefined;
   }
 }

@@ -12,9 +12,9 @@ interface ChangelogEntry {
  * A step's per-key state backed by a changelog topic.
  *
  * - Every `set` updates the in-memory table and appends `{ key, value }` to the changelog; the
- *   write carries the lineage ids of the record being handled, so that record's messages are
- *   acked only once the change is persisted (a worker that stops gracefully has written every
- *   change of every message it acked).
+ *   write is an output of the ack tracker, so the messages the change derives from are acked only
+ *   once it is persisted (a worker that stops gracefully has written every change of every
+ *   message it acked).
  * - `catchUp()` reads the changelog up to its current end ({@link TopicTail}) and applies the entries of
  *   keys this worker has not processed itself (`ownedKeys`): for its own keys the in-memory table
  *   is newer than anything in the log. The runtime calls it at start and before the first record
@@ -29,11 +29,10 @@ export class ChangelogState<S> implements KeyedState<S> {
     private readonly writer: TopicWriter,
     private readonly tail: TopicTail,
     private readonly ownedKeys: ReadonlySet<string>,
+    /** The ack tracker's output accounting: a changelog write is an output like any other. */
     private readonly lineage: {
-      /** Lineage ids of the record being handled (undefined outside record handling). */
-      current(): readonly string[] | undefined;
-      started(ids: readonly string[]): void;
-      confirmed(ids: readonly string[]): void;
+      started(): number;
+      confirmed(token: number): void;
     },
     private readonly workerId: string,
   ) {}
@@ -44,15 +43,14 @@ export class ChangelogState<S> implements KeyedState<S> {
 
   set(key: string, value: S): void {
     this.table.set(key, value);
-    const ids = this.lineage.current() ?? [];
-    this.lineage.started(ids);
+    const token = this.lineage.started();
     const entry: ChangelogEntry = { key, value };
     this.writer.write({
       data: Buffer.from(JSON.stringify(entry), "utf8"),
       key,
       eventId: `${this.workerId}:${this.seq++}`,
       eventTime: 0,
-      done: () => this.lineage.confirmed(ids),
+      done: () => this.lineage.confirmed(token),
     });
   }
 

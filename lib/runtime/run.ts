@@ -380,7 +380,6 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
 
   const stores = new Map<string, ChangelogState<unknown>>();
   const processedKeys = new Set<string>();
-  let currentIds: readonly string[] | undefined;
   let syncingStores = false;
 
   function stepContext(step: string): StepContext<C> {
@@ -429,13 +428,13 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       ids: rec.ids,
       value: rec.value,
     };
-    ackTracker.outputStarted(rec.ids);
+    const token = ackTracker.outputStarted();
     writer(route.topic).write({
       data: encodeEvent(body),
       key: rec.key,
       eventId: `${step}/${item.tag}/${rec.ids.join(",")}`,
       eventTime: rec.eventTime,
-      done: () => ackTracker.outputConfirmed(rec.ids),
+      done: () => ackTracker.outputConfirmed(token),
     });
   }
 
@@ -524,7 +523,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
                 if (!r.success) {
                   const issue = r.error.issues[0];
                   const fake = { getData: () => encodeEvent(v) } as unknown as MessageLike;
-                  ackTracker.outputStarted(ids);
+                  const token = ackTracker.outputStarted();
                   inc(stats.deadLettered, "schema-violation");
                   const dl = toDeadLetter({
                     bytes: fake.getData(),
@@ -538,14 +537,14 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
                     key: item.key,
                     eventId: dl.eventId,
                     eventTime: item.eventTime,
-                    done: () => ackTracker.outputConfirmed(ids),
+                    done: () => ackTracker.outputConfirmed(token),
                   });
                   return;
                 }
               }
               const eventId = sink.eventId ? sink.eventId(v as never) : String((v as { eventId?: unknown }).eventId);
               const key = sink.key ? sink.key(v as never) : item.key;
-              ackTracker.outputStarted(ids);
+              const token = ackTracker.outputStarted();
               writer(sink.topic).write({
                 data: encodeEvent(v),
                 key,
@@ -554,7 +553,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
                 done: (written) => {
                   if (written) inc(stats.out, name);
                   else inc(stats.duplicatesDropped, name);
-                  ackTracker.outputConfirmed(ids);
+                  ackTracker.outputConfirmed(token);
                 },
               });
             },
@@ -619,10 +618,8 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     }
     if ((m.seq & 7) === 0) m.t0 = process.hrtime.bigint(); // latency of every 8th message
     processedKeys.add(m.key);
-    currentIds = [m.id];
     asOf(m.eventTime);
-    f.subject!.next({ kind: "record", value: m.value, eventTime: m.eventTime, key: m.key, ids: currentIds });
-    currentIds = undefined;
+    f.subject!.next({ kind: "record", value: m.value, eventTime: m.eventTime, key: m.key, ids: [m.id] });
     asOf(Number.POSITIVE_INFINITY);
     if (pipelineError !== undefined) afterPush(m);
     if (!m.done) ackTracker.processed(m);
@@ -779,6 +776,9 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       held: false,
       failed: undefined,
       t0: 0n,
+      confirmBelow: 0,
+      prevOpen: undefined,
+      nextOpen: undefined,
     };
     ackTracker.register(m);
     f.buf.push(m);
@@ -1028,9 +1028,8 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
           tail,
           processedKeys,
           {
-            current: () => currentIds,
-            started: (ids) => ackTracker.outputStarted(ids),
-            confirmed: (ids) => ackTracker.outputConfirmed(ids),
+            started: () => ackTracker.outputStarted(),
+            confirmed: (token) => ackTracker.outputConfirmed(token),
           },
           workerId,
         );
