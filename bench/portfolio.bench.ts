@@ -12,7 +12,7 @@
  * The conflict QP runs with the default solver ("auto": lib/quant's active-set box QP, HiGHS when a
  * linear row binds); two 500-asset cases force HiGHS and the dense ADMM for comparison. Baseline: a plain map over the 500 proposals (scale each trade), in the same run.
  */
-import { of, Subject } from "rxjs";
+import { of, type Observable, Subject, share } from "rxjs";
 import { InvestmentPolicy } from "../lib/domain/policy.js";
 import type { PortfolioState, ProposalBatch, TradeProposal } from "../lib/domain/portfolio.js";
 import { RiskLimits } from "../lib/domain/risk-limits.js";
@@ -20,7 +20,10 @@ import type { NetSignal, PortfolioBatch, TargetIntent } from "../lib/domain/sign
 import { initSolver } from "../lib/quant/index.js";
 import { record, type StreamItem } from "../lib/stream/item.js";
 import type { StreamOperator } from "../lib/stream/operator.js";
+import { coordinate } from "../operators/coordinate.js";
+import { coordinationAnalytics } from "../operators/coordination-analytics.js";
 import { policyGate } from "../operators/policy-gate.js";
+import { portfolioStateUpdates } from "../operators/portfolio-state-updates.js";
 import {
   covarianceModel,
   loadSp500,
@@ -30,6 +33,7 @@ import {
 import { resolveConflicts } from "../operators/resolve-conflicts.js";
 import { riskGate } from "../operators/risk-gate.js";
 import { sizePositions } from "../operators/size-positions.js";
+import { defaultPolicy, defaultRiskLimits } from "../topologies/portfolio-coordination.config.js";
 import type { BenchCase, BenchContext, BenchSuite } from "./harness/types.js";
 
 const SIZES = [50, 100, 500] as const;
@@ -196,6 +200,137 @@ function pipelineCase(
   };
 }
 
+/**
+ * The topology's portfolio stage on small batches: a 48-name model (the bundled recording's
+ * universe size), 12 signals per batch on a rotating subset (so the universe changes every batch),
+ * holdings on a third of the names, the topology's default sizing (incl. the volatility budget),
+ * policy, risk limits, costs and λ; the resolved batch fans out to coordinate, portfolioStateUpdates
+ * and coordinationAnalytics as in the topology. Latency = one batch through all seven operators.
+ */
+function smallBatchCase(names: number, perBatch: number): BenchCase {
+  const batches = 2000;
+  let main$: Subject<StreamItem<PortfolioBatch>>;
+  let make: (k: number) => PortfolioBatch;
+  let outputs = 0;
+  let decisions = 0;
+  let k = 0;
+  return {
+    name: `full portfolio stage (size→…→resolve→coordinate/state/analytics) ${perBatch} of ${names} names`,
+    events: batches,
+    async setup() {
+      await initSolver();
+      const u = universe(names);
+      const ids = u.tickers;
+      const market = marketData(u);
+      const nav = 1e8;
+      const positions: Record<string, number> = {};
+      for (let i = 0; i < ids.length; i += 3) positions[ids[i]!] = ((0.6 / (ids.length / 3)) * nav) / u.prices[i]!;
+      const state: PortfolioState = { portfolioId: "p", nav, cash: 0.4 * nav, positions };
+      const model = covarianceModel(u);
+      make = (b) => {
+        const signals: NetSignal[] = [];
+        const chosen = new Set<number>();
+        for (let j = 0; j < perBatch; j++) chosen.add((b * 7 + j * 5) % ids.length);
+        for (const i of [...chosen].sort((x, y) => x - y)) {
+          const er = 0.01 * Math.sin(1.3 * i + 0.7 * b);
+          const conflict = (i + b) % 6 === 0;
+          signals.push({
+            portfolioId: "p",
+            instrumentId: ids[i]!,
+            windowStart: b * 60_000,
+            windowEnd: (b + 1) * 60_000,
+            direction: er >= 0 ? "long" : "short",
+            score: Math.sign(er) * 0.6,
+            strength: 0.6,
+            confidence: 0.5 + 0.4 * Math.abs(Math.cos(i)),
+            expectedReturn: er,
+            horizonMs: (5 + (i % 20)) * DAY,
+            urgency: i % 7 === 0 ? "high" : "normal",
+            contributingSignalIds: [`s-${b}-${i}-a`, `s-${b}-${i}-b`],
+            sources: conflict ? ["momentum", "value"] : ["momentum"],
+            conflict,
+            conflictingSources: conflict ? ["value"] : [],
+          });
+        }
+        const targets: TargetIntent[] =
+          b % 4 === 0
+            ? [
+                {
+                  kind: "rebalance",
+                  portfolioId: "p",
+                  instrumentId: ids[(b * 11) % ids.length]!,
+                  targetWeight: 0.02,
+                  urgency: "high",
+                  source: "rebalancer",
+                  eventId: `rb-${b}`,
+                  participation: 0.5,
+                },
+              ]
+            : [];
+        return { portfolioId: "p", windowStart: b * 60_000, windowEnd: (b + 1) * 60_000, signals, targets };
+      };
+      const covariance$ = of(model);
+      const market$ = of(market);
+      const policy$ = of(new Map([["*", defaultPolicy]]));
+      const limits$ = of(new Map([["*", defaultRiskLimits]]));
+      const topology = { name: "bench", version: "1", hash: "0123456789abcdef" };
+      main$ = new Subject();
+      const resolved$ = main$.pipe(
+        sizePositions({
+          covariance$,
+          market$,
+          portfolio$: of(new Map([["p", state]])),
+          kellyFraction: 0.25,
+          maxWeight: 0.06,
+          maxVolatility: 0.2,
+          maxGrossLeverage: 1,
+          maxParticipation: 0.05,
+        }),
+        policyGate({ policy$, market$ }),
+        riskGate({ limits$, covariance$, market$ }),
+        resolveConflicts({
+          covariance$,
+          market$,
+          policy$,
+          limits$,
+          riskAversion: 2,
+          linearCost: 0.0005,
+          impactCoefficient: 0.1,
+          maxGrossLeverage: 1,
+          iterationLimit: 10_000,
+        }),
+        share(),
+      );
+      const count = (o$: Observable<StreamItem<unknown>>, isDecision = false) =>
+        o$.subscribe((item) => {
+          if (item.kind === "record") {
+            outputs++;
+            if (isDecision) decisions++;
+          }
+        });
+      count(coordinate({ topology })(resolved$), true);
+      count(portfolioStateUpdates({ topology })(resolved$));
+      count(coordinationAnalytics({ topology })(resolved$));
+    },
+    run(bc: BenchContext) {
+      outputs = 0;
+      decisions = 0;
+      for (let i = 0; i < batches; i++) {
+        const b = make(k++);
+        const before = outputs;
+        const t0 = bc.monotonicNs();
+        main$.next(record(b, b.windowEnd, "p", [`w${k}`]));
+        bc.recordLatencyNs(bc.monotonicNs() - t0);
+        if (outputs - before < 2) throw new Error("no state update / analytics out");
+      }
+    },
+    teardown() {
+      main$.complete();
+    },
+    extra: () => ({ decisionsPerBatch: Math.round((100 * decisions) / batches) / 100 }),
+  };
+}
+
 const BASE_N = 500;
 let baseProposals: TradeProposal[] = [];
 let sink = 0;
@@ -247,12 +382,15 @@ const suite: BenchSuite = {
     },
     extra: () => ({ sink: sink > 0 ? 1 : 0 }),
   },
-  cases: SIZES.flatMap((n) => [
-    pipelineCase(n, false, "sizing"),
-    pipelineCase(n, false, "all"),
-    pipelineCase(n, true, "all"),
-    ...(n === 500 ? [pipelineCase(n, false, "all", "highs"), pipelineCase(n, false, "all", "admm")] : []),
-  ]),
+  cases: [
+    smallBatchCase(48, 12),
+    ...SIZES.flatMap((n) => [
+      pipelineCase(n, false, "sizing"),
+      pipelineCase(n, false, "all"),
+      pipelineCase(n, true, "all"),
+      ...(n === 500 ? [pipelineCase(n, false, "all", "highs"), pipelineCase(n, false, "all", "admm")] : []),
+    ]),
+  ],
 };
 
 export default suite;

@@ -9,7 +9,8 @@ import { CoordinationAnalyticsEvent } from "../lib/events/coordination-analytics
 import { PortfolioStateUpdateEvent } from "../lib/events/portfolio-state-update.js";
 import { initSolver } from "../lib/quant/index.js";
 import { type Envelope, record, type StreamItem, watermark } from "../lib/stream/item.js";
-import { coordinate, decisionConfidence, NO_DECISION } from "./coordinate.js";
+import { coordinate, decisionConfidence, decisionEventId, NO_DECISION } from "./coordinate.js";
+import { batchDecisionIds } from "./portfolio-internal/decisions.js";
 import { coordinationAnalytics } from "./coordination-analytics.js";
 import { policyGate } from "./policy-gate.js";
 import { portfolioStateUpdates } from "./portfolio-state-updates.js";
@@ -187,5 +188,19 @@ describe("coordinate", () => {
     expect(stats!.signalsIn).toBe(41);
     expect(stats!.riskAfter).toBe(batch.riskAfter!.volatility);
     expect(stats!.turnover).toBeCloseTo(decisions.reduce((s, d) => s + d.notional, 0) / NAV, 12);
+  });
+});
+
+describe("batchDecisionIds", () => {
+  it("gives decisionEventId's ids, computed once per batch object", () => {
+    const batch = { portfolioId: "p1", windowStart: 60_000, windowEnd: 120_000 };
+    const ids = ["m-3", "m-1", "m-2"];
+    const f = batchDecisionIds("h", batch, ids);
+    expect(f("AAPL")).toBe(decisionEventId("h", "p1", "AAPL", 60_000, 120_000, ids));
+    expect(f("MSFT")).toBe(decisionEventId("h", "p1", "MSFT", 60_000, 120_000, ids));
+    expect(batchDecisionIds("h", batch, [])("AAPL")).toBe(decisionEventId("h", "p1", "AAPL", 60_000, 120_000, []));
+    expect(batchDecisionIds("other", batch, ids)("AAPL")).toBe(
+      decisionEventId("other", "p1", "AAPL", 60_000, 120_000, ids),
+    );
   });
 });

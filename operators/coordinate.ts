@@ -4,8 +4,8 @@ import type { CoordinatedTradingDecisionEvent, RiskSnapshot } from "../lib/event
 import { type Envelope, record, type StreamItem, sideOutput } from "../lib/stream/item.js";
 import { type DescribedOperator, describeOperator, type StreamOperator } from "../lib/stream/operator.js";
 import {
+  batchDecisionIds,
   type DecisionSelection,
-  decisionEventId,
   isDecision,
   type TopologyRef,
 } from "./portfolio-internal/decisions.js";
@@ -120,24 +120,18 @@ function decide(
   const b = rec.value;
   const out: Envelope<CoordinatedTradingDecisionEvent>[] = [];
   const inputIds = [...rec.ids].sort();
+  const idOf = batchDecisionIds(options.topology.hash, b, inputIds);
   const t = rec.eventTime;
   for (const p of b.proposals) {
     if (!isDecision(p, options)) continue;
     const hold = p.rejected || p.tradeQuantity === 0;
     const confidence = decisionConfidence(p);
     const window = p.horizonMs > 0 ? Math.min(windows[p.urgency], p.horizonMs) : windows[p.urgency];
-    const reasonCodes = [...p.reasonCodes];
+    const reasonCodes = p.reasonCodes.slice();
     if (b.riskBefore === undefined || b.riskAfter === undefined) reasonCodes.push("risk-not-assessed");
     const decision: CoordinatedTradingDecisionEvent = {
       eventType: "CoordinatedTradingDecision",
-      eventId: decisionEventId(
-        options.topology.hash,
-        b.portfolioId,
-        p.instrumentId,
-        b.windowStart,
-        b.windowEnd,
-        inputIds,
-      ),
+      eventId: idOf(p.instrumentId),
       eventTime: t,
       schemaVersion: SCHEMA_VERSION,
       portfolioId: b.portfolioId,
@@ -151,8 +145,8 @@ function decide(
       executionPriority: executionPriority(p, confidence),
       urgency: p.urgency,
       timing: { notBefore: t, notAfter: t + Math.round(window), style: STYLE[p.urgency] },
-      contributingSignalIds: [...p.contributingSignalIds],
-      checks: [...p.checks],
+      contributingSignalIds: p.contributingSignalIds.slice(),
+      checks: p.checks.slice(),
       riskBefore: b.riskBefore ?? NOT_ASSESSED,
       riskAfter: b.riskAfter ?? NOT_ASSESSED,
       ...(b.conflictResolution ? { conflictResolution: b.conflictResolution } : {}),

@@ -5,7 +5,7 @@ import type { DecisionCheck } from "../lib/events/coordinated-trading-decision.j
 import { record, SideTag, sideOutput } from "../lib/stream/item.js";
 import { type DescribedOperator, describeOperator } from "../lib/stream/operator.js";
 import { type GroupPath, groupGrossAt, maxStepGroup } from "./portfolio-internal/exposure.js";
-import { annotate, increasesExposure, reject, withTargetWeight } from "./portfolio-internal/proposal.js";
+import { annotate, increasesExposure, reject, withProposals, withTargetWeight } from "./portfolio-internal/proposal.js";
 import { forPortfolio, withSideInputs } from "./portfolio-internal/side-inputs.js";
 
 export interface PolicyGateOptions {
@@ -312,5 +312,5 @@ export function applyPolicy(
     else if (target[k] !== p.targetWeight) q = withTargetWeight(q, target[k]!, nav);
     return annotate(q, checks[k]!, codes[k]!);
   });
-  return { ...batch, proposals };
+  return withProposals(batch, proposals);
 }

@@ -5,8 +5,8 @@ import type { PortfolioStateUpdateEvent } from "../lib/events/portfolio-state-up
 import { record, type StreamItem } from "../lib/stream/item.js";
 import { type DescribedOperator, describeOperator } from "../lib/stream/operator.js";
 import {
+  batchDecisionIds,
   type DecisionSelection,
-  decisionEventId,
   isDecision,
   stableId,
   type TopologyRef,
@@ -39,6 +39,7 @@ export function portfolioStateUpdates(
     if (item.kind !== "record") return item;
     const b = item.value;
     const inputIds = [...item.ids].sort();
+    const idOf = batchDecisionIds(options.topology.hash, b, inputIds);
     const qty = new Map<string, { quantity: number; price: number }>();
     for (const h of b.holdings ?? []) qty.set(h.instrumentId, { quantity: h.quantity, price: h.price });
     let cash = b.cash ?? 0;
@@ -66,11 +67,7 @@ export function portfolioStateUpdates(
       positions,
       grossExposure: positions.reduce((s, p) => s + Math.abs(p.weight), 0),
       netExposure: positions.reduce((s, p) => s + p.weight, 0),
-      decisionIds: b.proposals
-        .filter((p) => isDecision(p, options))
-        .map((p) =>
-          decisionEventId(options.topology.hash, b.portfolioId, p.instrumentId, b.windowStart, b.windowEnd, inputIds),
-        ),
+      decisionIds: b.proposals.filter((p) => isDecision(p, options)).map((p) => idOf(p.instrumentId)),
     };
     return record(event, item.eventTime, item.key, item.ids);
   });

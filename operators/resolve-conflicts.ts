@@ -9,7 +9,7 @@ import { type DescribedOperator, describeOperator } from "../lib/stream/operator
 import { solveAdmm } from "./portfolio-internal/admm.js";
 import { buildBook } from "./portfolio-internal/book.js";
 import { covarianceFor, type DenseCovariance, dotArr, mulSparse, mulVec } from "./portfolio-internal/covariance.js";
-import { annotate, reject, tradeWeight, withTargetWeight } from "./portfolio-internal/proposal.js";
+import { annotate, reject, tradeWeight, withProposals, withTargetWeight } from "./portfolio-internal/proposal.js";
 import { maxStepQuad, normalMultipliers } from "./portfolio-internal/risk.js";
 import { forPortfolio, withSideInputs } from "./portfolio-internal/side-inputs.js";
 import { DAY_MS, YEAR_MS } from "./size-positions.js";
@@ -247,12 +247,17 @@ export function resolveBatch(
     : reported.length > 0
       ? "opposing-directions"
       : "none";
-  const competingSources = [...new Set(reported.flatMap((q) => [...q.sources, ...q.conflictingSources]))].sort();
+  const competing = new Set<string>();
+  for (const q of reported) {
+    for (const src of q.sources) competing.add(src);
+    for (const src of q.conflictingSources) competing.add(src);
+  }
+  const competingSources = Array.from(competing).sort();
 
   let x = full; // resolved trade weights per universe instrument
   let finalSw = p1.sw; // Σ·(w0 + x)
   let solverStatus = "not-needed";
-  const proposals = [...batch.proposals];
+  const proposals = batch.proposals.slice();
   if (variables.length > 0) {
     const anchor = Float64Array.from(full);
     if (breach) for (const k of variables) anchor[book.proposalAt[k]!] = 0;
@@ -320,7 +325,7 @@ export function resolveBatch(
     riskAversion: p.lambda,
     solverStatus,
   };
-  return { ...batch, proposals, conflictResolution };
+  return withProposals(batch, proposals, { conflictResolution });
 }
 
 /** A weight vector with its product Σw. */

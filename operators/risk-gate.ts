@@ -7,7 +7,7 @@ import { record, SideTag, sideOutput } from "../lib/stream/item.js";
 import { type DescribedOperator, describeOperator } from "../lib/stream/operator.js";
 import { buildBook } from "./portfolio-internal/book.js";
 import { covarianceFor, mulVec } from "./portfolio-internal/covariance.js";
-import { annotate, reject, scaleTrade, tradeWeight } from "./portfolio-internal/proposal.js";
+import { annotate, reject, scaleTrade, tradeWeight, withProposals } from "./portfolio-internal/proposal.js";
 import {
   maxStepBisect,
   maxStepLinear,
@@ -339,7 +339,7 @@ export function applyRiskLimits(
       ...(scenarios.length > 0 ? { worstStressLoss: worstLoss(s) } : {}),
     };
   };
-  return { ...batch, proposals: out, riskBefore: snapshot(0), riskAfter: snapshot(t) };
+  return withProposals(batch, out, { riskBefore: snapshot(0), riskAfter: snapshot(t) });
 }
 
 /** Daily portfolio returns of w0 and of the trades over the history (missing instruments / NaN = 0). */
