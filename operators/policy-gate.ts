@@ -79,6 +79,29 @@ export function policyGate(options: PolicyGateOptions): DescribedOperator<Propos
 
 const EPS = 1e-12;
 
+interface PolicySets {
+  readonly allowed: ReadonlySet<string> | undefined;
+  readonly classes: ReadonlySet<string> | undefined;
+  readonly restricted: ReadonlySet<string> | undefined;
+  readonly excluded: ReadonlySet<string> | undefined;
+}
+const policySetCache = new WeakMap<InvestmentPolicy, PolicySets>();
+
+/** The policy's id lists as sets, built once per policy object (policies change rarely). */
+function policySets(policy: InvestmentPolicy): PolicySets {
+  let s = policySetCache.get(policy);
+  if (s === undefined) {
+    s = {
+      allowed: policy.allowedInstruments ? new Set(policy.allowedInstruments.instruments) : undefined,
+      classes: policy.allowedAssetClasses ? new Set(policy.allowedAssetClasses.assetClasses) : undefined,
+      restricted: policy.restrictedList ? new Set(policy.restrictedList.instruments) : undefined,
+      excluded: policy.esg ? new Set(policy.esg.excluded) : undefined,
+    };
+    policySetCache.set(policy, s);
+  }
+  return s;
+}
+
 const clippedCodes = new Map<string, string>();
 function clippedCode(rule: string): string {
   let c = clippedCodes.get(rule);
@@ -145,58 +168,61 @@ export function applyPolicy(
     if (action === "clip") codes[k]!.push(clippedCode(rule));
   };
 
-  // 1. Eligibility.
+  // 1. Eligibility (each rule writes its outcome into one reused record: no object per proposal).
+  const ev = { fail: false, value: 0, limit: 0 };
+  const sets = policySets(policy);
   const eligibility = (
     rule: string,
     cfgAction: RuleAction | undefined,
-    fails: (p: TradeProposal, info: InstrumentInfo | undefined) => { fail: boolean; value: number; limit: number },
+    fails: (p: TradeProposal, info: InstrumentInfo | undefined) => void,
   ) => {
     if (cfgAction === undefined) return;
     for (let k = 0; k < n; k++) {
       if (dead[k]) continue;
       const p = batch.proposals[k]!;
-      const r = fails(p, market.get(p.instrumentId));
-      if (!r.fail) {
-        check(k, rule, r.value, r.limit, true, "pass");
+      fails(p, market.get(p.instrumentId));
+      if (!ev.fail) {
+        check(k, rule, ev.value, ev.limit, true, "pass");
         continue;
       }
       if (cfgAction === "reject") {
-        check(k, rule, r.value, r.limit, false, "reject");
+        check(k, rule, ev.value, ev.limit, false, "reject");
         doReject(k, rule);
       } else if (increasing(k)) {
         const c = current[k]!;
         target[k] = Math.min(Math.max(target[k]!, Math.min(0, c)), Math.max(0, c));
-        check(k, rule, r.value, r.limit, false, "clip", "only exposure-reducing trades allowed");
-      } else check(k, rule, r.value, r.limit, false, "pass", "exposure-reducing trade allowed");
+        check(k, rule, ev.value, ev.limit, false, "clip", "only exposure-reducing trades allowed");
+      } else check(k, rule, ev.value, ev.limit, false, "pass", "exposure-reducing trade allowed");
     }
   };
-  const allowed = policy.allowedInstruments ? new Set(policy.allowedInstruments.instruments) : undefined;
-  eligibility(PolicyRule.allowedInstrument, policy.allowedInstruments?.action, (p) => {
-    const bad = !allowed!.has(p.instrumentId);
-    return { fail: bad, value: bad ? 1 : 0, limit: 0 };
-  });
-  const classes = policy.allowedAssetClasses ? new Set(policy.allowedAssetClasses.assetClasses) : undefined;
-  eligibility(PolicyRule.allowedAssetClass, policy.allowedAssetClasses?.action, (_p, info) => {
-    const bad = info?.assetClass === undefined || !classes!.has(info.assetClass);
-    return { fail: bad, value: bad ? 1 : 0, limit: 0 };
-  });
-  const restricted = policy.restrictedList ? new Set(policy.restrictedList.instruments) : undefined;
-  eligibility(PolicyRule.restrictedList, policy.restrictedList?.action, (p) => {
-    const bad = restricted!.has(p.instrumentId);
-    return { fail: bad, value: bad ? 1 : 0, limit: 0 };
-  });
+  const flag = (bad: boolean) => {
+    ev.fail = bad;
+    ev.value = bad ? 1 : 0;
+    ev.limit = 0;
+  };
+  eligibility(PolicyRule.allowedInstrument, policy.allowedInstruments?.action, (p) =>
+    flag(!sets.allowed!.has(p.instrumentId)),
+  );
+  eligibility(PolicyRule.allowedAssetClass, policy.allowedAssetClasses?.action, (_p, info) =>
+    flag(info?.assetClass === undefined || !sets.classes!.has(info.assetClass)),
+  );
+  eligibility(PolicyRule.restrictedList, policy.restrictedList?.action, (p) =>
+    flag(sets.restricted!.has(p.instrumentId)),
+  );
   const esg = policy.esg;
-  const excluded = esg ? new Set(esg.excluded) : undefined;
-  eligibility(PolicyRule.esgExclusion, esg?.action, (p) => {
-    const bad = excluded!.has(p.instrumentId);
-    return { fail: bad, value: bad ? 1 : 0, limit: 0 };
-  });
+  eligibility(PolicyRule.esgExclusion, esg?.action, (p) => flag(sets.excluded!.has(p.instrumentId)));
   if (esg?.minScore !== undefined) {
     const min = esg.minScore;
     eligibility(PolicyRule.esgMinScore, esg.action, (_p, info) => {
       const score = info?.esgScore;
-      if (score === undefined) return { fail: esg.missingScore === "fail", value: -1, limit: min };
-      return { fail: score < min, value: score, limit: min };
+      ev.limit = min;
+      if (score === undefined) {
+        ev.fail = esg.missingScore === "fail";
+        ev.value = -1;
+      } else {
+        ev.fail = score < min;
+        ev.value = score;
+      }
     });
   }
 

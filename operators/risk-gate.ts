@@ -7,7 +7,7 @@ import { record, SideTag, sideOutput } from "../lib/stream/item.js";
 import { type DescribedOperator, describeOperator } from "../lib/stream/operator.js";
 import { buildBook } from "./portfolio-internal/book.js";
 import { covarianceFor, mulVec } from "./portfolio-internal/covariance.js";
-import { annotate, reject, scaleTrade, tradeWeight, withProposals } from "./portfolio-internal/proposal.js";
+import { annotate, reject, scaleAndAnnotate, tradeWeight, withProposals } from "./portfolio-internal/proposal.js";
 import {
   maxStepBisect,
   maxStepLinear,
@@ -321,10 +321,8 @@ export function applyRiskLimits(
     const cc = coverageChecks.get(k);
     if (cc !== undefined) return annotate(p, [cc]);
     if (p.rejected) return p;
-    let q = p;
-    if (rejectRule !== undefined && hasTrade) q = reject(q, rejectRule, nav);
-    else if (t < 1) q = scaleTrade(q, t, nav);
-    return annotate(q, checks, codes);
+    if (rejectRule !== undefined && hasTrade) return annotate(reject(p, rejectRule, nav), checks, codes);
+    return scaleAndAnnotate(p, t, nav, checks, codes);
   });
 
   const snapshot = (s: number): RiskSnapshot => {

@@ -326,7 +326,7 @@ function sizeBatch(
     const currentWeight = cw(id);
     const reasonCodes: string[] = [];
     let conflict = s?.conflict ?? false;
-    const conflictingSources = new Set(s?.conflictingSources ?? []);
+    const conflictingSources = t !== undefined ? new Set(s?.conflictingSources ?? []) : undefined;
     let target: number;
     let rejected = false;
     if (price === undefined) {
@@ -341,7 +341,7 @@ function sizeBatch(
         const intentDir = Math.sign(target - currentWeight);
         if (intentDir !== 0 && Math.sign(s.score) !== 0 && intentDir !== Math.sign(s.score)) {
           conflict = true;
-          for (const src of s.sources) if (src !== t.source) conflictingSources.add(src);
+          for (const src of s.sources) if (src !== t.source) conflictingSources!.add(src);
         }
       }
     } else if (noVol.has(id)) {
@@ -384,7 +384,7 @@ function sizeBatch(
         : (s?.contributingSignalIds ?? []),
       sources,
       conflict,
-      conflictingSources: t ? [...conflictingSources].sort() : (s?.conflictingSources ?? []),
+      conflictingSources: conflictingSources ? [...conflictingSources].sort() : (s?.conflictingSources ?? []),
       checks: [],
       reasonCodes,
       rejected,

@@ -69,6 +69,37 @@ export function withTargetWeight(p: TradeProposal, targetWeight: number, nav: nu
   );
 }
 
+/** {@link scaleTrade} then {@link annotate}, as one copy. */
+export function scaleAndAnnotate(
+  p: TradeProposal,
+  factor: number,
+  nav: number,
+  checks: readonly DecisionCheck[],
+  reasonCodes: readonly string[],
+): TradeProposal {
+  if (factor === 1) return annotate(p, checks, reasonCodes);
+  const dw = p.currentWeight + factor * tradeWeight(p) - p.currentWeight;
+  const allChecks = checks.length === 0 ? p.checks : p.checks.length === 0 ? checks : p.checks.concat(checks);
+  const codes =
+    reasonCodes.length === 0
+      ? p.reasonCodes
+      : p.reasonCodes.length === 0
+        ? reasonCodes
+        : p.reasonCodes.concat(reasonCodes);
+  if (dw === 0) return copyProposal(p, p.currentWeight, p.currentQuantity, 0, 0, allChecks, codes, p.rejected);
+  const tradeQuantity = p.price > 0 ? (dw * nav) / p.price : 0;
+  return copyProposal(
+    p,
+    p.currentWeight + factor * tradeWeight(p),
+    p.currentQuantity + tradeQuantity,
+    tradeQuantity,
+    Math.abs(tradeQuantity) * p.price,
+    allChecks,
+    codes,
+    p.rejected,
+  );
+}
+
 /** A copy of `p` with its trade scaled by `factor` (0 = no trade, 1 = unchanged). */
 export function scaleTrade(p: TradeProposal, factor: number, nav: number): TradeProposal {
   if (factor === 1) return p;
@@ -89,8 +120,9 @@ export function annotate(
     p.targetQuantity,
     p.tradeQuantity,
     p.notional,
-    p.checks.concat(checks),
-    p.reasonCodes.concat(reasonCodes),
+    // Check and code lists are immutable values, so an empty list is replaced by the given one.
+    p.checks.length === 0 ? checks : p.checks.concat(checks),
+    p.reasonCodes.length === 0 ? reasonCodes : p.reasonCodes.concat(reasonCodes),
     p.rejected,
   );
 }
