@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { emitObjectOutput, Gen, jsLiteral } from "./codegen.js";
-import { type Plan, runRefinements, schemaPlan } from "./schema-plan.js";
+import { codePointLength, type Plan, runRefinements, schemaPlan } from "./schema-plan.js";
 
 /**
  * A fast path in front of zod for values that came out of `JSON.parse` (no `undefined`, no class
@@ -11,7 +11,7 @@ import { type Plan, runRefinements, schemaPlan } from "./schema-plan.js";
  *
  * Compiled once per schema from its {@link schemaPlan} into straight-line JavaScript
  * (`new Function`): one property read per field with the literal name, inline type/range/length/
- * enum checks, and the output built as one object literal in schema key order (one literal per
+ * enum checks (string lengths in code points, as zod counts them), and the output built as one object literal in schema key order (one literal per
  * combination of present optional keys). Handled: what a plan describes (strip objects, strings
  * and arrays with length bounds, finite numbers with bounds and the safe-integer format,
  * booleans, primitive literals and enums, `nullable`, `optional` and `default` properties,
@@ -61,7 +61,7 @@ export function compileJsonFastPath(schema: z.ZodType, copy = true): FastPath {
   const g = new Gen();
   const body = emitValue(schemaPlan(schema), "v", copy, g);
   const src = `"use strict";\nreturn function fastPath(v) {\n${body.code}return ${body.out};\n};`;
-  return new Function("U", "K", "R", src)(UNDECIDED, g.constants, runRefinements) as FastPath;
+  return new Function("U", "K", "R", "L", src)(UNDECIDED, g.constants, runRefinements, codePointLength) as FastPath;
 }
 
 interface Emitted {
@@ -88,13 +88,23 @@ export function numberRejects(p: Extract<Plan, { kind: "number" }>, x: string): 
 
 function emitValue(plan: Plan, v: string, copy: boolean, g: Gen): Emitted {
   switch (plan.kind) {
-    case "string":
-      return {
-        code: `if (typeof ${v} !== "string"${plan.min > 0 ? ` || ${v}.length < ${plan.min}` : ""}${
-          Number.isFinite(plan.max) ? ` || ${v}.length > ${plan.max}` : ""
-        }) ${fail}`,
-        out: v,
-      };
+    case "string": {
+      let code = `if (typeof ${v} !== "string") ${fail}`;
+      const hasMax = Number.isFinite(plan.max);
+      if (plan.min > 0 || hasMax) {
+        // zod counts code points: between units / 2 and units. Units in [2 * min, max] pass
+        // for sure; otherwise count them exactly.
+        const units = `${v}.length`;
+        const sure = [plan.min > 0 ? `${units} >= ${2 * plan.min}` : "", hasMax ? `${units} <= ${plan.max}` : ""];
+        const cp = g.id("c");
+        const bad = [plan.min > 0 ? `${cp} < ${plan.min}` : "", hasMax ? `${cp} > ${plan.max}` : ""];
+        code += `if (!(${sure.filter(Boolean).join(" && ")})) {
+const ${cp} = L(${v});
+if (${bad.filter(Boolean).join(" || ")}) ${fail}}
+`;
+      }
+      return { code, out: v };
+    }
     case "number":
       return { code: `if (typeof ${v} !== "number" || ${numberRejects(plan, v)}) ${fail}`, out: v };
     case "boolean":

@@ -36,6 +36,11 @@ export type Plan =
     }
   | { readonly kind: "zod"; readonly schema: z.ZodType };
 
+/**
+ * String lengths are zod's: Unicode code points (a surrogate pair counts once), see
+ * {@link codePointLength}.
+ */
+
 /** One object property: `required`, `optional` (absent key → no key in the output) or `default`. */
 export interface PlanField {
   readonly key: string;
@@ -153,7 +158,10 @@ function buildPlan(schema: z.ZodType): Plan {
     case "literal":
     case "enum": {
       if (!plain(d, ["type", d.type === "literal" ? "values" : "entries"])) return zod;
-      const values = d.type === "literal" ? [...(d.values ?? [])] : Object.values(d.entries ?? {});
+      // The set zod itself tests membership in (for enums: without a native enum's reverse keys).
+      const set = (schema as unknown as { _zod: { values?: unknown } })._zod.values;
+      if (!(set instanceof Set)) return zod;
+      const values = [...set];
       // Primitives only (JSON values never equal an object literal by identity anyway); NaN is
       // out (zod compares with `includes`-like semantics we don't want to second-guess).
       if (values.length === 0 || !values.every(isPrimitive)) return zod;
@@ -219,4 +227,20 @@ export function runRefinements<F>(refinements: readonly ZodCheck[], value: unkno
     return fail;
   }
   return payload.value;
+}
+
+/**
+ * The number of code points of a string as zod's length checks count them: a high surrogate
+ * followed by a low surrogate counts once, any other UTF-16 unit (lone surrogates too) once.
+ */
+export function codePointLength(s: string): number {
+  const units = s.length;
+  let count = units;
+  for (let i = 0; i < units - 1; i++) {
+    if ((s.charCodeAt(i) & 0xfc00) === 0xd800 && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      count--;
+      i++;
+    }
+  }
+  return count;
 }
