@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { z } from "zod";
 import { SCHEMA_VERSION } from "./common.js";
 import type { DeadLetterEvent, DeadLetterReason } from "./dead-letter.js";
+import { jsonBytesPath } from "./json-bytes-path.js";
 import { jsonFastPath, UNDECIDED } from "./json-fast-path.js";
 
 export interface DecodeIssue {
@@ -23,10 +24,17 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * bytes -> UTF-8 text -> JSON -> schema. Returns a typed failure instead of throwing.
- * The parsed JSON goes through the schema's compiled fast path first; whatever it cannot decide
- * (including every invalid value) is validated by zod, so results and messages are zod's.
+ *
+ * First the schema's byte decoder (`json-bytes-path.ts`) tries the common shape — keys in
+ * schema order, ASCII, no escapes, plain numbers — and returns zod's exact output in one pass.
+ * Anything it does not accept (including every invalid message) takes the general path:
+ * TextDecoder (fatal) → JSON.parse → the compiled value fast path → zod, so results and messages
+ * (undecodable, JSON.parse's message, zod's issues) are exactly those of TextDecoder + JSON.parse
+ * + `schema.safeParse`.
  */
 export function decodeEvent<S extends z.ZodType>(schema: S, bytes: Uint8Array): DecodeResult<z.infer<S>> {
+  const direct = jsonBytesPath(schema)(bytes);
+  if (direct !== UNDECIDED) return { ok: true, value: direct as z.infer<S> };
   let text: string;
   try {
     text = utf8.decode(bytes);
