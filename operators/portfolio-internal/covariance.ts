@@ -443,8 +443,8 @@ function modelPrecision(model: CovarianceModel): SortedPrecision | undefined {
  * of S is not in the model or the model is not positive definite.
  *
  * When S is in sorted-id order (as the operators pass it), P_SS b and P_CS b are read as contiguous
- * rows against b scattered into a zero vector; the non-zero terms are summed in the same order as
- * the element-by-element gather, so both give the same bits.
+ * rows against b scattered into a zero vector, with four partial sums (the gather path for any
+ * other order sums element by element; the two agree to rounding).
  */
 export function solveViaPrecision(
   model: CovarianceModel,
@@ -474,11 +474,22 @@ export function solveViaPrecision(
   if (sorted) {
     const bt = new Float64Array(n);
     for (let a = 0; a < m; a++) bt[pos[s[a]!]!] = b[a]!;
+    const n4 = n - (n % 4);
     rowDot = (r) => {
       const off = r * n;
-      let v = 0;
-      for (let k = 0; k < n; k++) v += p[off + k]! * bt[k]!;
-      return v;
+      let v0 = 0;
+      let v1 = 0;
+      let v2 = 0;
+      let v3 = 0;
+      let k = 0;
+      for (; k < n4; k += 4) {
+        v0 += p[off + k]! * bt[k]!;
+        v1 += p[off + k + 1]! * bt[k + 1]!;
+        v2 += p[off + k + 2]! * bt[k + 2]!;
+        v3 += p[off + k + 3]! * bt[k + 3]!;
+      }
+      for (; k < n; k++) v0 += p[off + k]! * bt[k]!;
+      return v0 + v1 + v2 + v3;
     };
   } else {
     const q = Array.from(s, (k) => pos[k]!);
