@@ -80,6 +80,14 @@ export interface ResolveConflictsOptions {
  * rejected (`rejected:conflict-unresolved`). `solverStatus` is `<solver>:<status>` (`box:optimal`,
  * `highs:optimal`, `admm:optimal`, …) or `not-needed`.
  *
+ * Synchronous and bounded, on purpose: the operator emits its output inside the call that delivered
+ * the batch (the runtime tracks acks on that basis, and a replay on virtual time must be
+ * byte-identical), so the solve runs on the calling thread. Its work is bounded without a clock:
+ * the active-set box QP stops after 50·n + 1000 iterations (non-optimal → HiGHS), and the HiGHS fallback
+ * carries `iterationLimit` (its wall-clock limit is only a safety net; only an Optimal status is
+ * accepted). Library code that can wait for an answer and must not block its event loop can run
+ * the same solves on worker threads with lib/quant's `SolverPool` / `solveQPAsync` (same results).
+ *
  * Every batch gets `conflictResolution`: the conflict type, the competing sources, λ, the solver
  * status and the objective terms of the resolved batch (alpha = α'x over all trades, risk = w'Σw
  * after the trades, transaction cost, total = alpha − λ·risk − cost). Batches missing the covariance

@@ -30,6 +30,13 @@ export {
   type SparseSymmetricMatrix,
 } from "./optimize/qp-solver.js";
 export { solveBoxQP, type BoxQPProblem, type BoxQPResult } from "./optimize/box-qp.js";
+export {
+  closeSharedSolverPool,
+  type PoolOptimizer,
+  SolverPool,
+  type SolverPoolOptions,
+  solveQPAsync,
+} from "./optimize/solver-pool.js";
 export type {
   GroupConstraints,
   PortfolioFailure,
