@@ -11,6 +11,11 @@
  * Σ_SS comes from its cache; "cold" changes the set every batch (a fresh O(n³) factorization).
  * The conflict QP runs with the default solver ("auto": lib/quant's active-set box QP, HiGHS when a
  * linear row binds); two 500-asset cases force HiGHS and the dense ADMM for comparison. Baseline: a plain map over the 500 proposals (scale each trade), in the same run.
+ *
+ * Small batches (the full topology's regime, ~12 instruments per portfolio window): the first case
+ * runs 12 signals out of a 48-name model through all seven portfolio operators (sizing, policy,
+ * risk, resolve, then coordinate, portfolioStateUpdates and coordinationAnalytics on the resolved
+ * batch) with the topology's default configuration; see {@link smallBatchCase}.
  */
 import { of, type Observable, Subject, share } from "rxjs";
 import { InvestmentPolicy } from "../lib/domain/policy.js";
