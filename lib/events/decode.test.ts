@@ -428,6 +428,22 @@ describe("decodeEvent vs TextDecoder + JSON.parse + zod", () => {
     );
   });
 
+  it("reuses repeated strings only when their bytes are equal (many colliding values per field)", () => {
+    const signal = samples.find(
+      (x) => x.text.includes('"eventType":"TradingSignal"') && x.text.includes('"instrumentId":"'),
+    )!;
+    const short = fc.string({ unit: fc.constantFrom("A", "B", "C", "."), minLength: 1, maxLength: 12 });
+    fc.assert(
+      fc.property(short, short, (instrument, portfolio) => {
+        const text = signal.text
+          .replace(/"instrumentId":"[^"]*"/, `"instrumentId":${JSON.stringify(instrument)}`)
+          .replace(/"portfolioId":"[^"]*"/, `"portfolioId":${JSON.stringify(portfolio)}`);
+        expectSame(signal.schema, Buffer.from(text, "utf8"));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it("measures string lengths in code points, as zod does (a surrogate pair counts once)", () => {
     const md = samples.find((x) => x.text.includes('"currency":"USD"'))!;
     for (const currency of [

@@ -86,6 +86,46 @@ function asciiString(b: Uint8Array, a: number, e: number): string {
   }
 }
 
+/**
+ * Per string field: a small table of the strings it produced, so that a repeated value (an
+ * instrument, a portfolio, a source — few distinct values) is reused after comparing its bytes
+ * instead of being built again. Strings are immutable, so sharing one is not observable. A site
+ * whose values rarely repeat (event ids) stops looking after a while.
+ */
+interface StringSite {
+  readonly table: (string | undefined)[];
+  hits: number;
+  misses: number;
+  off: boolean;
+}
+
+const SITE_TABLE_SIZE = 64;
+
+function newStringSite(): StringSite {
+  return { table: new Array<string | undefined>(SITE_TABLE_SIZE).fill(undefined), hits: 0, misses: 0, off: false };
+}
+
+/** The ASCII byte range [a, e) as a string, from the site's table when the same bytes were seen. */
+function siteString(site: StringSite, b: Uint8Array, a: number, e: number): string {
+  const len = e - a;
+  if (site.off || len === 0) return asciiString(b, a, e);
+  const slot = (len * 31 + b[a]! * 7 + b[e - 1]! * 3 + b[a + (len >> 1)]!) & (SITE_TABLE_SIZE - 1);
+  const cached = site.table[slot];
+  if (cached !== undefined && cached.length === len) {
+    let i = 0;
+    while (i < len && cached.charCodeAt(i) === b[a + i]) i++;
+    if (i === len) {
+      site.hits++;
+      return cached;
+    }
+  }
+  // Mostly new values: stop looking (decided once, after enough evidence).
+  if (++site.misses > 512 && site.misses > 4 * site.hits) site.off = true;
+  const s = asciiString(b, a, e);
+  site.table[slot] = s;
+  return s;
+}
+
 /** The position after JSON whitespace (space, tab, LF, CR) from `p`. */
 function skipWhitespace(b: Uint8Array, p: number): number {
   const n = b.length;
@@ -155,6 +195,9 @@ function parseSlice(b: Uint8Array, a: number, e: number): unknown {
   }
 }
 
+/** 1 for the bytes that end or break a plain string: controls, `"`, `\\`, non-ASCII. */
+const STOP = new Uint8Array(256).map((_, c) => (c < 32 || c === 34 || c === 92 || c >= 128 ? 1 : 0));
+
 /** 10^0 .. 10^22, all exact doubles. */
 const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
 
@@ -170,15 +213,17 @@ let c = b[0];
 ${WS}${value.code}${WS}if (p !== n) return U;
 return ${value.out};
 };`;
-  return new Function("U", "K", "R", "S", "W", "SK", "PS", "P10", src)(
+  return new Function("U", "K", "R", "S", "SS", "W", "SK", "PS", "P10", "STOP", src)(
     UNDECIDED,
     g.constants,
     runRefinements,
     asciiString,
+    siteString,
     skipWhitespace,
     skipValue,
     parseSlice,
     POW10,
+    STOP,
   ) as BytesPath;
 }
 
@@ -207,13 +252,10 @@ function bytesEqual(at: string, s: string): string {
 
 /** Scan a string without escapes; leaves `a` = first content byte, p at the closing quote. */
 function emitStringScan(a: string): string {
+  // STOP[c] is 0 for plain string bytes (0x20..0x7f but `"` and `\\`); undefined (the end) stops too.
   return `if (c !== 34) ${fail}const ${a} = ++p;
-for (;;) {
-c = b[p];
-if (c === 34) break;
-if (!(c >= 32 && c < 128) || c === 92) ${fail}p++;
-}
-`;
+while (STOP[c = b[p]] === 0) p++;
+if (c !== 34) ${fail}`;
 }
 
 function emitNumber(x: string, g: Gen): string {
@@ -256,7 +298,7 @@ function emitValue(plan: Plan, g: Gen): Emitted {
       if (plan.min > 0) bounds.push(`${len} < ${plan.min}`);
       if (Number.isFinite(plan.max)) bounds.push(`${len} > ${plan.max}`);
       return {
-        code: `${emitStringScan(a)}${bounds.length > 0 ? `if (${bounds.join(" || ")}) ${fail}` : ""}const ${x} = S(b, ${a}, p);\nc = b[++p];\n`,
+        code: `${emitStringScan(a)}${bounds.length > 0 ? `if (${bounds.join(" || ")}) ${fail}` : ""}const ${x} = SS(${g.constant(newStringSite())}, b, ${a}, p);\nc = b[++p];\n`,
         out: x,
       };
     }
@@ -277,15 +319,14 @@ else ${fail}c = b[p];
     }
     case "const": {
       if (plan.values.every((v) => typeof v === "string" && plainAscii(v))) {
-        // Compare the string's bytes with each allowed value; the output is the constant itself.
-        const a = g.id("a");
+        // Compare the bytes (quotes included) with each allowed value; the output is the constant.
         const x = g.id("k");
-        let code = `${emitStringScan(a)}let ${x};\n`;
+        let code = `let ${x};\n`;
         plan.values.forEach((v, i) => {
-          const s = v as string;
-          code += `${i > 0 ? "else " : ""}if (p - ${a} === ${s.length} && ${bytesEqual(a, s)}) ${x} = ${jsLiteral(s)};\n`;
+          const quoted = JSON.stringify(v);
+          code += `${i > 0 ? "else " : ""}if (${bytesEqual("p", quoted)}) { ${x} = ${jsLiteral(v as string)}; p += ${quoted.length}; }\n`;
         });
-        code += `else ${fail}c = b[++p];\n`;
+        code += `else ${fail}c = b[p];\n`;
         return { code, out: x };
       }
       if (plan.values.every((v) => typeof v === "number")) {
