@@ -42,6 +42,8 @@ const SIGNALS = Number(process.env.TOPOLOGY_BENCH_SIGNALS ?? 60_000);
 const DAYS = 10;
 /** Messages in flight in the runtime: a bigger cap batches more work per event-loop turn (throughput) but holds decisions back longer (latency). */
 const MAX_IN_FLIGHT = Number(process.env.TOPOLOGY_BENCH_IN_FLIGHT ?? 1000);
+/** Source batch receive size (0: one `receive()` per message); see `RunOptions.batchReceive`. */
+const BATCH = Number(process.env.TOPOLOGY_BENCH_BATCH ?? 64);
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
@@ -250,7 +252,12 @@ function fullTopology(): BenchCase {
           void consumer.acknowledge(msg);
         }
       })();
-      const h = run(instrumented, { transport: binding, idleTimeoutMs: 20, maxInFlight: MAX_IN_FLIGHT });
+      const h = run(instrumented, {
+        transport: binding,
+        idleTimeoutMs: 20,
+        maxInFlight: MAX_IN_FLIGHT,
+        ...(BATCH > 0 ? { batchReceive: { maxNumMessages: BATCH, timeoutMs: 1 } } : {}),
+      });
       let ended = false;
       void h.done.then(() => {
         ended = true;

@@ -60,6 +60,8 @@ interface Feed {
   ended: boolean;
   idle: boolean;
   activity: number;
+  /** `activity` at the last yield to the event loop. */
+  yieldedAt: number;
   lastSeenActivity: number;
   quietTicks: number;
   /** Waiting on the broker (a feed paused by backpressure is never idle: its topic may have more). */
@@ -78,6 +80,7 @@ function newFeed(name: string, rank: 0 | 1, caughtUp: () => boolean): Feed {
     ended: false,
     idle: false,
     activity: 0,
+    yieldedAt: 0,
     lastSeenActivity: -1,
     quietTicks: 0,
     receiving: false,
@@ -234,6 +237,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
   const finalWatermark = options.finalWatermark ?? true;
   const onLatency = options.onLatency;
   const dedupHorizonMs = options.dedupHorizonMs ?? 86_400_000;
+  const batchReceive = options.batchReceive;
 
   let config: C;
   if (topology.config) {
@@ -515,7 +519,6 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
               }
               if (item.kind !== "record") return;
               const v = item.value;
-              const ids = item.ids;
               // Validated at the edge: the compiled fast path decides valid outputs; anything it
               // cannot decide goes to zod (same verdict, zod's messages).
               if (validate && fastValid(v) === UNDECIDED) {
@@ -798,10 +801,16 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
         await waitResume();
         continue;
       }
-      let msg: MessageLike;
+      let msg: MessageLike | undefined;
+      let batch: MessageLike[] | undefined;
       try {
         f.receiving = true;
-        msg = await consumer.receive();
+        if (batchReceive && consumer.batchReceive) {
+          // An empty batch (timed out) took nothing: ask again at once, still receiving — a feed
+          // waiting on the broker is not held back by backpressure and may become idle.
+          do batch = await consumer.batchReceive();
+          while (batch.length === 0 && !stopping);
+        } else msg = await consumer.receive();
         f.receiving = false;
         failures = 0;
       } catch (e) {
@@ -834,10 +843,19 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       }
       if (stopping) return; // left unacked: the broker redelivers it to the next owner
       // Let timers and I/O run now and then (a prefetched queue resolves receives as microtasks).
-      if ((f.activity & 255) === 255) await yieldToEventLoop();
-      f.activity++;
-      f.idle = false;
-      onMessage(f, consumer, msg);
+      if (f.activity - f.yieldedAt >= 256) {
+        f.yieldedAt = f.activity;
+        await yieldToEventLoop();
+      }
+      if (batch) {
+        f.activity += batch.length;
+        f.idle = false;
+        for (let i = 0; i < batch.length; i++) onMessage(f, consumer, batch[i]!);
+      } else {
+        f.activity++;
+        f.idle = false;
+        onMessage(f, consumer, msg!);
+      }
       pump();
     }
   }
@@ -894,6 +912,15 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
           receiverQueueSize: sub.receiverQueueSize ?? 1000,
           ackTimeoutMs: sub.ackTimeoutMs ?? 0,
           nAckRedeliverTimeoutMs: sub.nAckRedeliverTimeoutMs ?? 100,
+          ...(batchReceive
+            ? {
+                batchReceivePolicy: {
+                  maxNumMessages: batchReceive.maxNumMessages,
+                  maxNumBytes: -1,
+                  timeoutMs: batchReceive.timeoutMs,
+                },
+              }
+            : {}),
           // One consumer name per worker on every subscription: Pulsar places KeyShared consumers
           // on its hash ring by name, so equal names make every source topic split the keys the
           // same way and all of a portfolio's inputs reach the same worker.

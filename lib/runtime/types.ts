@@ -60,6 +60,15 @@ export interface RunOptions {
    * Default 10 000.
    */
   readonly maxInFlight?: number;
+  /**
+   * Receive sources in batches — `Consumer.batchReceive()` under this policy, where the consumer
+   * has it (pulsar-client, the embedded broker; others fall back to `receive()`) — instead of one
+   * `receive()` per message: one promise round trip per batch. A batch completes at once when the
+   * receiver queue already holds `maxNumMessages`, so a saturated source (a replay, a backlog)
+   * pays nothing for it; a source below that rate waits up to `timeoutMs` per batch, which is
+   * latency. Default: off. Receiving may overshoot `maxInFlight` / `receiverQueueSize` by one batch.
+   */
+  readonly batchReceive?: { readonly maxNumMessages: number; readonly timeoutMs: number };
   /** A live source silent this long no longer holds back the merge; default 200 ms (scheduler time). */
   readonly idleTimeoutMs?: number;
   /**

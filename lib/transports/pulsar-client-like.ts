@@ -63,6 +63,17 @@ export interface ProducerConfigLike {
   properties?: { [key: string]: string };
 }
 
+/**
+ * pulsar-client's `ConsumerBatchReceivePolicy`: a `batchReceive()` completes once the receiver
+ * queue holds `maxNumMessages` or `maxNumBytes`, or after `timeoutMs` with what is there (values
+ * ≤ 0 disable a limit; pulsar-client's defaults: no count limit, 10 MiB, 100 ms).
+ */
+export interface BatchReceivePolicyLike {
+  maxNumMessages?: number;
+  maxNumBytes?: number;
+  timeoutMs?: number;
+}
+
 export interface ConsumerConfigLike {
   topic?: string;
   topics?: string[];
@@ -75,6 +86,7 @@ export interface ConsumerConfigLike {
   consumerName?: string;
   properties?: { [key: string]: string };
   deadLetterPolicy?: DeadLetterPolicyLike;
+  batchReceivePolicy?: BatchReceivePolicyLike;
 }
 
 export interface ReaderConfigLike {
@@ -95,6 +107,11 @@ export interface ProducerLike {
 
 export interface ConsumerLike {
   receive(timeout?: number): Promise<MessageLike>;
+  /**
+   * The messages of one batch, as the subscription's `batchReceivePolicy` decides. Optional:
+   * pulsar-client and the embedded broker have it; the runtime falls back to `receive()`.
+   */
+  batchReceive?(): Promise<MessageLike[]>;
   acknowledge(message: MessageLike): Promise<null>;
   acknowledgeId(messageId: MessageIdLike): Promise<null>;
   negativeAcknowledge(message: MessageLike): void;

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { NormalizedMarketDataEvent } from "../../lib/events/index.js";
-import { outputDigest, type RunHandle, replay, run } from "../../lib/runtime/index.js";
+import { outputDigest, type RunHandle, type RunOptions, replay, run } from "../../lib/runtime/index.js";
 import type { PulsarBinding } from "../../lib/transports/pulsar-client-like.js";
 import { closeAll, publish, readAll, uniquePrefix, workerBindings } from "./runtime-binding.js";
 import { asReplay, P, pricedInputs, pricedTopology, transportTimings } from "./runtime-fixtures.js";
@@ -42,7 +42,7 @@ function replayDigest(order: "prices-first" | "signals-first" = "prices-first", 
   }));
 }
 
-async function brokerDigest(workers: number, prefix: string) {
+async function brokerDigest(workers: number, prefix: string, options: Pick<RunOptions, "batchReceive"> = {}) {
   const bindings = await workerBindings(workers);
   open.push(...bindings);
   await publish(bindings[0]!, prefix + P.prices, inputs.prices);
@@ -51,7 +51,7 @@ async function brokerDigest(workers: number, prefix: string) {
   // A small prefetch, so the first worker to subscribe does not take every key's backlog.
   const t = pricedTopology(prefix, 16);
   const handles: RunHandle[] = bindings.map((b, i) =>
-    run(t, { transport: b, workerId: `w${i}`, stopWhenIdle: true, idleTimeoutMs }),
+    run(t, { transport: b, workerId: `w${i}`, stopWhenIdle: true, idleTimeoutMs, ...options }),
   );
   const sums = await Promise.all(handles.map((h) => h.done));
   const decisions = await readAll(bindings[0]!, prefix + P.decisions);
@@ -127,5 +127,19 @@ describe("runtime determinism", () => {
     const replayedContent = (r: typeof replayed1, prefix: string) =>
       contentDigest(r.h.captured.filter((c) => c.topic === prefix + P.decisions));
     expect(replayedContent(replayed3, prefix3)).toBe(replayedContent(replayed1, prefix1));
+  });
+
+  it("receiving sources in batches (batchReceive) changes nothing: one and three workers equal the replay", async () => {
+    const prefix1 = uniquePrefix();
+    const prefix3 = uniquePrefix();
+    const replayed1 = await replayDigest("prices-first", prefix1);
+    const replayed3 = await replayDigest("prices-first", prefix3);
+    const batchReceive = { maxNumMessages: 7, timeoutMs: 5 };
+    const one = await brokerDigest(1, prefix1, { batchReceive });
+    const three = await brokerDigest(3, prefix3, { batchReceive });
+    expect([...one.sums, ...three.sums].every((s) => s.reason === "idle" && s.error === undefined)).toBe(true);
+    expect(one.decisions.length).toBe(replayed1.s.stats.out.decisions);
+    expect(one.digest).toBe(replayed1.digest);
+    expect(three.digest).toBe(replayed3.digest);
   });
 });

@@ -349,3 +349,93 @@ describe("EmbeddedBroker configuration and multi-topic consumers", () => {
     await client.close();
   });
 });
+
+describe("EmbeddedBroker batchReceive (pulsar-client's batch receive policy)", () => {
+  const data = (ms: readonly MessageLike[]) => ms.map((m) => m.getData().toString());
+
+  it("completes at once when the receiver queue holds maxNumMessages, in log order", async () => {
+    const v = virtual();
+    const p = await v.client.createProducer({ topic: "t" });
+    for (let i = 0; i < 10; i++) await p.send({ data: Buffer.from(`m${i}`) });
+    const c = await v.client.subscribe({
+      topic: "t",
+      subscription: "s",
+      subscriptionInitialPosition: "Earliest",
+      batchReceivePolicy: { maxNumMessages: 4, timeoutMs: 1000 },
+    });
+    expect(data(await c.batchReceive!())).toEqual(["m0", "m1", "m2", "m3"]);
+    expect(data(await c.batchReceive!())).toEqual(["m4", "m5", "m6", "m7"]);
+    expect(v.scheduler.now()).toBe(0); // no waiting
+  });
+
+  it("otherwise waits until the queue fills or timeoutMs elapses, then returns what is there (possibly nothing)", async () => {
+    const v = virtual();
+    const c = await v.client.subscribe({
+      topic: "t",
+      subscription: "s",
+      batchReceivePolicy: { maxNumMessages: 3, timeoutMs: 100 },
+    });
+    const p = await v.client.createProducer({ topic: "t" });
+    let got: MessageLike[] | undefined;
+    void c.batchReceive!().then((ms) => {
+      got = ms;
+    });
+    await p.send({ data: Buffer.from("a") });
+    await v.advanceTo(99);
+    expect(got).toBeUndefined();
+    await v.advanceTo(100);
+    expect(data(got!)).toEqual(["a"]);
+    // Filling the queue completes the next batch before its timeout.
+    got = undefined;
+    void c.batchReceive!().then((ms) => {
+      got = ms;
+    });
+    for (const x of ["b", "c", "d"]) await p.send({ data: Buffer.from(x) });
+    await v.settle();
+    expect(data(got!)).toEqual(["b", "c", "d"]);
+    expect(v.scheduler.now()).toBe(100);
+    // Nothing arrives: an empty batch at the timeout.
+    got = undefined;
+    void c.batchReceive!().then((ms) => {
+      got = ms;
+    });
+    await v.advanceTo(250);
+    expect(got).toEqual([]);
+  });
+
+  it("a byte limit completes the batch too, and batch-received messages are under the ack timeout", async () => {
+    const v = virtual();
+    const c = await v.client.subscribe({
+      topic: "t",
+      subscription: "s",
+      subscriptionType: "Shared",
+      ackTimeoutMs: 1000,
+      batchReceivePolicy: { maxNumMessages: 100, maxNumBytes: 10, timeoutMs: 5000 },
+    });
+    const p = await v.client.createProducer({ topic: "t" });
+    for (const x of ["12345", "67890", "abc"]) await p.send({ data: Buffer.from(x) });
+    const first = await c.batchReceive!();
+    expect(data(first)).toEqual(["12345", "67890"]);
+    await c.acknowledge(first[0]!);
+    // The unacknowledged one comes back after the ack timeout, with its count.
+    await v.advanceTo(1000);
+    let again: MessageLike[] | undefined;
+    void c.batchReceive!().then((ms) => {
+      again = ms;
+    });
+    // 8 bytes queued, under both limits: the batch completes at its timeout.
+    await v.advanceTo(5999);
+    expect(again).toBeUndefined();
+    await v.advanceTo(6000);
+    expect(data(again!).sort()).toEqual(["67890", "abc"]);
+    expect(again!.find((m) => m.getData().toString() === "67890")!.getRedeliveryCount()).toBe(1);
+  });
+
+  it("closing the consumer rejects a pending batch receive", async () => {
+    const v = virtual();
+    const c = await v.client.subscribe({ topic: "t", subscription: "s", batchReceivePolicy: { timeoutMs: 0 } });
+    const r = c.batchReceive!();
+    await c.close();
+    await expect(r).rejects.toThrow(/AlreadyClosed/);
+  });
+});

@@ -89,12 +89,22 @@ export class EmbeddedClient implements PulsarClientLike {
         deadLetter = this.broker.deadLetterSink(dlqName, dlp.maxRedeliverCount, dlp.initialSubscriptionName);
       }
       const name = config.consumerName ?? `embedded-consumer-${this.broker.nextSeq()}`;
+      // pulsar-client's batch receive defaults; the count limit never exceeds the receiver queue.
+      const policy = config.batchReceivePolicy ?? {};
+      const maxNumMessages = policy.maxNumMessages ?? -1;
+      const batchMaxMessages =
+        maxNumMessages > 0 ? Math.min(maxNumMessages, Math.max(1, receiverQueueSize)) : Math.max(1, receiverQueueSize);
+      const batchMaxBytes = Math.max(0, policy.maxNumBytes ?? 10 * 1024 * 1024);
+      const batchTimeoutMs = Math.max(0, policy.timeoutMs ?? 100);
       const consumer = new EmbeddedConsumer({
         name,
         scheduler: this.broker.scheduler,
         receiverQueueSize,
         ackTimeoutMs,
         nackDelayMs,
+        batchMaxMessages,
+        batchMaxBytes,
+        batchTimeoutMs,
         deadLetter,
         onClose: (c) => this.open.delete(c),
       });

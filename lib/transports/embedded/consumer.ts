@@ -13,6 +13,14 @@ interface Waiter {
   live: boolean;
 }
 
+/** A pending `batchReceive()`. */
+interface BatchWaiter {
+  resolve: (ms: MessageLike[]) => void;
+  reject: (e: Error) => void;
+  timer: RxSubscription | undefined;
+  live: boolean;
+}
+
 interface Tracked extends RedeliveryRequest {
   readonly sub: Subscription;
   readonly due: number;
@@ -25,6 +33,12 @@ export interface EmbeddedConsumerOptions {
   /** 0 disables ack-timeout redelivery. */
   readonly ackTimeoutMs: number;
   readonly nackDelayMs: number;
+  /** `batchReceive()` completes at this many messages (≤ receiverQueueSize; 0 = no count limit). */
+  readonly batchMaxMessages: number;
+  /** … or at this many bytes of message data (0 = no byte limit) … */
+  readonly batchMaxBytes: number;
+  /** … or after this long, with whatever is queued (0 = no timeout). */
+  readonly batchTimeoutMs: number;
   readonly deadLetter: DeadLetterSink | undefined;
   readonly onClose: (c: EmbeddedConsumer) => void;
 }
@@ -39,11 +53,20 @@ export interface EmbeddedConsumerOptions {
  * are appended to two FIFO rings with their due time (deadlines are monotone per ring), and one
  * scheduled action per consumer redelivers whatever is due — no timer per message. The clock
  * for the ack timeout starts when the application receives the message, as in pulsar-client.
+ *
+ * `batchReceive()` follows pulsar-client's batch receive policy: it completes at once when the
+ * receiver queue already holds `maxNumMessages` (or `maxNumBytes`), else when it fills up to that
+ * or after `timeoutMs` on the scheduler, with what is queued then (possibly nothing). Pending
+ * single `receive()`s are served first.
  */
 export class EmbeddedConsumer implements ConsumerLike, DispatchTarget {
   private readonly queue = new Ring<EmbeddedMessage>(64);
   private readonly waiters = new Ring<Waiter>(4);
   private liveWaiters = 0;
+  private readonly batchWaiters = new Ring<BatchWaiter>(2);
+  private liveBatchWaiters = 0;
+  /** Bytes of message data in the receiver queue (for the batch byte limit). */
+  private queuedBytes = 0;
   private readonly subs: Subscription[] = [];
   private single: Subscription | undefined;
   private readonly ackTracking: Ring<Tracked> | undefined;
@@ -72,7 +95,18 @@ export class EmbeddedConsumer implements ConsumerLike, DispatchTarget {
   }
 
   canAccept(): boolean {
-    return !this.closed && (this.liveWaiters > 0 || this.queue.length < this.options.receiverQueueSize);
+    if (this.closed) return false;
+    const room = Math.max(
+      this.options.receiverQueueSize,
+      this.liveBatchWaiters > 0 ? this.options.batchMaxMessages : 0,
+    );
+    return this.liveWaiters > 0 || this.queue.length < room;
+  }
+
+  private takeQueued(): EmbeddedMessage | undefined {
+    const msg = this.queue.shift();
+    if (msg !== undefined) this.queuedBytes -= msg.data.length;
+    return msg;
   }
 
   deliver(msg: EmbeddedMessage): void {
@@ -88,15 +122,18 @@ export class EmbeddedConsumer implements ConsumerLike, DispatchTarget {
       }
     }
     this.queue.push(msg);
+    this.queuedBytes += msg.data.length;
+    if (this.liveBatchWaiters > 0 && this.batchFull()) this.completeBatch();
   }
 
   clearQueue(): void {
     this.queue.drain();
+    this.queuedBytes = 0;
   }
 
   receive(timeout?: number): Promise<MessageLike> {
     if (this.closed) return Promise.reject(new EmbeddedPulsarError("AlreadyClosed", "Failed to receive message"));
-    const msg = this.queue.shift();
+    const msg = this.takeQueued();
     if (msg !== undefined) {
       this.received(msg);
       this.refill();
@@ -111,6 +148,64 @@ export class EmbeddedConsumer implements ConsumerLike, DispatchTarget {
       this.liveWaiters++;
       this.refill();
     });
+  }
+
+  batchReceive(): Promise<MessageLike[]> {
+    if (this.closed) return Promise.reject(new EmbeddedPulsarError("AlreadyClosed", "Failed to batch receive"));
+    if (this.liveBatchWaiters === 0 && this.batchFull()) return Promise.resolve(this.takeBatch());
+    return new Promise<MessageLike[]>((resolve, reject) => {
+      const w: BatchWaiter = { resolve, reject, timer: undefined, live: true };
+      if (this.options.batchTimeoutMs > 0) {
+        w.timer = this.options.scheduler.schedule(() => {
+          w.timer = undefined;
+          if (w.live && this.batchWaiters.peek() === w) this.completeBatch();
+        }, this.options.batchTimeoutMs);
+      }
+      this.batchWaiters.push(w);
+      this.liveBatchWaiters++;
+      this.refill();
+      if (this.batchFull()) this.completeBatch();
+    });
+  }
+
+  /** The receiver queue satisfies the batch policy (a count or byte limit reached). */
+  private batchFull(): boolean {
+    const { batchMaxMessages, batchMaxBytes } = this.options;
+    return (
+      (batchMaxMessages > 0 && this.queue.length >= batchMaxMessages) ||
+      (batchMaxBytes > 0 && this.queue.length > 0 && this.queuedBytes >= batchMaxBytes)
+    );
+  }
+
+  /** Up to a batch's worth of queued messages, as received now. */
+  private takeBatch(): EmbeddedMessage[] {
+    const { batchMaxMessages, batchMaxBytes } = this.options;
+    const out: EmbeddedMessage[] = [];
+    let bytes = 0;
+    for (;;) {
+      if (batchMaxMessages > 0 && out.length >= batchMaxMessages) break;
+      const head = this.queue.peek();
+      if (head === undefined) break;
+      if (batchMaxBytes > 0 && out.length > 0 && bytes + head.data.length > batchMaxBytes) break;
+      const msg = this.takeQueued()!;
+      bytes += msg.data.length;
+      this.received(msg);
+      out.push(msg);
+    }
+    this.refill();
+    return out;
+  }
+
+  /** Completes the oldest pending batch receive with what is queued. */
+  private completeBatch(): void {
+    for (let w = this.batchWaiters.shift(); w !== undefined; w = this.batchWaiters.shift()) {
+      if (!w.live) continue;
+      w.live = false;
+      this.liveBatchWaiters--;
+      w.timer?.unsubscribe();
+      w.resolve(this.takeBatch());
+      return;
+    }
   }
 
   private expire(w: Waiter): void {
@@ -244,7 +339,7 @@ export class EmbeddedConsumer implements ConsumerLike, DispatchTarget {
     this.closed = true;
     this.timer?.unsubscribe();
     this.timer = undefined;
-    this.queue.drain();
+    this.clearQueue();
     for (const w of this.waiters.drain()) {
       if (!w.live) continue;
       w.live = false;
@@ -252,6 +347,13 @@ export class EmbeddedConsumer implements ConsumerLike, DispatchTarget {
       w.reject(new EmbeddedPulsarError("AlreadyClosed", "Failed to receive message"));
     }
     this.liveWaiters = 0;
+    for (const w of this.batchWaiters.drain()) {
+      if (!w.live) continue;
+      w.live = false;
+      w.timer?.unsubscribe();
+      w.reject(new EmbeddedPulsarError("AlreadyClosed", "Failed to batch receive"));
+    }
+    this.liveBatchWaiters = 0;
     for (const sub of this.subs) sub.detach(this);
     this.options.onClose(this);
     return RESOLVED_NULL;
