@@ -81,6 +81,38 @@ describe("sizePositions", () => {
     }
   });
 
+  it("sizes a signal set on part of a model (changing every batch) through the Schur complement as a fresh Cholesky would, with holdings hedged", () => {
+    // 120-name model, 90 signals (|C| = 30: the complement route is chosen by cost) and a held
+    // name outside the signal set; the first-order condition of the Kelly problem with the holdings
+    // fixed is Σ_SS w_S = c·μ_S − Σ_SF w_F (checked against the model's covariance, i.e. a fresh
+    // factorization would give the same w_S).
+    const big = loadSp500(120);
+    const bigModel = covarianceModel(big);
+    const bigMarket = new Map([...marketData(big)].map(([k, v]) => [k, { ...v, averageDailyVolume: 1e15 }] as const));
+    const at = (id: string) => big.tickers.indexOf(id);
+    for (const shift of [0, 1, 2]) {
+      const names = big.tickers.filter((_, i) => (i + shift) % 4 !== 0);
+      const held = big.tickers.find((_, i) => (i + shift) % 4 === 0)!;
+      const price = bigMarket.get(held)!.price;
+      const wHeld = 0.02;
+      const sigs = names.map((id, i) => netSignal("p1", id, 0.01 * Math.cos(i + shift)));
+      const op = sizePositions({
+        covariance$: of(bigModel),
+        market$: of(bigMarket),
+        portfolio$: of(new Map([["p1", stateOf("p1", NAV, { [held]: (wHeld * NAV) / price })]])),
+        ...unconstrained,
+      });
+      const out = runSync(op, [record(batchOf("p1", sigs), 1, "p1", ["m"])]).records[0]!.value;
+      const w = new Map(out.proposals.map((p) => [p.instrumentId, p.targetWeight]));
+      for (const s of sigs) {
+        const i = at(s.instrumentId);
+        let lhs = big.covariance[i]![at(held)]! * wHeld;
+        for (const t of sigs) lhs += big.covariance[i]![at(t.instrumentId)]! * w.get(t.instrumentId)!;
+        expect(lhs).toBeCloseTo(0.5 * annualizedSignalReturn(s), 8);
+      }
+    }
+  });
+
   it("gives byte-identical output whatever the caches hold (fresh model copy vs one warmed by other batches)", () => {
     const big = loadSp500(80);
     const bigMarket = marketData(big);

@@ -276,12 +276,16 @@ function sizeBatch(
     const fCols = fixedIds.map((id) => pos.get(id)!).sort((x, y) => x - y);
     const sigmaFw = p.hedge ? mulRowsSparse(uv, sIdx, fCols, wF) : undefined;
     for (let a = 0; a < sIds.length; a++) rhs[a] = p.c * mu[a]! - (sigmaFw ? sigmaFw[a]! : 0);
-    // Signals on most of a model's universe: the Schur complement of the model's cached precision
-    // matrix (O(|S|² + |C|³)); otherwise the direct Cholesky of Σ_SS (factor cached per rows). The
-    // choice depends on the sizes only — never on cache state — so replays take the same path.
-    const complement = model.instrumentIds.length - sIds.length;
+    // Signals on much of a model's universe: the Schur complement of the model's cached precision
+    // matrix, O(|C|³/3 + 2·|S|·n) with C the model names without a signal; otherwise the direct
+    // Cholesky of Σ_SS, O(|S|³/3) (factor cached per rows). A batch whose signal set changes thus
+    // never pays a fresh O(|S|³) factorization when the complement route is cheaper. The choice
+    // depends on the sizes only — never on cache state — so replays take the same path.
+    const nModel = model.instrumentIds.length;
+    const complement = nModel - sIds.length;
+    const m = sIds.length;
     const viaPrecision =
-      complement * 3 < sIds.length && sIds.length >= 64 ? solveViaPrecision(model, sIds, rhs) : undefined;
+      m >= 64 && complement ** 3 + 6 * m * nModel < m ** 3 ? solveViaPrecision(model, sIds, rhs) : undefined;
     wS = viaPrecision ?? solveSubsystem(cov(), sIdx, rhs);
   } else {
     wS = new Float64Array(sIds.length);
