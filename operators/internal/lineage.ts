@@ -37,27 +37,66 @@ export function sortedUnique(ids: string[]): string[] {
   return out;
 }
 
+/** A list of lineage ids in an {@link IdArena}, as a window state holds it. */
+export interface IdList {
+  /** Head slot (the newest id); -1 = empty. */
+  ids: number;
+  /** Push sequence numbers of the list's first and latest push (meaningless when empty). */
+  idsFirst: number;
+  idsLast: number;
+}
+
 /**
  * Lineage ids of many open windows in one arena: each window holds the head of a singly linked
- * list of slots (`-1` = empty); slots of evicted windows go to a free list. No per-window arrays
- * grow on the hot path, which is what keeps keyed windows with few records each cheap.
+ * list of slots (`-1` = empty); slots of evicted windows go to a stack of free slots. No
+ * per-window arrays grow on the hot path, which is what keeps keyed windows with few records each
+ * cheap.
+ *
+ * Sortedness without looking at a window's ids: every push is compared with the push before it
+ * (over all lists; both strings were just touched, so it is cheap). A *break* is a push whose id is
+ * below the previous one, or equal to it while the target list already got that id in the current
+ * run of equal pushes (a duplicate in the list), or a {@link concat}. A list whose first push came
+ * after the latest break is strictly increasing in push order (each pair of consecutive elements
+ * has only non-decreasing pushes between them, one of them strict) and is collected without a
+ * single string comparison; otherwise it is checked and sorted as before.
  */
 export class IdArena {
   private ids: string[] = [];
   private links = new Int32Array(4096);
-  private free = -1;
+  /** Free slots (a stack: popping one reads no slot, unlike a linked free list). */
+  private free = new Int32Array(4096);
+  private freeTop = 0;
   private used = 0;
+  /** Pushes so far (the next push's sequence number). */
+  private seq = 0;
+  private lastId: string | undefined;
+  /** Sequence number of the first push of the current run of pushes equal to `lastId`. */
+  private runStart = 0;
+  /** Sequence number of the latest break (see the class comment); -1: none yet. */
+  private lastBreak = -1;
 
   /** Slots in use or free (high-water mark). */
   get capacity(): number {
     return this.used;
   }
 
-  /** Prepend `id` to the list starting at `head`; returns the new head. */
-  push(head: number, id: string): number {
-    let i = this.free;
-    if (i >= 0) {
-      this.free = this.links[i]!;
+  /** Prepend `id` to `list`. */
+  push(list: IdList, id: string): void {
+    const seq = this.seq++;
+    const head = list.ids;
+    const last = this.lastId;
+    if (last !== undefined) {
+      if (id === last) {
+        if (head >= 0 && list.idsLast >= this.runStart) this.lastBreak = seq;
+      } else {
+        if (id < last) this.lastBreak = seq;
+        this.runStart = seq;
+      }
+    }
+    this.lastId = id;
+    let i: number;
+    if (this.freeTop > 0) {
+      i = this.free[--this.freeTop]!;
     } else {
       i = this.used++;
       if (i >= this.links.length) {
@@ -68,18 +107,22 @@ export class IdArena {
     }
     this.ids[i] = id;
     this.links[i] = head;
-    return i;
+    list.ids = i;
+    if (head < 0) list.idsFirst = seq;
+    list.idsLast = seq;
   }
 
   /**
-   * The list's ids, sorted and duplicate-free. Ids that arrived in increasing order (time-ordered
-   * ids, or one record per window) are recognised in one pass and not sorted.
+   * The list's ids, sorted and duplicate-free. A list pushed after the latest break (see the class
+   * comment) is reversed as is; otherwise ids that arrived in increasing order (time-ordered ids,
+   * or one record per window) are recognised in one pass and not sorted.
    */
-  collect(head: number): string[] {
+  collect(list: IdList): string[] {
     const out: string[] = [];
-    for (let i = head; i >= 0; i = this.links[i]!) out.push(this.ids[i]!);
+    for (let i = list.ids; i >= 0; i = this.links[i]!) out.push(this.ids[i]!);
     const n = out.length;
     if (n <= 1) return out;
+    if (list.idsFirst >= this.lastBreak) return out.reverse();
     // the list is newest first: strictly decreasing here = strictly increasing arrival
     let i = 1;
     while (i < n && out[i - 1]! > out[i]!) i++;
@@ -94,27 +137,38 @@ export class IdArena {
     return out;
   }
 
-  /** Append list `b` to list `a`; returns the head of the joined list. */
-  concat(a: number, b: number): number {
-    if (a < 0) return b;
-    if (b < 0) return a;
-    let i = a;
-    while (this.links[i]! >= 0) i = this.links[i]!;
-    this.links[i] = b;
-    return a;
+  /** Append list `b` to list `a` (a break: see above), leaving `b` empty. */
+  concat(a: IdList, b: IdList): void {
+    if (b.ids < 0) return;
+    if (a.ids < 0) {
+      a.ids = b.ids;
+      a.idsFirst = b.idsFirst;
+      a.idsLast = b.idsLast;
+    } else {
+      this.lastBreak = this.seq;
+      let i = a.ids;
+      while (this.links[i]! >= 0) i = this.links[i]!;
+      this.links[i] = b.ids;
+    }
+    b.ids = -1;
   }
 
-  /** Return a list's slots to the free list. */
-  release(head: number): void {
-    if (head < 0) return;
-    let i = head;
-    for (;;) {
-      this.ids[i] = "";
-      const n = this.links[i]!;
-      if (n < 0) break;
-      i = n;
+  /** Return a list's slots to the free stack, leaving the list empty. */
+  release(list: IdList): void {
+    let i = list.ids;
+    if (i < 0) return;
+    list.ids = -1;
+    let top = this.freeTop;
+    if (this.free.length < this.used) {
+      const grown = new Int32Array(this.links.length);
+      grown.set(this.free.subarray(0, top));
+      this.free = grown;
     }
-    this.links[i] = this.free;
-    this.free = head;
+    const free = this.free;
+    for (; i >= 0; i = this.links[i]!) {
+      this.ids[i] = "";
+      free[top++] = i;
+    }
+    this.freeTop = top;
   }
 }

@@ -1,6 +1,6 @@
 import type { Subscriber } from "rxjs";
 import { type Envelope, type StreamItem, type Watermark, SideTag, sideOutput } from "../../lib/stream/item.js";
-import { IdArena } from "./lineage.js";
+import { IdArena, type IdList } from "./lineage.js";
 import type { ItemHandler } from "./operate.js";
 import { TimerBuckets } from "./timer-buckets.js";
 import type { Accumulation, EmitMode, Firing, WindowAggregator } from "./window-types.js";
@@ -23,7 +23,7 @@ export type WindowAssigner =
   | { readonly kind: "session"; readonly gap: number };
 
 /** A window's mutable state (exposed read-only to the output projection). */
-export interface WindowState<A> {
+export interface WindowState<A> extends IdList {
   readonly key: string;
   start: number;
   end: number;
@@ -31,6 +31,8 @@ export interface WindowState<A> {
   count: number;
   /** Head of the window's lineage-id list in the engine's {@link IdArena} (-1 = none). */
   ids: number;
+  idsFirst: number;
+  idsLast: number;
   fired: boolean;
   alive: boolean;
   timerAt: number;
@@ -59,12 +61,16 @@ export class WindowEngine<T, A, Out> implements ItemHandler<T> {
   /**
    * Head of each key's chain of open windows; `undefined` for a key whose windows were all evicted
    * (kept so that the key's next window updates the entry in place instead of a delete and a fresh
-   * insert per window); such keys are swept out once they outnumber the keys with open windows
-   * (and 1024), so the map stays within twice the live keys.
+   * insert per window); such keys are swept out once they outnumber twice the most keys with open
+   * windows since the last sweep (and 1024): a map within three times that high-water mark. (Not
+   * the current live count: right after a window end fires, a tumbling window's keys are all
+   * empty, and would all be deleted and inserted again per window.)
    */
   private readonly windows = new Map<string, WindowState<A> | undefined>();
   /** Keys with at least one open window (the map's other entries are `undefined`). */
   private liveKeys = 0;
+  /** Most keys with open windows since the last sweep. */
+  private liveHigh = 0;
   private readonly timers = new TimerBuckets<WindowState<A>>();
   private readonly arena = new IdArena();
   private wm = Number.NEGATIVE_INFINITY;
@@ -171,7 +177,7 @@ export class WindowEngine<T, A, Out> implements ItemHandler<T> {
     while (st !== undefined && st.start !== start) st = st.next;
     if (st === undefined) {
       st = this.newState(key, start, end, head);
-      if (head === undefined) this.liveKeys++;
+      if (head === undefined && ++this.liveKeys > this.liveHigh) this.liveHigh = this.liveKeys;
       this.windows.set(key, st);
     }
     this.addRecord(st, rec);
@@ -186,6 +192,8 @@ export class WindowEngine<T, A, Out> implements ItemHandler<T> {
       acc: this.cfg.aggregate.create(),
       count: 0,
       ids: -1,
+      idsFirst: 0,
+      idsLast: 0,
       fired: false,
       alive: true,
       timerAt: Number.NaN,
@@ -198,7 +206,7 @@ export class WindowEngine<T, A, Out> implements ItemHandler<T> {
     st.acc = this.cfg.aggregate.add(st.acc, rec.value, rec);
     st.count++;
     const ids = rec.ids;
-    for (let i = 0; i < ids.length; i++) st.ids = this.arena.push(st.ids, ids[i]!);
+    for (let i = 0; i < ids.length; i++) this.arena.push(st, ids[i]!);
     if (st.end - 1 <= this.wm) {
       st.fired = true;
       this.fire(st, "late");
@@ -228,7 +236,7 @@ export class WindowEngine<T, A, Out> implements ItemHandler<T> {
     if (target === undefined) {
       if (end - 1 + this.cfg.lateness <= this.wm) return false;
       const st = this.newState(key, start, end, head);
-      if (head === undefined) this.liveKeys++;
+      if (head === undefined && ++this.liveKeys > this.liveHigh) this.liveHigh = this.liveKeys;
       this.windows.set(key, st);
       this.addRecord(st, rec);
       return true;
@@ -239,8 +247,7 @@ export class WindowEngine<T, A, Out> implements ItemHandler<T> {
       if (merge === undefined) throw new TypeError("session windows need an aggregator with merge()");
       target.acc = merge(target.acc, w.acc);
       target.count += w.count;
-      target.ids = this.arena.concat(target.ids, w.ids);
-      w.ids = -1;
+      this.arena.concat(target, w);
       this.evict(w);
     }
     target.start = start;
@@ -259,31 +266,30 @@ export class WindowEngine<T, A, Out> implements ItemHandler<T> {
   private fire(st: WindowState<A>, firing: Firing): void {
     const discarding = this.cfg.accumulation === "discarding";
     if (discarding && st.count === 0) return;
-    this.out.next(this.cfg.project(st, firing, this.arena.collect(st.ids)));
+    this.out.next(this.cfg.project(st, firing, this.arena.collect(st)));
     if (discarding) {
       st.acc = this.cfg.aggregate.create();
       st.count = 0;
-      this.arena.release(st.ids);
-      st.ids = -1;
+      this.arena.release(st);
     }
   }
 
   /** Remove the keys without open windows (amortised O(1) per evicted key). */
   private sweep(): void {
     for (const [k, w] of this.windows) if (w === undefined) this.windows.delete(k);
+    this.liveHigh = this.liveKeys;
   }
 
   private evict(st: WindowState<A>): void {
     st.alive = false;
-    this.arena.release(st.ids);
-    st.ids = -1;
+    this.arena.release(st);
     const head = this.windows.get(st.key);
     if (head === st) {
       this.windows.set(st.key, st.next);
       if (st.next === undefined) {
         this.liveKeys--;
         const empty = this.windows.size - this.liveKeys;
-        if (empty > 1024 && empty > this.liveKeys) this.sweep();
+        if (empty > 1024 && empty > 2 * this.liveHigh) this.sweep();
       }
       return;
     }
