@@ -444,6 +444,44 @@ describe("decodeEvent vs TextDecoder + JSON.parse + zod", () => {
     );
   });
 
+  it("agrees on string-map attributes with any keys (duplicates, __proto__, index-like, prototype names)", () => {
+    const signal = samples.find(
+      (x) => x.text.includes('"eventType":"TradingSignal"') && x.text.includes('"attributes":{'),
+    )!;
+    const keyArb = fc.oneof(
+      fc.constantFrom(
+        "__proto__",
+        "constructor",
+        "toString",
+        "hasOwnProperty",
+        "",
+        "0",
+        "1",
+        "10",
+        "01",
+        "1a",
+        "-1",
+        "a",
+        "b",
+        "synthetic",
+      ),
+      fc.string({ maxLength: 4 }),
+    );
+    const valueArb = fc.oneof(
+      fc.string({ maxLength: 4 }).map((v) => JSON.stringify(v)),
+      fc.constantFrom("1", "null", "true", "[]", "{}", '"\\u0041"', '"é"'),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.tuple(keyArb, valueArb), { maxLength: 5 }), fc.nat(), (pairs, seed) => {
+        const raw = `{${pairs.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(",")}}`;
+        const text = signal.text.replace(/"attributes":\{[^}]*\}/, () => `"attributes":${raw}`);
+        expectSame(signal.schema, Buffer.from(text, "utf8"));
+        expectSame(signal.schema, Buffer.from(respace(text, seed, 0.5), "utf8"));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it("measures string lengths in code points, as zod does (a surrogate pair counts once)", () => {
     const md = samples.find((x) => x.text.includes('"currency":"USD"'))!;
     for (const currency of [

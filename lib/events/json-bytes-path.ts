@@ -15,7 +15,7 @@ import { type Plan, runRefinements, schemaPlan } from "./schema-plan.js";
  * followed by `schema.safeParse(...).data` would, or {@link UNDECIDED}. The fallback rule:
  * anything unusual — a byte ≥ 0x80 (so also a BOM, and any text that might not be UTF-8), a
  * backslash or a control character in a string, a key that is not the next one in schema order
- * (unknown, duplicate, reordered), a number with an exponent beyond the exact fast path, a value
+ * (unknown, duplicate, reordered; in records: duplicate, `__proto__` or digit-first keys), a number with an exponent beyond the exact fast path, a value
  * the schema rejects, a node the plan leaves to zod whose value isn't plain ASCII JSON, anything
  * after the top-level value but whitespace — is UNDECIDED, and the caller takes the general path
  * (TextDecoder + JSON.parse + fast path/zod), which gives the answer and the messages. A fallback
@@ -213,7 +213,7 @@ let c = b[0];
 ${WS}${value.code}${WS}if (p !== n) return U;
 return ${value.out};
 };`;
-  return new Function("U", "K", "R", "S", "SS", "W", "SK", "PS", "P10", "STOP", src)(
+  return new Function("U", "K", "R", "S", "SS", "W", "SK", "PS", "P10", "STOP", "HOP", src)(
     UNDECIDED,
     g.constants,
     runRefinements,
@@ -224,6 +224,7 @@ return ${value.out};
     parseSlice,
     POW10,
     STOP,
+    Object.prototype.hasOwnProperty,
   ) as BytesPath;
 }
 
@@ -417,6 +418,28 @@ else ${fail}`;
         out = r;
       }
       return { code, out };
+    }
+    case "record": {
+      // Plain string keys: zod keeps every own key in order. Left to the general path: keys
+      // starting with a digit (array-index keys would be reordered), "__proto__" (zod skips
+      // it) and duplicates (JSON.parse keeps the first position with the last value).
+      const r = g.id("r");
+      const a = g.id("a");
+      const key = g.id("key");
+      const inner = emitValue(plan.value, g);
+      return {
+        code: `if (c !== 123) ${fail}${NEXT}const ${r} = {};
+if (c === 125) { c = b[++p]; }
+else for (;;) {
+${emitStringScan(a)}if (b[${a}] >= 48 && b[${a}] <= 57) ${fail}const ${key} = SS(${g.constant(newStringSite())}, b, ${a}, p);
+if (${key} === "__proto__" || HOP.call(${r}, ${key})) ${fail}c = b[++p];
+${WS}if (c !== 58) ${fail}${NEXT}${inner.code}${r}[${key}] = ${inner.out};
+${WS}if (c === 44) { ${NEXT}continue; }
+if (c === 125) { c = b[++p]; break; }
+${fail}}
+`,
+        out: r,
+      };
     }
     case "zod":
       return emitZod(plan, g);

@@ -182,6 +182,23 @@ if (${bad.filter(Boolean).join(" || ")}) ${fail}}
       }
       return { code, out };
     }
+    case "record": {
+      // zod: a plain object; every own key (Reflect.ownKeys) but "__proto__", in order.
+      // Anything that could make zod's view differ (another prototype — a Map, a class — an
+      // own "constructor", symbol keys) is left to zod.
+      const key = g.id("k");
+      const x = g.id("x");
+      let code = `if (typeof ${v} !== "object" || ${v} === null || Array.isArray(${v})) ${fail}`;
+      code += `if (Object.getPrototypeOf(${v}) !== Object.prototype || Object.prototype.hasOwnProperty.call(${v}, "constructor") || Object.getOwnPropertySymbols(${v}).length > 0) ${fail}`;
+      const inner = emitValue(plan.value, x, copy, g);
+      const out = copy ? g.id("o") : v;
+      code += `${copy ? `const ${out} = {};\n` : ""}for (const ${key} of Object.keys(${v})) {
+if (${key} === "__proto__") continue;
+const ${x} = ${v}[${key}];
+if (${x} === undefined) ${fail}${inner.code}${copy ? `${out}[${key}] = ${inner.out};\n` : ""}}
+`;
+      return { code, out };
+    }
     case "zod":
       return emitZod(plan.schema, v, copy, g);
   }

@@ -11,8 +11,10 @@ import type { z } from "zod";
  * A plan only describes when zod *accepts* a value and what it outputs then: objects with the
  * default (strip) unknown-key policy; strings and arrays with min/max/exact length; finite
  * numbers with bounds and the safe-integer format; booleans; primitive literals and enums;
- * `nullable`; `optional` and `default` object properties; and `refine`/`superRefine` checks on
- * objects (run on the finished output, like zod does). Error messages are always zod's.
+ * `nullable`; `optional` and `default` object properties; `refine`/`superRefine` checks on
+ * objects (run on the finished output, like zod does); and records with plain string keys
+ * (`z.record(z.string(), …)`: every own key, in order, but `__proto__`, which zod skips).
+ * Error messages are always zod's.
  */
 export type Plan =
   | { readonly kind: "string"; readonly min: number; readonly max: number }
@@ -34,6 +36,7 @@ export type Plan =
       readonly refinements: readonly ZodCheck[];
       readonly schema: z.ZodType;
     }
+  | { readonly kind: "record"; readonly value: Plan }
   | { readonly kind: "zod"; readonly schema: z.ZodType };
 
 /**
@@ -75,6 +78,8 @@ interface Def {
   readonly shape?: Record<string, z.ZodType>;
   readonly innerType?: z.ZodType;
   readonly element?: z.ZodType;
+  readonly keyType?: z.ZodType;
+  readonly valueType?: z.ZodType;
   readonly values?: readonly unknown[];
   readonly entries?: Record<string, unknown>;
   readonly defaultValue?: unknown;
@@ -200,6 +205,12 @@ function buildPlan(schema: z.ZodType): Plan {
         } else fields.push({ key, presence: "required", value: schemaPlan(fs) });
       }
       return { kind: "object", fields, refinements, schema };
+    }
+    case "record": {
+      if (!plain(d, ["type", "keyType", "valueType"]) || !d.keyType || !d.valueType) return zod;
+      const kd = defOf(d.keyType);
+      if (kd.type !== "string" || !plain(kd, ["type"])) return zod;
+      return { kind: "record", value: schemaPlan(d.valueType) };
     }
     default:
       return zod;
