@@ -548,6 +548,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
               const eventId = sink.eventId ? sink.eventId(v as never) : String((v as { eventId?: unknown }).eventId);
               const key = sink.key ? sink.key(v as never) : item.key;
               const token = ackTracker.outputStarted();
+              sinkWrites++;
               writer(sink.topic).write({
                 data: encodeEvent(v),
                 key,
@@ -571,6 +572,13 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
 
   // ---- merge ---------------------------------------------------------------------------------
   let pumping = false;
+  /** Sink writes so far: the merge yields a microtask after a release that wrote to a sink. */
+  let sinkWrites = 0;
+  let pumpQueued = false;
+  const queuedPump = () => {
+    pumpQueued = false;
+    pump();
+  };
 
   function emitWatermark(t: number): void {
     if (t <= watermark) return;
@@ -695,8 +703,18 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
           best.buf.length -= best.head;
           best.head = 0;
         }
+        const writes = sinkWrites;
         release(best, bestItem);
         if (fatalError) break;
+        if (sinkWrites !== writes && !draining) {
+          // Outputs just went to the sinks: let their consumers (and the sinks' confirmations) run
+          // before releasing more — a microtask, so only latency changes, never the order.
+          if (!pumpQueued) {
+            pumpQueued = true;
+            queueMicrotask(queuedPump);
+          }
+          break;
+        }
       }
     } finally {
       pumping = false;
