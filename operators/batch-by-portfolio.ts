@@ -38,19 +38,22 @@ export type BatchByPortfolioOptions =
 
 interface BatchAcc {
   portfolioId: string;
-  /** last NetSignal per (instrument, window) — a later firing of the same window supersedes */
-  readonly signals: Map<string, NetSignal>;
+  /**
+   * Every NetSignal in arrival order; a later one for the same (instrument, window) supersedes an
+   * earlier one (update firings) — resolved when the batch is built, see {@link toBatch}.
+   */
+  readonly signals: NetSignal[];
   readonly targets: TargetIntent[];
 }
 
 function newAcc(): BatchAcc {
-  return { portfolioId: "", signals: new Map(), targets: [] };
+  return { portfolioId: "", signals: [], targets: [] };
 }
 
 function addToAcc(acc: BatchAcc, v: BatchInput): BatchAcc {
   acc.portfolioId = v.portfolioId;
   if (isTargetIntent(v)) acc.targets.push(v);
-  else acc.signals.set(`${v.instrumentId}\u0001${v.windowStart}\u0001${v.windowEnd}`, v);
+  else acc.signals.push(v);
   return acc;
 }
 
@@ -60,12 +63,41 @@ function compareSignals(a: NetSignal, b: NetSignal): number {
   return a.windowEnd - b.windowEnd;
 }
 
+/**
+ * The last signal per (instrument, window start, window end), sorted by that triple. Sorting
+ * everything stably and keeping the last of each run of equal triples gives the same list as
+ * keeping the last per key in a map (in first-insertion order) and sorting that — except when a
+ * window bound is NaN (the comparator is then inconsistent and the order depends on the input
+ * order), for which the map is built as before.
+ */
+function latestSignalsSorted(all: readonly NetSignal[]): NetSignal[] {
+  const n = all.length;
+  if (n <= 1) return all.slice();
+  for (let i = 0; i < n; i++) {
+    const s = all[i]!;
+    if (Number.isNaN(s.windowStart) || Number.isNaN(s.windowEnd)) {
+      const latest = new Map<string, NetSignal>();
+      for (const x of all) latest.set(`${x.instrumentId}\u0001${x.windowStart}\u0001${x.windowEnd}`, x);
+      return [...latest.values()].sort(compareSignals);
+    }
+  }
+  const sorted = all.slice().sort(compareSignals);
+  let w = 0;
+  for (let r = 0; r < n; r++) {
+    const s = sorted[r]!;
+    if (w > 0 && compareSignals(sorted[w - 1]!, s) === 0) sorted[w - 1] = s;
+    else sorted[w++] = s;
+  }
+  sorted.length = w;
+  return sorted;
+}
+
 function toBatch(acc: BatchAcc, windowStart: number, windowEnd: number): PortfolioBatch {
   return {
     portfolioId: acc.portfolioId,
     windowStart,
     windowEnd,
-    signals: [...acc.signals.values()].sort(compareSignals),
+    signals: latestSignalsSorted(acc.signals),
     targets: acc.targets.slice(),
   };
 }
@@ -74,7 +106,7 @@ const batchAggregator: MergingWindowAggregator<BatchInput, BatchAcc, BatchAcc> =
   create: newAcc,
   add: addToAcc,
   merge(a, b) {
-    for (const [k, s] of b.signals) a.signals.set(k, s);
+    for (const s of b.signals) a.signals.push(s);
     for (const t of b.targets) a.targets.push(t);
     return a;
   },
