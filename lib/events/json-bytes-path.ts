@@ -353,21 +353,25 @@ ${inner.code}${x} = ${inner.out};
       };
     }
     case "array": {
+      // Elements go to a scratch array owned by this spot of the generated code, and the
+      // result is one exact-size copy of it (no growth garbage, no spare capacity kept).
       const x = g.id("l");
+      const sc = g.constant([]);
+      const count = g.id("n");
       const el = emitValue(plan.element, g);
-      const len = `${x}.length`;
       const bounds: string[] = [];
-      if (plan.min > 0) bounds.push(`${len} < ${plan.min}`);
-      if (Number.isFinite(plan.max)) bounds.push(`${len} > ${plan.max}`);
+      if (plan.min > 0) bounds.push(`${count} < ${plan.min}`);
+      if (Number.isFinite(plan.max)) bounds.push(`${count} > ${plan.max}`);
       return {
-        code: `if (c !== 91) ${fail}${NEXT}const ${x} = [];
+        code: `if (c !== 91) ${fail}${NEXT}let ${count} = 0;
 if (c === 93) { c = b[++p]; }
 else for (;;) {
-${el.code}${x}.push(${el.out});
+${el.code}${sc}[${count}++] = ${el.out};
 ${WS}if (c === 44) { ${NEXT}continue; }
 if (c === 93) { c = b[++p]; break; }
 ${fail}}
-${bounds.length > 0 ? `if (${bounds.join(" || ")}) ${fail}` : ""}`,
+${bounds.length > 0 ? `if (${bounds.join(" || ")}) ${fail}` : ""}const ${x} = ${count} === 0 ? [] : ${sc}.slice(0, ${count});
+`,
         out: x,
       };
     }
