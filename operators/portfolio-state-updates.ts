@@ -3,6 +3,7 @@ import type { ProposalBatch } from "../lib/domain/portfolio.js";
 import { SCHEMA_VERSION } from "../lib/events/common.js";
 import type { PortfolioStateUpdateEvent } from "../lib/events/portfolio-state-update.js";
 import { record, type StreamItem } from "../lib/stream/item.js";
+import { sortedUnion } from "./portfolio-internal/sorted.js";
 import { type DescribedOperator, describeOperator } from "../lib/stream/operator.js";
 import {
   batchDecisionIds,
@@ -41,21 +42,25 @@ export function portfolioStateUpdates(
     const inputIds = [...item.ids].sort();
     const idOf = batchDecisionIds(options.topology.hash, b, inputIds);
     const qty = new Map<string, { quantity: number; price: number }>();
-    for (const h of b.holdings ?? []) qty.set(h.instrumentId, { quantity: h.quantity, price: h.price });
+    const held: string[] = [];
+    for (const h of b.holdings ?? []) {
+      qty.set(h.instrumentId, { quantity: h.quantity, price: h.price });
+      held.push(h.instrumentId);
+    }
     let cash = b.cash ?? 0;
+    const proposed: string[] = [];
     for (const p of b.proposals) {
       qty.set(p.instrumentId, { quantity: p.targetQuantity, price: p.price });
+      proposed.push(p.instrumentId);
       cash -= p.tradeQuantity * p.price;
     }
-    const positions = [...qty.entries()]
-      .filter(([, v]) => v.quantity !== 0)
-      .sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0))
-      .map(([instrumentId, v]) => ({
-        instrumentId,
-        quantity: v.quantity,
-        price: v.price,
-        weight: (v.quantity * v.price) / b.nav,
-      }));
+    // Holdings and proposals are sorted by contract: merged in O(n) (sorted otherwise).
+    const positions: PortfolioStateUpdateEvent["positions"] = [];
+    for (const instrumentId of sortedUnion(held, proposed)) {
+      const v = qty.get(instrumentId)!;
+      if (v.quantity === 0) continue;
+      positions.push({ instrumentId, quantity: v.quantity, price: v.price, weight: (v.quantity * v.price) / b.nav });
+    }
     const event: PortfolioStateUpdateEvent = {
       eventType: "PortfolioStateUpdate",
       eventId: stableId([options.topology.hash, "state", b.portfolioId, b.windowStart, b.windowEnd, ...inputIds]),

@@ -23,6 +23,7 @@ import {
 } from "./portfolio-internal/covariance.js";
 import { maxStepQuad, quadPath } from "./portfolio-internal/risk.js";
 import { withSideInputs } from "./portfolio-internal/side-inputs.js";
+import { sortedUnion } from "./portfolio-internal/sorted.js";
 
 export const DAY_MS = 86_400_000;
 export const YEAR_MS = 365.25 * DAY_MS;
@@ -221,7 +222,7 @@ function sizeBatch(
   for (const t of [...batch.targets].sort(intentOrder))
     if (!intents.has(t.instrumentId)) intents.set(t.instrumentId, t);
 
-  const instruments = sortedUnique([...signals.keys(), ...intents.keys()]);
+  const instruments = sortedUnion([...signals.keys()], [...intents.keys()]);
   const priceOf = (id: string): number | undefined => {
     const px = market.get(id)?.price;
     return px !== undefined && Number.isFinite(px) && px > 0 ? px : undefined;
@@ -247,7 +248,7 @@ function sizeBatch(
   const kellyIds = instruments.filter((id) => signals.has(id) && !intents.has(id) && priceOf(id) !== undefined);
   for (const id of kellyIds) fixed.delete(id);
   const fixedIds = [...fixed.keys()].filter((id) => fixed.get(id) !== 0);
-  const universe = sortedUnique([...kellyIds, ...fixedIds]);
+  const universe = sortedUnion(kellyIds, fixedIds);
   // Volatilities only; the dense Σ of the universe (O(n²) memory and work) is built only when a
   // step needs it: the direct solve, or the volatility budget.
   const uv = universeVols(universe, model, market);

@@ -4,6 +4,7 @@
  */
 import type { ProposalBatch } from "../../lib/domain/portfolio.js";
 import { tradeWeight } from "./proposal.js";
+import { sortedUnion } from "./sorted.js";
 
 export interface Book {
   readonly nav: number;
@@ -21,10 +22,24 @@ export interface Book {
 /** `extraIds` (e.g. benchmark names) join the universe with zero weight and no trade. */
 export function buildBook(batch: ProposalBatch, extraIds: Iterable<string> = []): Book {
   const currentById = new Map<string, number>();
-  for (const id of extraIds) currentById.set(id, 0);
-  for (const h of batch.holdings ?? []) if (h.weight !== 0) currentById.set(h.instrumentId, h.weight);
-  for (const p of batch.proposals) currentById.set(p.instrumentId, p.currentWeight);
-  const ids = [...currentById.keys()].sort();
+  const extra = [...extraIds];
+  for (const id of extra) currentById.set(id, 0);
+  const held: string[] = [];
+  for (const h of batch.holdings ?? [])
+    if (h.weight !== 0) {
+      currentById.set(h.instrumentId, h.weight);
+      held.push(h.instrumentId);
+    }
+  const proposed: string[] = [];
+  for (const p of batch.proposals) {
+    currentById.set(p.instrumentId, p.currentWeight);
+    proposed.push(p.instrumentId);
+  }
+  // Holdings and proposals come sorted by contract: an O(n) merge (sort otherwise).
+  const ids =
+    extra.length === 0
+      ? sortedUnion(held, proposed)
+      : sortedUnion(sortedUnion(held, proposed), [...new Set(extra)].sort());
   const index = new Map<string, number>();
   ids.forEach((id, i) => {
     index.set(id, i);
