@@ -53,7 +53,13 @@ export function jsonBytesPath(schema: z.ZodType): BytesPath {
   return f;
 }
 
-const latin1Slice = Buffer.prototype.latin1Slice as (this: Uint8Array, start: number, end: number) => string;
+/** Buffer's (undocumented, long-standing) latin1Slice, or the documented equivalent. */
+const latin1Slice: (this: Uint8Array, start: number, end: number) => string =
+  typeof Buffer.prototype.latin1Slice === "function"
+    ? (Buffer.prototype.latin1Slice as (this: Uint8Array, start: number, end: number) => string)
+    : function (this: Uint8Array, start: number, end: number): string {
+        return Buffer.from(this.buffer, this.byteOffset, this.byteLength).toString("latin1", start, end);
+      };
 const fromCharCode = String.fromCharCode;
 
 /**
