@@ -80,7 +80,11 @@ export function combineSignals(
   let longs = 0;
   let shorts = 0;
   let urgency: Urgency = "low";
-  const ids = new Set<string>();
+  let urgencyRank = URGENCY_RANK.low;
+  // ids in strictly increasing order (the usual case: time-ordered ids) are already sorted and
+  // distinct; the Set and the sort are only needed otherwise
+  const idList: string[] = [];
+  let increasing = true;
   const sources = new Set<string>();
   for (const s of signals) {
     const r = rel?.[s.source] ?? defaultRel;
@@ -103,8 +107,13 @@ export function combineSignals(
       shortW += w;
       shorts++;
     }
-    if (URGENCY_RANK[s.urgency] > URGENCY_RANK[urgency]) urgency = s.urgency;
-    ids.add(s.eventId);
+    const rank = URGENCY_RANK[s.urgency];
+    if (rank > urgencyRank) {
+      urgency = s.urgency;
+      urgencyRank = rank;
+    }
+    if (increasing && idList.length > 0 && !(s.eventId > idList[idList.length - 1]!)) increasing = false;
+    idList.push(s.eventId);
     sources.add(s.source);
   }
   const n = signals.length;
@@ -135,7 +144,7 @@ export function combineSignals(
     expectedReturn: sumW > 0 ? sumWEr / sumW : sumEr / n,
     horizonMs: Math.round(sumW > 0 ? sumWH / sumW : sumH / n),
     urgency,
-    contributingSignalIds: [...ids].sort(),
+    contributingSignalIds: increasing ? idList : [...new Set(idList)].sort(),
     sources: [...sources].sort(),
     conflict,
     conflictingSources,
@@ -191,8 +200,10 @@ export function aggregateSignals(options: AggregateSignalsOptions): DescribedOpe
   const aggregate = collectValues<TradingSignalEvent>();
   const weighting: SignalWeighting = options;
   const project = (st: WindowState<TradingSignalEvent[]>, firing: Firing, ids: string[]): Envelope<NetSignal> => {
-    const net = combineSignals(st.acc, st, weighting);
-    return record({ ...net, firing }, st.end - 1, net.portfolioId, ids);
+    // the NetSignal with `firing` appended (same keys, same order as `{ ...net, firing }`)
+    const net = combineSignals(st.acc, st, weighting) as NetSignal & { firing: Firing };
+    net.firing = firing;
+    return record(net, st.end - 1, net.portfolioId, ids);
   };
   const op = streamOperator<TradingSignalEvent, NetSignal>(
     (out) =>
