@@ -270,7 +270,6 @@ export function applyPolicy(
     groupOf: (info: InstrumentInfo | undefined) => string | undefined,
   ) => {
     const members = new Map<string, { fixed: number; moving: number[] }>();
-    const proposalIds = new Set(batch.proposals.map((p) => p.instrumentId));
     const entry = (g: string) => {
       let e = members.get(g);
       if (e === undefined) {
@@ -288,7 +287,7 @@ export function applyPolicy(
       const g = groupOf(market.get(batch.proposals[k]!.instrumentId));
       if (g !== undefined && g !== "") entry(g).moving.push(k);
     }
-    for (const g of [...members.keys()].sort()) {
+    for (const g of Array.from(members.keys()).sort()) {
       const e = members.get(g)!;
       const limit = cfg.overrides?.[g] ?? cfg.maxWeight;
       let fixed = e.fixed;
@@ -329,6 +328,8 @@ export function applyPolicy(
       }
     }
   };
+  const proposalIds = new Set<string>();
+  for (const p of batch.proposals) proposalIds.add(p.instrumentId);
   if (policy.sector) groupRule(PolicyRule.sector, policy.sector, (i) => i?.sector);
   if (policy.country) groupRule(PolicyRule.country, policy.country, (i) => i?.country);
 

@@ -202,14 +202,18 @@ function sizeBatch(
   const nav = state.nav;
   // Holdings snapshot.
   const holdings: HoldingSnapshot[] = [];
-  const currentW = new Map<string, number>();
+  // Fixed weights start as the holdings (intent targets join below); quantities by id in a Map
+  // (the positions record is read once).
+  const fixed = new Map<string, number>();
+  const quantity = new Map<string, number>();
   for (const id of Object.keys(state.positions).sort()) {
     const qty = state.positions[id]!;
+    quantity.set(id, qty);
     if (qty === 0) continue;
     const price = market.get(id)?.price ?? Number.NaN;
     const weight = Number.isFinite(price) ? (qty * price) / nav : 0;
     holdings.push({ instrumentId: id, quantity: qty, price: Number.isFinite(price) ? price : 0, weight });
-    currentW.set(id, weight);
+    fixed.set(id, weight);
   }
 
   // One signal per instrument (the strongest if aggregation produced several), winning intent per instrument.
@@ -229,12 +233,11 @@ function sizeBatch(
   };
   const cw = (id: string): number => {
     const px = priceOf(id);
-    const q = state.positions[id] ?? 0;
+    const q = quantity.get(id) ?? 0;
     return px === undefined ? 0 : (q * px) / nav;
   };
 
   // Fixed weights: holdings, plus intent targets.
-  const fixed = new Map<string, number>(currentW);
   const intentTarget = new Map<string, number>();
   for (const [id, t] of intents) {
     if (priceOf(id) === undefined) continue;
@@ -327,7 +330,7 @@ function sizeBatch(
     const s = signals.get(id);
     const t = intents.get(id);
     const price = priceOf(id);
-    const currentQuantity = state.positions[id] ?? 0;
+    const currentQuantity = quantity.get(id) ?? 0;
     const currentWeight = cw(id);
     const reasonCodes: string[] = [];
     let conflict = s?.conflict ?? false;
