@@ -2,16 +2,19 @@
  * The full `portfolio-coordination` topology on the embedded transport, beside a decode + validate
  * only baseline over the same signal bytes, measured in the same run.
  *
- * Workload: dense trading signals (seeded PRNG) for the bundled recording's five portfolios and 48
- * instruments — `SIGNALS` signals over `DAYS` trading days, spread over the hours 14:00–20:00 UTC —
- * with the recording's real market data and correlation matrices as side inputs. A final sentinel
- * signal a day later closes the last windows.
+ * Workload: trading signals (seeded PRNG) for the bundled recording's five portfolios, a dozen
+ * instruments each, with the recording's real market data and correlation matrices as side inputs;
+ * hourly windows over 14:00–20:00 UTC. Two cases of `SIGNALS` signals each: spread over the
+ * trading days of the first `DAYS` calendar days (~220 signals per portfolio and window), and all
+ * in the last of those days (~2,000 per portfolio and window). A final sentinel signal a day later closes
+ * the last windows. Sources are received in batches of `TOPOLOGY_BENCH_BATCH` (64).
  *
  * Latency (end to end, excluding the time a window waits by design): per decision, from the moment
- * the input that closed its window was handed to the pipeline (a tap at the head of the topology
- * stamps every record and watermark entering it) to the moment a consumer of the decisions topic
- * receives it — sizing, gates, conflict resolution, coordination, sink validation, the broker hop
- * and the consumer are inside; the hours a signal waits for its window to close are not.
+ * the watermark that closed its window was handed to the pipeline (a tap at the head of the
+ * topology stamps the watermarks entering it: windows close on nothing else) to the moment a
+ * consumer of the decisions topic receives it — window firing, aggregation, sizing, gates,
+ * conflict resolution, coordination, sink validation, the broker hop and the consumer are inside;
+ * the hours a signal waits for its window to close are not.
  *
  * Goals: ≥ 200k signals/s on one core and p99 < 2 ms; the original design's SLOs were 10k
  * signals/s and p99 < 200 ms. Both are printed beside the figures (see `extra`).
@@ -71,14 +74,31 @@ const strategies = [
   ["stat-arb", "zscore-20d"],
 ] as const;
 
-function buildSignals(): TradingSignalEvent[] {
+/** Days with a close in the recording, except the first (the close before the first signals). */
+const allTradingDays = [
+  ...new Set(sideInputs.filter((m) => m.topic === topics.marketData).map((m) => Math.floor(m.eventTime / DAY) * DAY)),
+]
+  .sort((a, b) => a - b)
+  .slice(1);
+
+/**
+ * `SIGNALS` signals spread over the last `days` trading days (14:00–20:00 UTC each). Directions are
+ * long with probability 0.55, or — with `views` — 0.97 or 0.03 by a per (portfolio, instrument,
+ * hour) view drawn once: with ~170 signals per instrument and window, 0.55 leaves every window in
+ * conflict and conflict resolution trades nothing, so the dense case models sources that mostly
+ * agree within a window (a few opposite signals still make every window a conflict).
+ */
+function buildSignals(days: number, views = false): TradingSignalEvent[] {
   const rng = new Prng(7);
-  // Days with a close in the recording, except the first (the close before the first signals).
-  const tradingDays = [
-    ...new Set(sideInputs.filter((m) => m.topic === topics.marketData).map((m) => Math.floor(m.eventTime / DAY) * DAY)),
-  ]
-    .sort((a, b) => a - b)
-    .slice(1);
+  const viewRng = new Prng(11);
+  const view = new Map<string, number>();
+  const pLong = (portfolioId: string, instrumentId: string, t: number): number => {
+    const k = `${portfolioId}|${instrumentId}|${Math.floor(t / HOUR)}`;
+    let p = view.get(k);
+    if (p === undefined) view.set(k, (p = viewRng.chance(0.5) ? 0.97 : 0.03));
+    return p;
+  };
+  const tradingDays = allTradingDays.slice(-days);
   const perDay = Math.ceil(SIGNALS / tradingDays.length);
   const out: TradingSignalEvent[] = [];
   for (const day of tradingDays) {
@@ -89,14 +109,18 @@ function buildSignals(): TradingSignalEvent[] {
     times.sort((a, b) => a - b);
     for (const t of times) {
       const [source, strategy] = rng.pick(strategies);
-      const long = rng.chance(0.55);
+      // (Draw order as before views existed, so the spread workload is unchanged.)
+      let long = views ? false : rng.chance(0.55);
+      const portfolioId = rng.pick(portfolios);
+      const instrumentId = universe[rng.int(0, 11)]!; // a dozen names per portfolio: many signals per window
+      if (views) long = rng.chance(pLong(portfolioId, instrumentId, t));
       out.push({
         eventType: "TradingSignal",
         eventId: `bench-${out.length}`,
         eventTime: t,
         schemaVersion: SCHEMA_VERSION,
-        portfolioId: rng.pick(portfolios),
-        instrumentId: universe[rng.int(0, 11)]!, // a dozen names per portfolio: many signals per window
+        portfolioId,
+        instrumentId,
         source,
         strategy,
         direction: long ? "long" : "short",
@@ -111,9 +135,32 @@ function buildSignals(): TradingSignalEvent[] {
   return out;
 }
 
-const signals = buildSignals();
-const encoded = signals.map((s) => encodeEvent(s));
-const sentinel: TradingSignalEvent = { ...signals[0]!, eventId: "bench-sentinel", eventTime: lastTime + DAY };
+interface Workload {
+  readonly label: string;
+  readonly signals: readonly TradingSignalEvent[];
+  readonly encoded: readonly Buffer[];
+  readonly sentinel: TradingSignalEvent;
+}
+
+function workload(label: string, days: number, views = false): Workload {
+  const signals = buildSignals(days, views);
+  return {
+    label,
+    signals,
+    encoded: signals.map((s) => encodeEvent(s)),
+    sentinel: { ...signals[0]!, eventId: "bench-sentinel", eventTime: lastTime + DAY },
+  };
+}
+
+/**
+ * Two densities of the same signals: spread over every trading day of the window (~220 signals per
+ * portfolio and hourly window, so the per-batch portfolio stage weighs heavily), and all in one
+ * trading day (~2,000 per portfolio and window: the per-signal path dominates, as it does in a
+ * live stream at these rates, where an hour holds far more signals than either).
+ */
+const spread = workload(`signals over ${allTradingDays.length} trading days`, allTradingDays.length);
+const oneDay = workload("signals in one trading day", 1, true);
+const encoded = spread.encoded;
 
 // ---- latency taps (bench only: wall clock) ------------------------------------------------
 let lastInputNs = 0;
@@ -187,14 +234,13 @@ const baseline: BenchCase = {
   },
 };
 
-let decisions = 0;
-let p99Ms = Number.NaN;
-const latenciesMs: number[] = [];
-
-function fullTopology(): BenchCase {
+function fullTopology(w: Workload): BenchCase {
+  const { signals, encoded, sentinel } = w;
   let binding: EmbeddedBinding;
+  let decisions = 0;
+  let p99Ms = Number.NaN;
   return {
-    name: "portfolio-coordination, embedded, 1 worker",
+    name: `portfolio-coordination, embedded, 1 worker, ${w.label}`,
     events: SIGNALS,
     async setup() {
       await initSolver();
@@ -269,7 +315,6 @@ function fullTopology(): BenchCase {
       await consumer.close();
       if (s.stats.acked < SIGNALS) throw new Error(`acked ${s.stats.acked} of ${SIGNALS}: ${s.error?.message ?? ""}`);
       decisions = received;
-      latenciesMs.splice(0, latenciesMs.length, ...sample);
       sample.sort((a, b) => a - b);
       p99Ms = sample[Math.floor(0.99 * (sample.length - 1))] ?? Number.NaN;
     },
@@ -295,7 +340,7 @@ const suite: BenchSuite = {
   description:
     "full portfolio-coordination topology on the embedded broker vs decode+validate only (goal 200k signals/s, p99 < 2 ms excl. window wait; original SLO 10k/s, p99 < 200 ms)",
   baseline,
-  cases: [fullTopology()],
+  cases: [fullTopology(spread), fullTopology(oneDay)],
   goals: { "events/s": 200_000, "p99 ms": 2, "original SLO events/s": 10_000, "original SLO p99 ms": 200 },
   warmups: 1,
   repetitions: 3,
