@@ -66,8 +66,9 @@ function newWorker(): Worker {
   // is a .ts file: a tiny bootstrap registers tsx's loader in the new thread, then imports it.
   if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./solver-worker.js", import.meta.url));
   const url = new URL("./solver-worker.ts", import.meta.url).href;
+  const tsx = import.meta.resolve("tsx/esm/api"); // resolved from here, whatever the working directory
   return new Worker(
-    `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(url)}); });`,
+    `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(url)}); });`,
     { eval: true },
   );
 }
