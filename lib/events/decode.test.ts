@@ -482,6 +482,19 @@ describe("decodeEvent vs TextDecoder + JSON.parse + zod", () => {
     );
   });
 
+  it("agrees on large arrays (array bounds, scratch arrays released and reused)", () => {
+    const rr = samples.find(
+      (x) => x.text.includes('"eventType":"RebalanceRequest"') && (reference(x.schema, x.bytes) as { ok: boolean }).ok,
+    )!;
+    const json = JSON.parse(rr.text) as { targets: unknown[] };
+    const target = json.targets[0];
+    for (const n of [4095, 4097, 5000, 5001, 3, 6000, 1, 0]) {
+      const text = JSON.stringify({ ...json, targets: Array.from({ length: n }, () => target) });
+      expectSame(rr.schema, Buffer.from(text, "utf8"));
+      expectSame(rr.schema, rr.bytes);
+    }
+  });
+
   it("measures string lengths in code points, as zod does (a surrogate pair counts once)", () => {
     const md = samples.find((x) => x.text.includes('"currency":"USD"'))!;
     for (const currency of [

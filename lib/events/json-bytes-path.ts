@@ -204,6 +204,9 @@ function parseSlice(b: Uint8Array, a: number, e: number): unknown {
 /** 1 for the bytes that end or break a plain string: controls, `"`, `\\`, non-ASCII. */
 const STOP = new Uint8Array(256).map((_, c) => (c < 32 || c === 34 || c === 92 || c >= 128 ? 1 : 0));
 
+/** Largest scratch array a site keeps between messages (elements). */
+const SCRATCH_KEEP = 4096;
+
 /** 10^0 .. 10^22, all exact doubles. */
 const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
 
@@ -360,7 +363,8 @@ ${inner.code}${x} = ${inner.out};
     }
     case "array": {
       // Elements go to a scratch array owned by this spot of the generated code, and the
-      // result is one exact-size copy of it (no growth garbage, no spare capacity kept).
+      // result is one exact-size copy of it (no growth garbage, no spare capacity kept). A
+      // scratch that grew beyond SCRATCH_KEEP for one large message is released right after.
       const x = g.id("l");
       const sc = g.constant([]);
       const count = g.id("n");
@@ -377,6 +381,7 @@ ${WS}if (c === 44) { ${NEXT}continue; }
 if (c === 93) { c = b[++p]; break; }
 ${fail}}
 ${bounds.length > 0 ? `if (${bounds.join(" || ")}) ${fail}` : ""}const ${x} = ${count} === 0 ? [] : ${sc}.slice(0, ${count});
+if (${count} > ${SCRATCH_KEEP}) ${sc}.length = 0;
 `,
         out: x,
       };
