@@ -1,6 +1,5 @@
 import type { z } from "zod";
-import { Gen, jsLiteral } from "./codegen.js";
-import { emitObjectOutput } from "./codegen.js";
+import { emitObjectOutput, Gen, jsLiteral } from "./codegen.js";
 import { numberRejects, UNDECIDED } from "./json-fast-path.js";
 import { type Plan, runRefinements, schemaPlan } from "./schema-plan.js";
 
@@ -15,11 +14,16 @@ import { type Plan, runRefinements, schemaPlan } from "./schema-plan.js";
  * followed by `schema.safeParse(...).data` would, or {@link UNDECIDED}. The fallback rule:
  * anything unusual — a byte ≥ 0x80 (so also a BOM, and any text that might not be UTF-8), a
  * backslash or a control character in a string, a key that is not the next one in schema order
- * (unknown, duplicate, reordered; in records: duplicate, `__proto__` or digit-first keys), a number with an exponent beyond the exact fast path, a value
- * the schema rejects, a node the plan leaves to zod whose value isn't plain ASCII JSON, anything
- * after the top-level value but whitespace — is UNDECIDED, and the caller takes the general path
- * (TextDecoder + JSON.parse + fast path/zod), which gives the answer and the messages. A fallback
- * is always allowed; a different answer never.
+ * (unknown, duplicate, reordered; in records: duplicate, `__proto__` or digit-first keys), a
+ * token that is not strict JSON (`01`, `1.`, `.5`, `+1`, `NaN`…), a value the schema rejects, a
+ * node the plan leaves to zod whose value isn't plain ASCII JSON, anything after the top-level
+ * value but whitespace — is UNDECIDED, and the caller takes the general path (TextDecoder +
+ * JSON.parse + fast path/zod), which gives the answer and the messages. A fallback is always
+ * allowed; a different answer never.
+ *
+ * Allocation: strings are built once per distinct value and field (a small per-field table,
+ * compared byte by byte before reuse; see `siteString`), arrays are collected in a per-site
+ * scratch array and copied once at their exact size, the output object is one literal.
  *
  * Why this is exact:
  * - Every byte of an accepted message is inspected and is ASCII, so the bytes are valid UTF-8
