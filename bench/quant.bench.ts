@@ -6,6 +6,10 @@
  * Every case checks that its solve ended "optimal" and throws otherwise, except for the solver's
  * 1 s wall-clock guard ("time-limit"), which a heavily shared machine can trip: those are counted
  * (`timeLimitHits`) and reported.
+ *
+ * Off the main thread: "minVariance (HiGHS) on a SolverPool worker" awaits the same solve on
+ * lib/quant's worker-thread pool (structured-clone copy of Σ there, the result back) and reports the
+ * main thread's event-loop utilization while it waits (`mainThreadBusy`: ~1 for any in-thread solve).
  */
 import { sp500LedoitWolfUniverse, type Universe } from "../test/fixtures/quant-data.js";
 import {
@@ -19,6 +23,7 @@ import {
   type PortfolioResult,
   quadForm,
   riskParity,
+  SolverPool,
 } from "../lib/quant/index.js";
 import type { BenchCase, BenchContext, BenchSuite } from "./harness/types.js";
 
@@ -86,6 +91,43 @@ function optimizerCase(name: string, n: number, solve: Optimizer): BenchCase {
   };
 }
 
+function poolCase(n: number): BenchCase {
+  const k = solvesPer(n);
+  let u: Universe;
+  let pool: SolverPool | undefined;
+  let busy = 0;
+  let limitHits = 0;
+  return {
+    name: `minVariance (HiGHS) on a SolverPool worker n=${n}`,
+    events: k,
+    async setup() {
+      u = universe(n);
+      pool = new SolverPool();
+      const first = await pool.optimize("minVariance", u.cov, { upper: 0.1, solver: "highs" }); // worker start-up
+      if (first.status !== "optimal") throw new Error(`pool setup: ${first.status}`);
+    },
+    async run(bc: BenchContext) {
+      const elu0 = performance.eventLoopUtilization();
+      for (let i = 0; i < k; i++) {
+        const t0 = bc.monotonicNs();
+        const r = await pool!.optimize("minVariance", u.cov, { upper: 0.1, solver: "highs" });
+        bc.recordLatencyNs(bc.monotonicNs() - t0);
+        if (r.status === "time-limit") {
+          limitHits++;
+          continue;
+        }
+        if (r.status !== "optimal") throw new Error(`pool n=${n}: ${r.status} ${r.message}`);
+      }
+      busy = performance.eventLoopUtilization(elu0).utilization;
+    },
+    async teardown() {
+      await pool?.close();
+      pool = undefined;
+    },
+    extra: () => ({ mainThreadBusy: Math.round(busy * 1000) / 1000, timeLimitHits: limitHits }),
+  };
+}
+
 const baselineEvents = 2000;
 let baseW: number[] = [];
 let baseCov: number[][] = [];
@@ -113,7 +155,11 @@ const suite: BenchSuite = {
     },
     extra: () => ({ sink: sink > 0 ? 1 : 0 }),
   },
-  cases: SIZES.flatMap((n) => Object.entries(optimizers).map(([name, f]) => optimizerCase(name, n, f))),
+  cases: [
+    ...SIZES.flatMap((n) => Object.entries(optimizers).map(([name, f]) => optimizerCase(name, n, f))),
+    poolCase(100),
+    poolCase(500),
+  ],
 };
 
 export default suite;
