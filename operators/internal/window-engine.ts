@@ -38,6 +38,13 @@ export interface WindowState<A> extends IdList {
   timerAt: number;
   /** Next open window of the same key (per-key chain; a key rarely has more than a few). */
   next: WindowState<A> | undefined;
+  /** The key's entry in the engine's key map (so evicting a window needs no map lookup). */
+  readonly slot: KeySlot<A>;
+}
+
+/** A key's entry in the key map: the head of its chain of open windows (`undefined`: none). */
+export interface KeySlot<A> {
+  head: WindowState<A> | undefined;
 }
 
 /** Firing order within one timer time: key, then window start. */
@@ -59,14 +66,14 @@ export interface WindowEngineConfig<T, A, Out> {
 
 export class WindowEngine<T, A, Out> implements ItemHandler<T> {
   /**
-   * Head of each key's chain of open windows; `undefined` for a key whose windows were all evicted
-   * (kept so that the key's next window updates the entry in place instead of a delete and a fresh
-   * insert per window); such keys are swept out once they outnumber twice the most keys with open
+   * Each key's slot (head of its chain of open windows; windows point back to it, so creating and
+   * evicting a window needs no map operation). A key whose windows were all evicted keeps its slot
+   * with head `undefined` (so the key's next window needs no delete and fresh insert); such keys are swept out once they outnumber twice the most keys with open
    * windows since the last sweep (and 1024): a map within three times that high-water mark. (Not
    * the current live count: right after a window end fires, a tumbling window's keys are all
    * empty, and would all be deleted and inserted again per window.)
    */
-  private readonly windows = new Map<string, WindowState<A> | undefined>();
+  private readonly windows = new Map<string, KeySlot<A>>();
   /** Keys with at least one open window (the map's other entries are `undefined`). */
   private liveKeys = 0;
   /** Most keys with open windows since the last sweep. */
@@ -95,8 +102,8 @@ export class WindowEngine<T, A, Out> implements ItemHandler<T> {
   /** Number of open (not yet evicted) windows, over all keys. */
   openWindows(): number {
     let n = 0;
-    for (let w of this.windows.values()) {
-      for (; w !== undefined; w = w.next!) n++;
+    for (const slot of this.windows.values()) {
+      for (let w = slot.head; w !== undefined; w = w.next) n++;
     }
     return n;
   }
@@ -172,19 +179,36 @@ export class WindowEngine<T, A, Out> implements ItemHandler<T> {
 
   private addToFixed(key: string, start: number, end: number, rec: Envelope<T>): boolean {
     if (end - 1 + this.cfg.lateness <= this.wm) return false;
-    const head = this.windows.get(key);
+    const slot = this.slotOf(key);
+    const head = slot.head;
     let st = head;
     while (st !== undefined && st.start !== start) st = st.next;
     if (st === undefined) {
-      st = this.newState(key, start, end, head);
+      st = this.newState(slot, key, start, end, head);
       if (head === undefined && ++this.liveKeys > this.liveHigh) this.liveHigh = this.liveKeys;
-      this.windows.set(key, st);
+      slot.head = st;
     }
     this.addRecord(st, rec);
     return true;
   }
 
-  private newState(key: string, start: number, end: number, next: WindowState<A> | undefined): WindowState<A> {
+  /** The key's map entry, created (empty) on the key's first window. */
+  private slotOf(key: string): KeySlot<A> {
+    let slot = this.windows.get(key);
+    if (slot === undefined) {
+      slot = { head: undefined };
+      this.windows.set(key, slot);
+    }
+    return slot;
+  }
+
+  private newState(
+    slot: KeySlot<A>,
+    key: string,
+    start: number,
+    end: number,
+    next: WindowState<A> | undefined,
+  ): WindowState<A> {
     return {
       key,
       start,
@@ -198,6 +222,7 @@ export class WindowEngine<T, A, Out> implements ItemHandler<T> {
       alive: true,
       timerAt: Number.NaN,
       next,
+      slot,
     };
   }
 
@@ -221,7 +246,8 @@ export class WindowEngine<T, A, Out> implements ItemHandler<T> {
     const t = rec.eventTime;
     const gap = this.gap;
     const key = this.cfg.keyOf(rec.value, rec);
-    const head = this.windows.get(key);
+    const slot = this.slotOf(key);
+    const head = slot.head;
     let target: WindowState<A> | undefined;
     let start = t;
     let end = t + gap;
@@ -235,9 +261,9 @@ export class WindowEngine<T, A, Out> implements ItemHandler<T> {
     }
     if (target === undefined) {
       if (end - 1 + this.cfg.lateness <= this.wm) return false;
-      const st = this.newState(key, start, end, head);
+      const st = this.newState(slot, key, start, end, head);
       if (head === undefined && ++this.liveKeys > this.liveHigh) this.liveHigh = this.liveKeys;
-      this.windows.set(key, st);
+      slot.head = st;
       this.addRecord(st, rec);
       return true;
     }
@@ -276,16 +302,17 @@ export class WindowEngine<T, A, Out> implements ItemHandler<T> {
 
   /** Remove the keys without open windows (amortised O(1) per evicted key). */
   private sweep(): void {
-    for (const [k, w] of this.windows) if (w === undefined) this.windows.delete(k);
+    for (const [k, slot] of this.windows) if (slot.head === undefined) this.windows.delete(k);
     this.liveHigh = this.liveKeys;
   }
 
   private evict(st: WindowState<A>): void {
     st.alive = false;
     this.arena.release(st);
-    const head = this.windows.get(st.key);
+    const slot = st.slot;
+    const head = slot.head;
     if (head === st) {
-      this.windows.set(st.key, st.next);
+      slot.head = st.next;
       if (st.next === undefined) {
         this.liveKeys--;
         const empty = this.windows.size - this.liveKeys;
