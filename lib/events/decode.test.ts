@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { z } from "zod";
+import { z } from "zod";
 import { bundledRecordingPath, messageBytes, readRecording } from "../../examples/recordings/format.js";
 import { eventArbitraries } from "../testing/event-arbitraries.js";
 import { decodeEvent } from "./decode.js";
@@ -493,6 +493,52 @@ describe("decodeEvent vs TextDecoder + JSON.parse + zod", () => {
       expectSame(rr.schema, Buffer.from(text, "utf8"));
       expectSame(rr.schema, rr.bytes);
     }
+  });
+
+  it("agrees on a schema using every plan node (nullable, boolean, default, record, literals, zod-delegated nodes)", () => {
+    const schema = z
+      .object({
+        a: z.string().max(3).nullable(),
+        b: z.boolean(),
+        c: z.number().int().default(3),
+        d: z.record(z.string(), z.number().nullable()).optional(),
+        e: z.array(z.object({ x: z.literal([0, 2]), y: z.enum(["p", "q"]).nullable() })).max(3),
+        f: z.union([z.string(), z.number()]),
+        g: z.string().regex(/a/).optional(),
+        h: z.literal([1, "one", true, null]).optional(),
+      })
+      .refine((o) => o.b || o.e.length > 0, "b or e");
+    const loose = <T>(a: fc.Arbitrary<T>) =>
+      fc.oneof({ weight: 4, arbitrary: a }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 1 }) });
+    const value = fc.record(
+      {
+        a: loose(fc.option(fc.string({ maxLength: 4 }), { nil: null })),
+        b: loose(fc.boolean()),
+        c: loose(fc.integer()),
+        d: loose(fc.dictionary(fc.string({ maxLength: 3 }), fc.option(fc.double(), { nil: null }), { maxKeys: 3 })),
+        e: loose(
+          fc.array(fc.record({ x: fc.constantFrom(0, 2, 1), y: fc.constantFrom("p", "q", null, "r") }), {
+            maxLength: 4,
+          }),
+        ),
+        f: loose(fc.oneof(fc.string({ maxLength: 3 }), fc.double())),
+        g: loose(fc.string({ maxLength: 3 })),
+        h: loose(fc.constantFrom(1, "one", true, null, 0, false)),
+      },
+      { requiredKeys: ["b", "e", "f"] },
+    );
+    fc.assert(
+      fc.property(value, fc.nat(), (v, seed) => {
+        const text = JSON.stringify(v);
+        expectSame(schema, Buffer.from(text, "utf8"));
+        expectSame(schema, Buffer.from(respace(text, seed, 0.3), "utf8"));
+      }),
+      { numRuns: 3000 },
+    );
+    // The byte decoder does take this schema's plain messages.
+    const plain = '{"a":null,"b":true,"d":{"k":1.5,"n":null},"e":[{"x":2,"y":null}],"f":"s","g":"a","h":null}';
+    expect(jsonBytesPath(schema)(Buffer.from(plain))).not.toBe(UNDECIDED);
+    expectSame(schema, Buffer.from(plain));
   });
 
   it("measures string lengths in code points, as zod does (a surrogate pair counts once)", () => {

@@ -350,7 +350,17 @@ else ${fail}c = b[p];
           out: x,
         };
       }
-      return emitZod(plan, g);
+      // Mixed primitives: delimit the token, JSON.parse it, compare with each allowed value.
+      const e = g.id("e");
+      const j = g.id("j");
+      return {
+        code: `const ${e} = SK(b, p);
+if (${e} < 0) ${fail}const ${j} = PS(b, p, ${e});
+if (${plan.values.map((v) => `${j} !== ${jsLiteral(v)}`).join(" && ")}) ${fail}p = ${e};
+c = b[p];
+`,
+        out: j,
+      };
     }
     case "nullable": {
       const inner = emitValue(plan.inner, g);
@@ -466,12 +476,8 @@ ${fail}}
 }
 
 /** A sub-value left to zod: delimit it, JSON.parse it alone, and take zod's output when it succeeds. */
-function emitZod(plan: Plan, g: Gen): Emitted {
-  const schema = plan.kind === "zod" || plan.kind === "object" ? plan.schema : undefined;
-  if (!schema) {
-    // A plan node without its schema (mixed-type const): not handled here.
-    return { code: fail, out: "undefined" };
-  }
+function emitZod(plan: Extract<Plan, { kind: "zod" | "object" }>, g: Gen): Emitted {
+  const schema = plan.schema;
   const e = g.id("e");
   const j = g.id("j");
   const r = g.id("z");
