@@ -53,6 +53,26 @@ function compareStates<A>(a: WindowState<A>, b: WindowState<A>): number {
   return a.start - b.start;
 }
 
+/**
+ * Stable in-place sort of a small bucket by {@link compareStates} (the order `Array#sort` gives),
+ * without a comparator call per comparison.
+ */
+function insertionSort<A>(b: WindowState<A>[]): void {
+  for (let i = 1; i < b.length; i++) {
+    const x = b[i]!;
+    const key = x.key;
+    const start = x.start;
+    let j = i - 1;
+    for (; j >= 0; j--) {
+      const y = b[j]!;
+      // stop once y <= x (equal elements keep their order)
+      if (y.key === key ? !(y.start - start > 0) : y.key < key) break;
+      b[j + 1] = y;
+    }
+    b[j + 1] = x;
+  }
+}
+
 export interface WindowEngineConfig<T, A, Out> {
   readonly assigner: WindowAssigner;
   readonly keyOf: (value: T, record: Envelope<T>) => string;
@@ -135,7 +155,8 @@ export class WindowEngine<T, A, Out> implements ItemHandler<T> {
     while (timers.size > 0 && timers.peekTime() <= until) {
       const time = timers.peekTime();
       const bucket = timers.popBucket();
-      if (bucket.length > 1) bucket.sort(compareStates);
+      if (bucket.length > 16) bucket.sort(compareStates);
+      else if (bucket.length > 1) insertionSort(bucket);
       for (let i = 0; i < bucket.length; i++) {
         const st = bucket[i]!;
         if (!st.alive || st.timerAt !== time) continue;
