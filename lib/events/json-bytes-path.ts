@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { emitObjectOutput, Gen, jsLiteral } from "./codegen.js";
-import { numberRejects, UNDECIDED } from "./json-fast-path.js";
+import { numberRejects, UNDECIDED, undecided } from "./json-fast-path.js";
 import { type Plan, runRefinements, schemaPlan } from "./schema-plan.js";
 
 /**
@@ -226,19 +226,24 @@ let c = b[0];
 ${WS}${value.code}${WS}if (p !== n) return U;
 return ${value.out};
 };`;
-  return new Function("U", "K", "R", "S", "SS", "W", "SK", "PS", "P10", "STOP", "HOP", src)(
-    UNDECIDED,
-    g.constants,
-    runRefinements,
-    asciiString,
-    siteString,
-    skipWhitespace,
-    skipValue,
-    parseSlice,
-    POW10,
-    STOP,
-    Object.prototype.hasOwnProperty,
-  ) as BytesPath;
+  try {
+    return new Function("U", "K", "R", "S", "SS", "W", "SK", "PS", "P10", "STOP", "HOP", src)(
+      UNDECIDED,
+      g.constants,
+      runRefinements,
+      asciiString,
+      siteString,
+      skipWhitespace,
+      skipValue,
+      parseSlice,
+      POW10,
+      STOP,
+      Object.prototype.hasOwnProperty,
+    ) as BytesPath;
+  } catch {
+    // Code generation disallowed (--disallow-code-generation-from-strings, a CSP): general path.
+    return undecided;
+  }
 }
 
 /** Skip whitespace at `p`; afterwards `c` is the byte at `p` (undefined at the end). */

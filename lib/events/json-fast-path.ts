@@ -61,8 +61,16 @@ export function compileJsonFastPath(schema: z.ZodType, copy = true): FastPath {
   const g = new Gen();
   const body = emitValue(schemaPlan(schema), "v", copy, g);
   const src = `"use strict";\nreturn function fastPath(v) {\n${body.code}return ${body.out};\n};`;
-  return new Function("U", "K", "R", "L", src)(UNDECIDED, g.constants, runRefinements, codePointLength) as FastPath;
+  try {
+    return new Function("U", "K", "R", "L", src)(UNDECIDED, g.constants, runRefinements, codePointLength) as FastPath;
+  } catch {
+    // Code generation disallowed (--disallow-code-generation-from-strings, a CSP): zod decides.
+    return undecided;
+  }
 }
+
+/** The fast path when code cannot be generated: everything is left to zod. */
+export const undecided: FastPath = () => UNDECIDED;
 
 interface Emitted {
   /** Statements that validate the value (`return U` when not decided) and compute `out`. */
