@@ -45,6 +45,13 @@ export interface WindowState<A> extends IdList {
 /** A key's entry in the key map: the head of its chain of open windows (`undefined`: none). */
 export interface KeySlot<A> {
   head: WindowState<A> | undefined;
+  /**
+   * The key's position among the keys of the last large bucket sorted by key (valid while
+   * `rankEpoch` is the engine's current one): lets the next bucket of the same keys be ordered
+   * by placement instead of a comparison sort.
+   */
+  rank: number;
+  rankEpoch: number;
 }
 
 /** Firing order within one timer time: key, then window start. */
@@ -98,6 +105,9 @@ export class WindowEngine<T, A, Out> implements ItemHandler<T> {
   private liveKeys = 0;
   /** Most keys with open windows since the last sweep. */
   private liveHigh = 0;
+  /** Current key-rank epoch (0: none yet) and the placement array of {@link sortLarge}. */
+  private rankEpoch = 0;
+  private readonly rankScratch: (WindowState<A> | undefined)[] = [];
   private readonly timers = new TimerBuckets<WindowState<A>>();
   private readonly arena = new IdArena();
   private wm = Number.NEGATIVE_INFINITY;
@@ -150,12 +160,60 @@ export class WindowEngine<T, A, Out> implements ItemHandler<T> {
     this.out.next(item);
   }
 
+  /**
+   * Sort a large bucket in (key, start) order. When every window's key was ranked by the latest
+   * comparison sort and no two windows share a key, the order is the rank order: the windows are
+   * placed by rank, O(n + ranked keys). Otherwise a comparison sort, after which the bucket's keys
+   * are ranked afresh (a new epoch, so ranks of different sorts are never mixed).
+   */
+  private sortLarge(bucket: WindowState<A>[]): void {
+    const epoch = this.rankEpoch;
+    const placed = this.rankScratch;
+    let ok = epoch > 0;
+    let n = 0;
+    if (ok) {
+      for (; n < bucket.length; n++) {
+        const slot = bucket[n]!.slot;
+        if (slot.rankEpoch !== epoch || placed[slot.rank] !== undefined) {
+          ok = false;
+          break;
+        }
+        placed[slot.rank] = bucket[n]!;
+      }
+    }
+    if (ok) {
+      let w = 0;
+      for (let r = 0; r < placed.length; r++) {
+        const st = placed[r];
+        if (st !== undefined) {
+          bucket[w++] = st;
+          placed[r] = undefined;
+        }
+      }
+      return;
+    }
+    for (let i = 0; i < n; i++) placed[bucket[i]!.slot.rank] = undefined;
+    bucket.sort(compareStates);
+    const next = epoch + 1;
+    this.rankEpoch = next;
+    let rank = -1;
+    let prev: string | undefined;
+    for (let i = 0; i < bucket.length; i++) {
+      const st = bucket[i]!;
+      if (i === 0 || st.key !== prev) rank++;
+      prev = st.key;
+      st.slot.rank = rank;
+      st.slot.rankEpoch = next;
+    }
+    placed.length = rank + 1;
+  }
+
   private drain(until: number): void {
     const timers = this.timers;
     while (timers.size > 0 && timers.peekTime() <= until) {
       const time = timers.peekTime();
       const bucket = timers.popBucket();
-      if (bucket.length > 16) bucket.sort(compareStates);
+      if (bucket.length > 16) this.sortLarge(bucket);
       else if (bucket.length > 1) insertionSort(bucket);
       for (let i = 0; i < bucket.length; i++) {
         const st = bucket[i]!;
@@ -217,7 +275,7 @@ export class WindowEngine<T, A, Out> implements ItemHandler<T> {
   private slotOf(key: string): KeySlot<A> {
     let slot = this.windows.get(key);
     if (slot === undefined) {
-      slot = { head: undefined };
+      slot = { head: undefined, rank: 0, rankEpoch: 0 };
       this.windows.set(key, slot);
     }
     return slot;

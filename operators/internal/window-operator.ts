@@ -36,7 +36,8 @@ export function makeWindowOperator<T, A, R>(
         windowEnd: st.end,
         firing,
         count: st.count,
-        result: aggregate.result(st.acc, st),
+        // the bounds only, as slidingWindow passes them (the state's other fields are internal)
+        result: aggregate.result(st.acc, { key: st.key, start: st.start, end: st.end }),
       },
       st.end - 1,
       st.key,
