@@ -35,6 +35,23 @@ export interface AckHooks {
   fail(m: Inbound, reason: string): void;
 }
 
+/**
+ * An array used as a FIFO from index `head`: emptied once drained, shifted down once the consumed
+ * prefix is over half of it (amortized O(1)). Returns the new head.
+ */
+function compact<T>(fifo: T[], head: number): number {
+  if (head === fifo.length) {
+    fifo.length = 0;
+    return 0;
+  }
+  if (head > 1024 && head * 2 > fifo.length) {
+    fifo.copyWithin(0, head);
+    fifo.length -= head;
+    return 0;
+  }
+  return head;
+}
+
 /** Handed out by {@link AckTracker.outputStarted}, given back to {@link AckTracker.outputConfirmed}. */
 export type OutputToken = number;
 
@@ -183,14 +200,7 @@ export class AckTracker {
       this.heldCount--;
       this.passRetention(m);
     }
-    if (this.fifoHead === fifo.length) {
-      fifo.length = 0;
-      this.fifoHead = 0;
-    } else if (this.fifoHead > 1024 && this.fifoHead * 2 > fifo.length) {
-      fifo.copyWithin(0, this.fifoHead);
-      fifo.length -= this.fifoHead;
-      this.fifoHead = 0;
-    }
+    this.fifoHead = compact(fifo, this.fifoHead);
   }
 
   /** Give up on every open, processed message (pipeline reset): they are handed to `fail`. */
@@ -228,14 +238,7 @@ export class AckTracker {
       const m = w[this.waitingHead++]!;
       if (!m.done) this.ackNow(m);
     }
-    if (this.waitingHead === w.length) {
-      w.length = 0;
-      this.waitingHead = 0;
-    } else if (this.waitingHead > 1024 && this.waitingHead * 2 > w.length) {
-      w.copyWithin(0, this.waitingHead);
-      w.length -= this.waitingHead;
-      this.waitingHead = 0;
-    }
+    this.waitingHead = compact(w, this.waitingHead);
   }
 
   private growRing(): void {

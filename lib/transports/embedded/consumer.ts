@@ -21,6 +21,16 @@ interface BatchWaiter {
   live: boolean;
 }
 
+/** Rejects every live waiter of a ring (the consumer closed). */
+function rejectAll(ring: Ring<Waiter | BatchWaiter>, op: string): void {
+  for (const w of ring.drain()) {
+    if (!w.live) continue;
+    w.live = false;
+    w.timer?.unsubscribe();
+    w.reject(new EmbeddedPulsarError("AlreadyClosed", op));
+  }
+}
+
 interface Tracked extends RedeliveryRequest {
   readonly sub: Subscription;
   readonly due: number;
@@ -340,19 +350,9 @@ export class EmbeddedConsumer implements ConsumerLike, DispatchTarget {
     this.timer?.unsubscribe();
     this.timer = undefined;
     this.clearQueue();
-    for (const w of this.waiters.drain()) {
-      if (!w.live) continue;
-      w.live = false;
-      w.timer?.unsubscribe();
-      w.reject(new EmbeddedPulsarError("AlreadyClosed", "Failed to receive message"));
-    }
+    rejectAll(this.waiters, "Failed to receive message");
     this.liveWaiters = 0;
-    for (const w of this.batchWaiters.drain()) {
-      if (!w.live) continue;
-      w.live = false;
-      w.timer?.unsubscribe();
-      w.reject(new EmbeddedPulsarError("AlreadyClosed", "Failed to batch receive"));
-    }
+    rejectAll(this.batchWaiters, "Failed to batch receive");
     this.liveBatchWaiters = 0;
     for (const sub of this.subs) sub.detach(this);
     this.options.onClose(this);
