@@ -38,10 +38,16 @@ import {
 import { resolveConflicts } from "../operators/resolve-conflicts.js";
 import { riskGate } from "../operators/risk-gate.js";
 import { sizePositions } from "../operators/size-positions.js";
-import { defaultPolicy, defaultRiskLimits } from "../topologies/portfolio-coordination.config.js";
+import {
+  defaultPolicy,
+  defaultRiskLimits,
+  PortfolioCoordinationConfig,
+} from "../topologies/portfolio-coordination.config.js";
 import type { BenchCase, BenchContext, BenchSuite } from "./harness/types.js";
 
 const SIZES = [50, 100, 500] as const;
+/** The topology's default configuration (the small-batch case sizes and resolves with it). */
+const defaults = PortfolioCoordinationConfig.parse({});
 const DAY = 86_400_000;
 const universes = new Map<number, Sp500Universe>();
 const universe = (n: number) => {
@@ -52,6 +58,34 @@ const universe = (n: number) => {
   }
   return u;
 };
+
+/** A net signal on asset `i` for window `b` (one minute each), with the given expected return. */
+function netSignal(
+  instrumentId: string,
+  i: number,
+  er: number,
+  b: number,
+  conflict: boolean,
+  idPrefix: string,
+): NetSignal {
+  return {
+    portfolioId: "p",
+    instrumentId,
+    windowStart: b * 60_000,
+    windowEnd: (b + 1) * 60_000,
+    direction: er >= 0 ? "long" : "short",
+    score: Math.sign(er) * 0.6,
+    strength: 0.6,
+    confidence: 0.5 + 0.4 * Math.abs(Math.cos(i)),
+    expectedReturn: er,
+    horizonMs: (5 + (i % 20)) * DAY,
+    urgency: i % 7 === 0 ? "high" : "normal",
+    contributingSignalIds: [`${idPrefix}-a`, `${idPrefix}-b`],
+    sources: conflict ? ["momentum", "value"] : ["momentum"],
+    conflict,
+    conflictingSources: conflict ? ["value"] : [],
+  };
+}
 
 function inputs(u: Sp500Universe) {
   const ids = u.tickers;
@@ -100,27 +134,8 @@ function inputs(u: Sp500Universe) {
       ],
     },
   });
-  const signal = (i: number): NetSignal => {
-    const er = 0.01 * Math.sin(1.7 * i + 0.3);
-    const conflict = i % 10 === 0;
-    return {
-      portfolioId: "p",
-      instrumentId: ids[i]!,
-      windowStart: 0,
-      windowEnd: 60_000,
-      direction: er >= 0 ? "long" : "short",
-      score: Math.sign(er) * 0.6,
-      strength: 0.6,
-      confidence: 0.5 + 0.4 * Math.abs(Math.cos(i)),
-      expectedReturn: er,
-      horizonMs: (5 + (i % 20)) * DAY,
-      urgency: i % 7 === 0 ? "high" : "normal",
-      contributingSignalIds: [`s-${i}-a`, `s-${i}-b`],
-      sources: conflict ? ["momentum", "value"] : ["momentum"],
-      conflict,
-      conflictingSources: conflict ? ["value"] : [],
-    };
-  };
+  const signal = (i: number): NetSignal =>
+    netSignal(ids[i]!, i, 0.01 * Math.sin(1.7 * i + 0.3), 0, i % 10 === 0, `s-${i}`);
   const targets: TargetIntent[] = [1, 2, 3, 4].map((k) => ({
     kind: "rebalance",
     portfolioId: "p",
@@ -246,25 +261,7 @@ function smallBatchCase(names: number, perBatch: number): BenchCase {
         const chosen = new Set<number>();
         for (let j = 0; j < perBatch; j++) chosen.add((b * 7 + j * 5) % ids.length);
         for (const i of [...chosen].sort((x, y) => x - y)) {
-          const er = 0.01 * Math.sin(1.3 * i + 0.7 * b);
-          const conflict = (i + b) % 6 === 0;
-          signals.push({
-            portfolioId: "p",
-            instrumentId: ids[i]!,
-            windowStart: b * 60_000,
-            windowEnd: (b + 1) * 60_000,
-            direction: er >= 0 ? "long" : "short",
-            score: Math.sign(er) * 0.6,
-            strength: 0.6,
-            confidence: 0.5 + 0.4 * Math.abs(Math.cos(i)),
-            expectedReturn: er,
-            horizonMs: (5 + (i % 20)) * DAY,
-            urgency: i % 7 === 0 ? "high" : "normal",
-            contributingSignalIds: [`s-${b}-${i}-a`, `s-${b}-${i}-b`],
-            sources: conflict ? ["momentum", "value"] : ["momentum"],
-            conflict,
-            conflictingSources: conflict ? ["value"] : [],
-          });
+          signals.push(netSignal(ids[i]!, i, 0.01 * Math.sin(1.3 * i + 0.7 * b), b, (i + b) % 6 === 0, `s-${b}-${i}`));
         }
         const targets: TargetIntent[] =
           b % 4 === 0
@@ -294,11 +291,11 @@ function smallBatchCase(names: number, perBatch: number): BenchCase {
           covariance$,
           market$,
           portfolio$: of(new Map([["p", state]])),
-          kellyFraction: 0.25,
-          maxWeight: 0.06,
-          maxVolatility: 0.2,
-          maxGrossLeverage: 1,
-          maxParticipation: 0.05,
+          kellyFraction: defaults.sizing.kellyFraction,
+          maxWeight: defaults.sizing.maxWeight,
+          maxVolatility: defaults.sizing.maxVolatility,
+          maxGrossLeverage: defaults.sizing.maxGrossLeverage,
+          maxParticipation: defaults.sizing.maxParticipation,
         }),
         policyGate({ policy$, market$ }),
         riskGate({ limits$, covariance$, market$ }),
@@ -307,11 +304,11 @@ function smallBatchCase(names: number, perBatch: number): BenchCase {
           market$,
           policy$,
           limits$,
-          riskAversion: 2,
-          linearCost: 0.0005,
-          impactCoefficient: 0.1,
-          maxGrossLeverage: 1,
-          iterationLimit: 10_000,
+          riskAversion: defaults.conflicts.riskAversion,
+          linearCost: defaults.costs.linearCost,
+          impactCoefficient: defaults.costs.impactCoefficient,
+          maxGrossLeverage: defaults.sizing.maxGrossLeverage,
+          iterationLimit: defaults.conflicts.iterationLimit,
         }),
         share(),
       );

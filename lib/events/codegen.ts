@@ -1,4 +1,4 @@
-import type { PlanField } from "./schema-plan.js";
+import type { PlanField, ZodCheck } from "./schema-plan.js";
 
 /**
  * Small helpers shared by the code generators of `json-fast-path.ts` and `json-bytes-path.ts`.
@@ -76,4 +76,24 @@ export function emitObjectOutput(
     code += fields[i]!.presence === "optional" ? `if (${present[i]}) ${assign}` : assign;
   }
   return code;
+}
+
+/**
+ * Statements declaring the output object of an object plan ({@link emitObjectOutput}) and, when
+ * the object has refinements, running them on it (`R(checks, value, U)`; `fail` when one
+ * rejects). Returns the code and the variable holding the result.
+ */
+export function emitObjectResult(
+  g: Gen,
+  plan: { readonly fields: readonly PlanField[]; readonly refinements: readonly ZodCheck[] },
+  vars: readonly string[],
+  present: readonly (string | undefined)[],
+  fail: string,
+): { code: string; out: string } {
+  const o = g.id("o");
+  let code = `let ${o};\n${emitObjectOutput(o, plan.fields, vars, present)}`;
+  if (plan.refinements.length === 0) return { code, out: o };
+  const r = g.id("r");
+  code += `const ${r} = R(${g.constant(plan.refinements)}, ${o}, U);\nif (${r} === U) ${fail}`;
+  return { code, out: r };
 }

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { emitObjectOutput, Gen, jsLiteral } from "./codegen.js";
+import { emitObjectResult, Gen, jsLiteral } from "./codegen.js";
 import { numberRejects, UNDECIDED, undecided } from "./json-fast-path.js";
 import { type Plan, runRefinements, schemaPlan } from "./schema-plan.js";
 
@@ -444,14 +444,8 @@ else ${fail}`;
         }
       }
       // A key left over matched no field in order (unknown, duplicate or out of order).
-      let out = g.id("o");
-      code += `if (${k}) ${fail}c = b[++p];\nlet ${out};\n${emitObjectOutput(out, plan.fields, vars, present)}`;
-      if (plan.refinements.length > 0) {
-        const r = g.id("r");
-        code += `const ${r} = R(${g.constant(plan.refinements)}, ${out}, U);\nif (${r} === U) ${fail}`;
-        out = r;
-      }
-      return { code, out };
+      const result = emitObjectResult(g, plan, vars, present, fail);
+      return { code: `${code}if (${k}) ${fail}c = b[++p];\n${result.code}`, out: result.out };
     }
     case "record": {
       // Plain string keys: zod keeps every own key in order. Left to the general path: keys

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { emitObjectOutput, Gen, jsLiteral } from "./codegen.js";
+import { emitObjectResult, Gen, jsLiteral } from "./codegen.js";
 import { codePointLength, type Plan, runRefinements, schemaPlan } from "./schema-plan.js";
 
 /**
@@ -181,14 +181,8 @@ if (${bad.filter(Boolean).join(" || ")}) ${fail}}
         }
       }
       if (!copy) return { code, out: v };
-      let out = g.id("o");
-      code += `let ${out};\n${emitObjectOutput(out, plan.fields, vars, present)}`;
-      if (plan.refinements.length > 0) {
-        const r = g.id("r");
-        code += `const ${r} = R(${g.constant(plan.refinements)}, ${out}, U);\nif (${r} === U) ${fail}`;
-        out = r;
-      }
-      return { code, out };
+      const result = emitObjectResult(g, plan, vars, present, fail);
+      return { code: code + result.code, out: result.out };
     }
     case "record": {
       // zod: a plain object; every own key (Reflect.ownKeys) but "__proto__", in order.
