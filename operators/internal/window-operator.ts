@@ -1,4 +1,4 @@
-import { type Envelope, record, SideTag } from "../../lib/stream/item.js";
+import { type Envelope, SideTag } from "../../lib/stream/item.js";
 import { type DescribedOperator, describeOperator } from "../../lib/stream/operator.js";
 import { streamOperator } from "./operate.js";
 import { type WindowAssigner, WindowEngine, type WindowState } from "./window-engine.js";
@@ -28,21 +28,26 @@ export function makeWindowOperator<T, A, R>(
   const keyOf = resolveKeySelector(options.key);
   const emit = options.emit ?? "final";
   const accumulation = options.accumulation ?? "accumulating";
-  const project = (st: WindowState<A>, firing: Firing, ids: string[]): Envelope<WindowResult<R>> =>
-    record(
-      {
-        key: st.key,
-        windowStart: st.start,
-        windowEnd: st.end,
-        firing,
-        count: st.count,
-        // the bounds only, as slidingWindow passes them (the state's other fields are internal)
-        result: aggregate.result(st.acc, { key: st.key, start: st.start, end: st.end }),
-      },
-      st.end - 1,
-      st.key,
-      ids,
-    );
+  // The envelope is a literal of its own rather than `record()`: V8 tracks allocation sites per
+  // literal, and `record()`'s site is shared with envelopes that live long (inputs held in other
+  // windows or buffers), which makes V8 allocate every envelope of that site in old space
+  // (pretenuring). Window results are consumed at once; in young space they cost a scavenge, in old
+  // space a mark-compact. Measured on the session-window bench (10k keys): 1.3M → 3.3M records/s.
+  const project = (st: WindowState<A>, firing: Firing, ids: string[]): Envelope<WindowResult<R>> => ({
+    kind: "record",
+    value: {
+      key: st.key,
+      windowStart: st.start,
+      windowEnd: st.end,
+      firing,
+      count: st.count,
+      // the bounds only, as slidingWindow passes them (the state's other fields are internal)
+      result: aggregate.result(st.acc, { key: st.key, start: st.start, end: st.end }),
+    },
+    eventTime: st.end - 1,
+    key: st.key,
+    ids,
+  });
   const op = streamOperator<T, WindowResult<R>>(
     (out) => new WindowEngine(out, { assigner, keyOf, aggregate, emit, lateness, accumulation, project }),
   );
