@@ -45,6 +45,13 @@ export const SideTag = {
   overflow: "overflow",
 } as const;
 
+/**
+ * A record envelope. V8 tracks allocation sites per object literal, so every envelope built here
+ * shares one site; once enough of them live long (inputs held in windows or buffers), V8 allocates
+ * all of them in old space (pretenuring), where short-lived ones cost a mark-compact instead of a
+ * scavenge. An operator that emits many envelopes consumed at once builds its own literal instead
+ * (as the window operators do).
+ */
 export function record<T>(value: T, eventTime: number, key: string, ids: readonly string[]): Envelope<T> {
   return { kind: "record", value, eventTime, key, ids };
 }

@@ -28,11 +28,8 @@ export function makeWindowOperator<T, A, R>(
   const keyOf = resolveKeySelector(options.key);
   const emit = options.emit ?? "final";
   const accumulation = options.accumulation ?? "accumulating";
-  // The envelope is a literal of its own rather than `record()`: V8 tracks allocation sites per
-  // literal, and `record()`'s site is shared with envelopes that live long (inputs held in other
-  // windows or buffers), which makes V8 allocate every envelope of that site in old space
-  // (pretenuring). Window results are consumed at once; in young space they cost a scavenge, in old
-  // space a mark-compact. Measured on the session-window bench (10k keys): 1.3M → 3.3M records/s.
+  // The envelope is a literal of its own rather than `record()` (see there why): window results are
+  // consumed at once. Session windows, 10k keys, bench: 0.82M → 3.2–3.5M records per CPU-second.
   const project = (st: WindowState<A>, firing: Firing, ids: string[]): Envelope<WindowResult<R>> => ({
     kind: "record",
     value: {
