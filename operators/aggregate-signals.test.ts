@@ -8,11 +8,12 @@ import {
   accountingIdentityLaw,
   determinismLaw,
   orderedRecordsArb,
+  reorderWithinBound,
   runOperator,
   tradingSignalArb,
   withLateEvents,
 } from "../lib/testing/index.js";
-import { aggregateSignals, combineSignals } from "./aggregate-signals.js";
+import { type AggregateSignalsOptions, aggregateSignals, combineSignals } from "./aggregate-signals.js";
 import { withWatermarks } from "./with-watermarks.js";
 
 const sig = (over: Partial<TradingSignalEvent>): TradingSignalEvent => ({
@@ -165,6 +166,107 @@ describe("aggregateSignals", () => {
         for (const [k, ids] of want) expect(got.get(k)).toEqual([...ids].sort());
       }),
       { numRuns: 1000 },
+    );
+  });
+
+  const specs = fc.constantFrom<AggregateSignalsOptions>(
+    { window: { kind: "tumbling", sizeMs: 20 } },
+    { window: { kind: "hopping", sizeMs: 20, advanceMs: 5 }, emit: "update" },
+    { window: { kind: "session", gapMs: 4 } },
+    { window: { kind: "session", gapMs: 4 }, emit: "update", accumulation: "discarding" },
+    { window: { kind: "tumbling", sizeMs: 10 }, allowedLatenessMs: 10, accumulation: "discarding" },
+  );
+  /**
+   * Dense signals out of order (within the watermark's bound, so that a record can bridge two
+   * sessions: merges), some with more lineage than their event id (the accumulator's general path).
+   */
+  const dense = orderedRecordsArb<TradingSignalEvent>({
+    value: tradingSignalArb({ portfolioIds: ["p1"], instrumentIds: ["A", "B"] }),
+    keyOf: (v) => v.portfolioId,
+    maxStepMs: 5,
+    maxLength: 20,
+  }).map((recs) =>
+    recs.map((r) => record({ ...r.value, eventId: r.ids[0]!, eventTime: r.eventTime }, r.eventTime, r.key, r.ids)),
+  );
+  const mixedLineage = dense
+    .chain((recs) => reorderWithinBound(recs, 8))
+    .chain((recs) =>
+      fc
+        .array(fc.boolean(), { minLength: recs.length, maxLength: recs.length })
+        .map((extra) =>
+          recs.map((r, i) => (extra[i] ? record(r.value, r.eventTime, r.key, [`x-${r.value.eventId}`, ...r.ids]) : r)),
+        ),
+    );
+
+  it("property: every firing equals combineSignals over the signals it lists (incremental = batch)", () => {
+    fc.assert(
+      fc.property(mixedLineage, specs, (recs, spec) => {
+        const byId = new Map(recs.map((r) => [r.value.eventId, r.value]));
+        const run = runOperator(
+          (s: Observable<StreamItem<TradingSignalEvent>>) =>
+            s.pipe(withWatermarks({ outOfOrdernessMs: 8 }), aggregateSignals(spec)),
+          recs,
+        );
+        if (recs.length > 0) expect(run.main.length).toBeGreaterThan(0);
+        for (const m of run.main) {
+          const signals = m.value.contributingSignalIds.map((id) => byId.get(id)!);
+          const { firing, ...net } = m.value;
+          const want = combineSignals(signals, { start: net.windowStart, end: net.windowEnd });
+          expect(net.contributingSignalIds).toEqual(want.contributingSignalIds);
+          for (const id of m.ids) expect(byId.has(id) || id.startsWith("x-")).toBe(true);
+          // a session merge adds partial sums as blocks: equal up to rounding
+          const close = (a: number, b: number) =>
+            expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-12 * (1 + Math.abs(b)));
+          for (const k of ["score", "strength", "confidence", "expectedReturn"] as const) close(net[k], want[k]);
+          expect(Math.abs(net.horizonMs - want.horizonMs)).toBeLessThanOrEqual(1);
+          expect({ ...net, score: 0, strength: 0, confidence: 0, expectedReturn: 0, horizonMs: 0 }).toEqual({
+            ...want,
+            score: 0,
+            strength: 0,
+            confidence: 0,
+            expectedReturn: 0,
+            horizonMs: 0,
+          });
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("property: session merges add partial sums exactly as one pass would (up to rounding)", () => {
+    const signal = tradingSignalArb({ portfolioIds: ["p1"], instrumentIds: ["A"] });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(signal, signal), { minLength: 2, maxLength: 8 }), (pairs) => {
+        // sessions at 0, 10, 20, … (gap 6: each alone), then bridges at 5, 15, … join them into one
+        const at = (v: TradingSignalEvent, t: number, id: string) =>
+          record({ ...v, eventId: id, eventTime: t }, t, "p1", [id]);
+        const firsts = pairs.map(([v], i) => at(v, 10 * i, `s${i}`));
+        const bridges = pairs.slice(1).map(([, v], i) => at(v, 10 * i + 5, `b${i}`));
+        const run = runOperator(
+          (s: Observable<StreamItem<TradingSignalEvent>>) =>
+            s.pipe(
+              withWatermarks({ outOfOrdernessMs: 1000 }),
+              aggregateSignals({ window: { kind: "session", gapMs: 6 } }),
+            ),
+          [...firsts, ...bridges],
+        );
+        expect(run.main).toHaveLength(1);
+        const { firing, ...net } = run.main[0]!.value;
+        const want = combineSignals(
+          [...firsts, ...bridges].map((r) => r.value),
+          { start: 0, end: 10 * (pairs.length - 1) + 6 },
+        );
+        for (const k of ["score", "strength", "confidence", "expectedReturn"] as const) {
+          expect(Math.abs(net[k] - want[k])).toBeLessThanOrEqual(1e-12 * (1 + Math.abs(want[k])));
+        }
+        expect(net.contributingSignalIds).toEqual(want.contributingSignalIds);
+        expect(net.conflictingSources).toEqual(want.conflictingSources);
+        expect(net.sources).toEqual(want.sources);
+        expect(net.urgency).toBe(want.urgency);
+        expect(net.conflict).toBe(want.conflict);
+        expect(net.direction).toBe(want.direction);
+      }),
+      { numRuns: 300 },
     );
   });
 

@@ -1,7 +1,6 @@
-import { URGENCY_RANK, type Urgency } from "../lib/events/common.js";
 import type { TradingSignalEvent } from "../lib/events/trading-signal.js";
 import type { NetSignal } from "../lib/domain/signals.js";
-import { type Envelope, record, SideTag } from "../lib/stream/item.js";
+import { type Envelope, SideTag } from "../lib/stream/item.js";
 import { type DescribedOperator, describeOperator } from "../lib/stream/operator.js";
 import { streamOperator } from "./internal/operate.js";
 import { type WindowAssigner, WindowEngine, type WindowState } from "./internal/window-engine.js";
@@ -9,26 +8,19 @@ import {
   type Accumulation,
   checkNonNegative,
   checkPositive,
-  collectValues,
   type EmitMode,
   type Firing,
+  type MergingWindowAggregator,
 } from "./internal/window-types.js";
+import { NetSignalAccumulator, type SignalWeighting } from "./internal/net-signal-accumulator.js";
+
+export type { SignalWeighting } from "./internal/net-signal-accumulator.js";
 
 /** Which event-time windows a windowed operator groups by. */
 export type WindowSpec =
   | { readonly kind: "tumbling"; readonly sizeMs: number; readonly offsetMs?: number }
   | { readonly kind: "hopping"; readonly sizeMs: number; readonly advanceMs: number; readonly offsetMs?: number }
   | { readonly kind: "session"; readonly gapMs: number };
-
-/** How signals are weighted when they are combined. */
-export interface SignalWeighting {
-  /** Reliability score per source, 0..1. */
-  readonly sourceReliability?: Readonly<Record<string, number>>;
-  /** Reliability of sources missing from the map. Default 1. */
-  readonly defaultReliability?: number;
-  /** `|score| <= flatThreshold` gives direction `flat`. Default 0 (only an exact 0 is flat). */
-  readonly flatThreshold?: number;
-}
 
 export interface AggregateSignalsOptions extends SignalWeighting {
   readonly window: WindowSpec;
@@ -61,98 +53,9 @@ export function combineSignals(
   window: { readonly start: number; readonly end: number },
   weighting: SignalWeighting = {},
 ): NetSignal {
-  const first = signals[0];
-  if (first === undefined) throw new RangeError("combineSignals needs at least one signal");
-  const rel = weighting.sourceReliability;
-  const defaultRel = weighting.defaultReliability ?? 1;
-  const flat = weighting.flatThreshold ?? 0;
-  let sumQ = 0;
-  let sumSigned = 0;
-  let sumW = 0;
-  let sumWConf = 0;
-  let sumWEr = 0;
-  let sumWH = 0;
-  let sumConf = 0;
-  let sumEr = 0;
-  let sumH = 0;
-  let longW = 0;
-  let shortW = 0;
-  let longs = 0;
-  let shorts = 0;
-  let urgency: Urgency = "low";
-  let urgencyRank = URGENCY_RANK.low;
-  // ids in strictly increasing order (the usual case: time-ordered ids) are already sorted and
-  // distinct; the Set and the sort are only needed otherwise
-  const idList: string[] = [];
-  let increasing = true;
-  const sources = new Set<string>();
-  for (const s of signals) {
-    const r = rel?.[s.source] ?? defaultRel;
-    const q = s.confidence * r;
-    const w = q * s.strength;
-    const d = s.direction === "long" ? 1 : s.direction === "short" ? -1 : 0;
-    sumQ += q;
-    sumSigned += w * d;
-    sumW += w;
-    sumWConf += w * s.confidence;
-    sumWEr += w * s.expectedReturn;
-    sumWH += w * s.horizonMs;
-    sumConf += s.confidence;
-    sumEr += s.expectedReturn;
-    sumH += s.horizonMs;
-    if (d > 0) {
-      longW += w;
-      longs++;
-    } else if (d < 0) {
-      shortW += w;
-      shorts++;
-    }
-    const rank = URGENCY_RANK[s.urgency];
-    if (rank > urgencyRank) {
-      urgency = s.urgency;
-      urgencyRank = rank;
-    }
-    if (increasing && idList.length > 0 && !(s.eventId > idList[idList.length - 1]!)) increasing = false;
-    idList.push(s.eventId);
-    sources.add(s.source);
-  }
-  const n = signals.length;
-  const score = sumQ > 0 ? clamp(sumSigned / sumQ) : 0;
-  const directional = longW + shortW;
-  const agreement = directional > 0 ? Math.abs(longW - shortW) / directional : 1;
-  const meanConf = sumW > 0 ? sumWConf / sumW : sumConf / n;
-  const conflict = longs > 0 && shorts > 0;
-  let conflictingSources: string[] = [];
-  if (conflict) {
-    const minority = new Set<string>();
-    for (const s of signals) {
-      if ((s.direction === "long" && longW <= shortW) || (s.direction === "short" && shortW <= longW)) {
-        minority.add(s.source);
-      }
-    }
-    conflictingSources = [...minority].sort();
-  }
-  return {
-    portfolioId: first.portfolioId,
-    instrumentId: first.instrumentId,
-    windowStart: window.start,
-    windowEnd: window.end,
-    direction: score > flat ? "long" : score < -flat ? "short" : "flat",
-    score,
-    strength: Math.abs(score),
-    confidence: meanConf * agreement,
-    expectedReturn: sumW > 0 ? sumWEr / sumW : sumEr / n,
-    horizonMs: Math.round(sumW > 0 ? sumWH / sumW : sumH / n),
-    urgency,
-    contributingSignalIds: increasing ? idList : [...new Set(idList)].sort(),
-    sources: [...sources].sort(),
-    conflict,
-    conflictingSources,
-  };
-}
-
-function clamp(x: number): number {
-  return Math.min(1, Math.max(-1, x));
+  const acc = new NetSignalAccumulator(weighting);
+  for (const s of signals) acc.add(s);
+  return acc.result(window);
 }
 
 /** The window assigner for a {@link WindowSpec} (validated). */
@@ -197,13 +100,18 @@ export function aggregateSignals(options: AggregateSignalsOptions): DescribedOpe
   const assigner = windowAssigner(options.window);
   const lateness = options.allowedLatenessMs ?? 0;
   checkNonNegative("allowedLatenessMs", lateness);
-  const aggregate = collectValues<TradingSignalEvent>();
   const weighting: SignalWeighting = options;
-  const project = (st: WindowState<TradingSignalEvent[]>, firing: Firing, ids: string[]): Envelope<NetSignal> => {
+  const aggregate: MergingWindowAggregator<TradingSignalEvent, NetSignalAccumulator, NetSignalAccumulator> = {
+    create: () => new NetSignalAccumulator(weighting),
+    add: (acc, value, rec) => acc.add(value, rec.ids),
+    merge: (a, b) => a.merge(b),
+    result: (acc) => acc,
+  };
+  const project = (st: WindowState<NetSignalAccumulator>, firing: Firing, ids: string[]): Envelope<NetSignal> => {
     // the NetSignal with `firing` appended (same keys, same order as `{ ...net, firing }`)
-    const net = combineSignals(st.acc, st, weighting) as NetSignal & { firing: Firing };
+    const net = st.acc.result(st, ids) as NetSignal & { firing: Firing };
     net.firing = firing;
-    return record(net, st.end - 1, net.portfolioId, ids);
+    return { kind: "record", value: net, eventTime: st.end - 1, key: net.portfolioId, ids };
   };
   const op = streamOperator<TradingSignalEvent, NetSignal>(
     (out) =>

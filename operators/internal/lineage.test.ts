@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { IdArena, type IdList } from "./lineage.js";
+import { IdArena, type IdList, unionIds } from "./lineage.js";
 
 const sortedUnique = (xs: readonly string[]) => [...new Set(xs)].sort();
 
@@ -38,6 +38,24 @@ describe("IdArena", () => {
         }
       }),
       { numRuns: 1000 },
+    );
+  });
+});
+
+describe("unionIds", () => {
+  it("property: the sorted, duplicate-free union of any lists (sorted ones merged, others sorted), never aliasing an input", () => {
+    const id = fc.integer({ min: 0, max: 60 }).map((i) => `s${i}`);
+    const list = fc.oneof(
+      fc.array(id, { maxLength: 12 }),
+      fc.array(id, { maxLength: 12 }).map(sortedUnique), // what windows emit
+    );
+    fc.assert(
+      fc.property(fc.array(list, { maxLength: 9 }), (lists) => {
+        const got = unionIds(lists);
+        expect(got).toEqual(sortedUnique(lists.flat()));
+        for (const l of lists) expect(got).not.toBe(l);
+      }),
+      { numRuns: 2000 },
     );
   });
 });

@@ -1,12 +1,17 @@
 /**
  * Union of lineage id lists as one sorted, duplicate-free array — the same result as `mergeIds`
- * from `lib/stream`, without the intermediate Set (hot path of every window firing).
+ * from `lib/stream`, without the intermediate Set (hot path of every window firing). Lists that
+ * are already sorted and distinct (what windows emit) are merged pairwise, O(n log k) comparisons
+ * for k lists, instead of sorting the concatenation, O(n log n).
  */
 export function unionIds(lists: readonly (readonly string[])[]): string[] {
   if (lists.length === 1) {
     const only = lists[0]!;
     if (only.length <= 1) return only.slice();
   }
+  let sorted = true;
+  for (let i = 0; i < lists.length && sorted; i++) sorted = strictlyIncreasing(lists[i]!);
+  if (sorted) return mergeSorted(lists);
   const all: string[] = [];
   for (let i = 0; i < lists.length; i++) {
     const l = lists[i]!;
@@ -20,6 +25,48 @@ export function unionIds(lists: readonly (readonly string[])[]): string[] {
   }
   all.length = w;
   return all;
+}
+
+function strictlyIncreasing(l: readonly string[]): boolean {
+  for (let j = 1; j < l.length; j++) if (!(l[j - 1]! < l[j]!)) return false;
+  return true;
+}
+
+/** Pairwise merge of sorted, distinct lists into one sorted, distinct list (fresh arrays). */
+function mergeSorted(lists: readonly (readonly string[])[]): string[] {
+  if (lists.length === 0) return [];
+  let level: (readonly string[])[] = lists.slice();
+  while (level.length > 1) {
+    const next: string[][] = [];
+    for (let i = 0; i + 1 < level.length; i += 2) next.push(mergeTwo(level[i]!, level[i + 1]!));
+    if (level.length % 2 === 1) next.push(level[level.length - 1]!.slice());
+    level = next;
+  }
+  return level[0] === lists[0] ? level[0]!.slice() : (level[0] as string[]);
+}
+
+function mergeTwo(a: readonly string[], b: readonly string[]): string[] {
+  const out: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const x = a[i]!;
+    const y = b[j]!;
+    if (x < y) {
+      out.push(x);
+      i++;
+    } else if (y < x) {
+      out.push(y);
+      j++;
+    } else {
+      out.push(x);
+      i++;
+      j++;
+    }
+  }
+  while (i < a.length) out.push(a[i++]!);
+  while (j < b.length) out.push(b[j++]!);
+  return out;
 }
 
 /**

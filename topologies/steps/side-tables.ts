@@ -45,23 +45,70 @@ export function covarianceOf(
 }
 
 /**
- * Market facts by instrument. The returned map is kept up to date in place (only changed events are
- * converted) and re-emitted after every update, like the runtime's own tables.
+ * Market facts by instrument: a view over the latest market-data table that converts an event the
+ * first time it is read (and again only when the table holds a new event for that instrument),
+ * re-emitted after every update like the runtime's own tables. An update costs O(1), not a scan of
+ * the table: market data updates every instrument every day, and most are never read.
  */
 export function instrumentsOf(
   table$: Observable<ReadonlyMap<string, NormalizedMarketDataEvent>>,
 ): Observable<ReadonlyMap<string, InstrumentInfo>> {
-  const seen = new Map<string, NormalizedMarketDataEvent>();
-  const infos = new Map<string, InstrumentInfo>();
+  let view: InstrumentView | undefined;
   return table$.pipe(
     map((t) => {
-      for (const [id, md] of t) {
-        if (seen.get(id) !== md) {
-          seen.set(id, md);
-          infos.set(id, toInstrumentInfo(md));
-        }
-      }
-      return infos;
+      if (view === undefined || view.table !== t) view = new InstrumentView(t);
+      return view;
     }),
   );
+}
+
+/** {@link InstrumentInfo} by instrument, read through a market-data table (see {@link instrumentsOf}). */
+class InstrumentView implements ReadonlyMap<string, InstrumentInfo> {
+  private readonly cache = new Map<string, { readonly md: NormalizedMarketDataEvent; readonly info: InstrumentInfo }>();
+
+  constructor(readonly table: ReadonlyMap<string, NormalizedMarketDataEvent>) {}
+
+  get(id: string): InstrumentInfo | undefined {
+    const md = this.table.get(id);
+    return md === undefined ? undefined : this.info(id, md);
+  }
+
+  has(id: string): boolean {
+    return this.table.has(id);
+  }
+
+  get size(): number {
+    return this.table.size;
+  }
+
+  private info(id: string, md: NormalizedMarketDataEvent): InstrumentInfo {
+    const hit = this.cache.get(id);
+    if (hit !== undefined && hit.md === md) return hit.info;
+    const info = toInstrumentInfo(md);
+    this.cache.set(id, { md, info });
+    return info;
+  }
+
+  *entries(): MapIterator<[string, InstrumentInfo]> {
+    for (const [id, md] of this.table) yield [id, this.info(id, md)];
+  }
+
+  *keys(): MapIterator<string> {
+    for (const [id] of this.table) yield id;
+  }
+
+  *values(): MapIterator<InstrumentInfo> {
+    for (const [id, md] of this.table) yield this.info(id, md);
+  }
+
+  [Symbol.iterator](): MapIterator<[string, InstrumentInfo]> {
+    return this.entries();
+  }
+
+  forEach(
+    cb: (value: InstrumentInfo, key: string, map: ReadonlyMap<string, InstrumentInfo>) => void,
+    thisArg?: unknown,
+  ): void {
+    for (const [id, info] of this.entries()) cb.call(thisArg, info, id, this);
+  }
 }

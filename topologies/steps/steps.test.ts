@@ -174,5 +174,17 @@ describe("instrumentsOf", () => {
     subject.next(table);
     expect(seen[1]!.get("XOM")).toBe(first);
     expect(seen[1]!.get("CVX")?.price).toBe(100);
+    table.set("XOM", md("XOM", 82));
+    subject.next(table);
+    expect(seen[2]!.get("XOM")?.price).toBe(82);
+    expect(seen[2]!.get("GE")).toBeUndefined();
+    expect(seen[2]!.has("CVX") && !seen[2]!.has("GE")).toBe(true);
+    expect(seen[2]!.size).toBe(2);
+    expect([...seen[2]!.entries()].map(([id, i]) => [id, i.price])).toEqual([
+      ["XOM", 82],
+      ["CVX", 100],
+    ]);
+    expect([...seen[2]!.keys()]).toEqual(["XOM", "CVX"]);
+    expect([...seen[2]!.values()].map((i) => i.instrumentId)).toEqual(["XOM", "CVX"]);
   });
 });
