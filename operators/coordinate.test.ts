@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { of } from "rxjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { InvestmentPolicy } from "../lib/domain/policy.js";
@@ -188,6 +189,25 @@ describe("coordinate", () => {
     expect(stats!.signalsIn).toBe(41);
     expect(stats!.riskAfter).toBe(batch.riskAfter!.volatility);
     expect(stats!.turnover).toBeCloseTo(decisions.reduce((s, d) => s + d.notional, 0) / NAV, 12);
+  });
+});
+
+describe("decisionEventId", () => {
+  it("property: a function of the id set (not its order) and of every other part", () => {
+    const idSet = fc.uniqueArray(fc.string({ minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 10 });
+    fc.assert(
+      fc.property(idSet, fc.string({ minLength: 1, maxLength: 6 }), (ids, extra) => {
+        const id = decisionEventId("h", "p1", "AAPL", 0, 60_000, ids);
+        expect(decisionEventId("h", "p1", "AAPL", 0, 60_000, [...ids].reverse())).toBe(id);
+        expect(id).toMatch(/^[0-9a-f]{32}$/);
+        if (!ids.includes(extra)) expect(decisionEventId("h", "p1", "AAPL", 0, 60_000, [...ids, extra])).not.toBe(id);
+        expect(decisionEventId("h", "p1", "MSFT", 0, 60_000, ids)).not.toBe(id);
+        expect(decisionEventId("h", "p2", "AAPL", 0, 60_000, ids)).not.toBe(id);
+        expect(decisionEventId("h", "p1", "AAPL", 1, 60_000, ids)).not.toBe(id);
+        expect(decisionEventId("g", "p1", "AAPL", 0, 60_000, ids)).not.toBe(id);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 

@@ -120,7 +120,7 @@ function decide(
   const b = rec.value;
   const out: Envelope<CoordinatedTradingDecisionEvent>[] = [];
   const inputIds = [...rec.ids].sort();
-  const idOf = batchDecisionIds(options.topology.hash, b, inputIds);
+  const idOf = batchDecisionIds(options.topology.hash, b, rec.ids);
   const t = rec.eventTime;
   for (const p of b.proposals) {
     if (!isDecision(p, options)) continue;

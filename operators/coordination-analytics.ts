@@ -4,7 +4,8 @@ import { SCHEMA_VERSION } from "../lib/events/common.js";
 import type { CoordinationAnalyticsEvent } from "../lib/events/coordination-analytics.js";
 import { record, type StreamItem } from "../lib/stream/item.js";
 import { type DescribedOperator, describeOperator } from "../lib/stream/operator.js";
-import { type DecisionSelection, isDecision, stableId, type TopologyRef } from "./portfolio-internal/decisions.js";
+import { batchEventId, type DecisionSelection, isDecision, type TopologyRef } from "./portfolio-internal/decisions.js";
+import { unionIds } from "./internal/lineage.js";
 import { tradeWeight } from "./portfolio-internal/proposal.js";
 import { proposalAlpha } from "./resolve-conflicts.js";
 
@@ -27,7 +28,7 @@ export interface CoordinationAnalyticsOptions extends DecisionSelection {
  * clipped = live proposals with at least one `clip` check; rejected = rejected proposals;
  * turnover = Σ notional / NAV; expectedAlpha = the conflict resolution's alpha term (else
  * Σ annualized alpha × trade weight); riskAfter = annualized volatility after the trades (0 when
- * no risk gate ran). eventId = sha256 of the topology hash, portfolio, window and input ids.
+ * no risk gate ran). eventId = sha256 of the topology hash, portfolio, window and the digest of the input ids.
  */
 export function coordinationAnalytics(
   options: CoordinationAnalyticsOptions,
@@ -35,24 +36,15 @@ export function coordinationAnalytics(
   const op = map((item: StreamItem<ProposalBatch>): StreamItem<CoordinationAnalyticsEvent> => {
     if (item.kind !== "record") return item;
     const b = item.value;
-    const signals = new Set<string>();
-    for (const p of b.proposals) for (const id of p.contributingSignalIds) signals.add(id);
     const event: CoordinationAnalyticsEvent = {
       eventType: "CoordinationAnalytics",
-      eventId: stableId([
-        options.topology.hash,
-        "analytics",
-        b.portfolioId,
-        b.windowStart,
-        b.windowEnd,
-        ...[...item.ids].sort(),
-      ]),
+      eventId: batchEventId(options.topology.hash, "analytics", b, item.ids),
       eventTime: item.eventTime,
       schemaVersion: SCHEMA_VERSION,
       portfolioId: b.portfolioId,
       windowStart: b.windowStart,
       windowEnd: b.windowEnd,
-      signalsIn: signals.size,
+      signalsIn: unionIds(b.proposals.map((p) => p.contributingSignalIds)).length,
       decisionsOut: b.proposals.filter((p) => isDecision(p, options)).length,
       conflicts: b.proposals.filter((p) => p.conflict).length,
       clipped: b.proposals.filter((p) => !p.rejected && p.checks.some((c) => c.action === "clip")).length,

@@ -7,9 +7,9 @@ import { sortedUnion } from "./portfolio-internal/sorted.js";
 import { type DescribedOperator, describeOperator } from "../lib/stream/operator.js";
 import {
   batchDecisionIds,
+  batchEventId,
   type DecisionSelection,
   isDecision,
-  stableId,
   type TopologyRef,
 } from "./portfolio-internal/decisions.js";
 
@@ -31,7 +31,7 @@ export interface PortfolioStateUpdatesOptions extends DecisionSelection {
  * sorted by instrumentId), weights on the batch NAV (trades at the proposals' prices leave NAV
  * unchanged), cash = cash − Σ tradeQuantity·price, gross = Σ|w|, net = Σw, decisionIds = the ids
  * `coordinate` gives this batch's decisions (with the same options). eventId = sha256 of the
- * topology hash, portfolio, window and input ids (deterministic).
+ * topology hash, portfolio, window and the digest of the input ids (deterministic).
  */
 export function portfolioStateUpdates(
   options: PortfolioStateUpdatesOptions,
@@ -39,8 +39,7 @@ export function portfolioStateUpdates(
   const op = map((item: StreamItem<ProposalBatch>): StreamItem<PortfolioStateUpdateEvent> => {
     if (item.kind !== "record") return item;
     const b = item.value;
-    const inputIds = [...item.ids].sort();
-    const idOf = batchDecisionIds(options.topology.hash, b, inputIds);
+    const idOf = batchDecisionIds(options.topology.hash, b, item.ids);
     const qty = new Map<string, { quantity: number; price: number }>();
     const held: string[] = [];
     for (const h of b.holdings ?? []) {
@@ -63,7 +62,7 @@ export function portfolioStateUpdates(
     }
     const event: PortfolioStateUpdateEvent = {
       eventType: "PortfolioStateUpdate",
-      eventId: stableId([options.topology.hash, "state", b.portfolioId, b.windowStart, b.windowEnd, ...inputIds]),
+      eventId: batchEventId(options.topology.hash, "state", b, item.ids),
       eventTime: item.eventTime,
       schemaVersion: SCHEMA_VERSION,
       portfolioId: b.portfolioId,

@@ -130,7 +130,7 @@ export function portfolioCoordination(
   const t: CoordinationTopics = { ...coordinationTopics, ...options.topics };
   return defineTopology<PortfolioCoordinationConfig>({
     name: options.name ?? "portfolio-coordination",
-    version: options.version ?? "1.0.0",
+    version: options.version ?? "1.1.0",
     description: "Signals, rebalance requests and optimizer results → coordinated, policy- and risk-checked decisions",
     config: PortfolioCoordinationConfig,
     sources: {

@@ -11,6 +11,7 @@ import {
 import { decodeEvent, encodeEvent, toDeadLetter } from "../events/decode.js";
 import type { DeadLetterReason } from "../events/dead-letter.js";
 import { jsonFastCheck, UNDECIDED } from "../events/json-fast-path.js";
+import { encoderFor } from "../events/encoders.js";
 import { eventSchemas } from "../events/registry.js";
 import type { StreamItem } from "../stream/item.js";
 import { operatorInfo } from "../stream/operator.js";
@@ -509,6 +510,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       const schema = eventSchemas[sink.schema];
       const validate = sink.validate !== false;
       const fastValid = jsonFastCheck(schema);
+      const encode = encoderFor(sink.schema);
       for (const f of fromNames(sink.from)) {
         pipelineSubs.push(
           streams.get(f)!.subscribe({
@@ -550,7 +552,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
               const token = ackTracker.outputStarted();
               sinkWrites++;
               writer(sink.topic).write({
-                data: encodeEvent(v),
+                data: encode(v),
                 key,
                 eventId,
                 eventTime: item.eventTime,

@@ -38,7 +38,28 @@ const sha256Hex: (data: string) => string =
     ? (data) => oneShot("sha256", data, "hex")
     : (data) => crypto.createHash("sha256").update(data).digest("hex");
 
-/** The decision id: topology hash + portfolio + instrument + window + sorted input ids. */
+/**
+ * sha256 hex of a set of input ids (sorted, joined by a unit separator): the part of every id of a
+ * batch's events that names its inputs. Computed once per id array (arrays are compared by
+ * identity: `coordinate`, `portfolioStateUpdates` and `coordinationAnalytics` receive the same
+ * batch envelope), so a batch of thousands of inputs is hashed once, not once per decision.
+ */
+export function inputsDigest(inputIds: readonly string[]): string {
+  let d = digests.get(inputIds);
+  if (d === undefined) {
+    d = sha256Hex(sortedCopy(inputIds).join("\u001f"));
+    digests.set(inputIds, d);
+  }
+  return d;
+}
+const digests = new WeakMap<readonly string[], string>();
+
+function sortedCopy(ids: readonly string[]): string[] {
+  for (let i = 1; i < ids.length; i++) if (!(ids[i - 1]! <= ids[i]!)) return [...ids].sort();
+  return ids.slice();
+}
+
+/** The decision id: topology hash + portfolio + instrument + window + digest of the input ids. */
 export function decisionEventId(
   topologyHash: string,
   portfolioId: string,
@@ -54,45 +75,30 @@ export function decisionEventId(
     instrumentId,
     windowStart,
     windowEnd,
-    ...[...inputIds].sort(),
+    inputsDigest(inputIds),
   ]);
 }
 
-interface IdFactory {
-  readonly key: string;
-  readonly ids: Map<string, string>;
-  readonly prefix: string;
-  readonly suffix: string;
+/** The id of a batch-level event (`kind`: "state", "analytics") of a portfolio window. */
+export function batchEventId(
+  topologyHash: string,
+  kind: string,
+  batch: { readonly portfolioId: string; readonly windowStart: number; readonly windowEnd: number },
+  inputIds: readonly string[],
+): string {
+  return stableId([topologyHash, kind, batch.portfolioId, batch.windowStart, batch.windowEnd, inputsDigest(inputIds)]);
 }
-const factories = new WeakMap<object, IdFactory>();
 
 /**
- * {@link decisionEventId} for the proposals of one batch record: the sorted input ids are joined
- * once per batch, and the ids are remembered per batch object, so `coordinate` and
- * `portfolioStateUpdates` on the same resolved batch hash each decision once. Same ids as
- * {@link decisionEventId}.
+ * {@link decisionEventId} for the proposals of one batch record, hashing the input ids once
+ * ({@link inputsDigest}). Same ids as {@link decisionEventId}.
  */
 export function batchDecisionIds(
   topologyHash: string,
   batch: { readonly portfolioId: string; readonly windowStart: number; readonly windowEnd: number },
   inputIds: readonly string[],
 ): (instrumentId: string) => string {
-  const sorted = [...inputIds].sort();
-  const suffix = `\u001f${batch.windowStart}\u001f${batch.windowEnd}${sorted.length > 0 ? `\u001f${sorted.join("\u001f")}` : ""}`;
-  const prefix = `${topologyHash}\u001fdecision\u001f${batch.portfolioId}\u001f`;
-  const key = prefix + suffix;
-  let f = factories.get(batch);
-  if (f === undefined || f.key !== key) {
-    f = { key, ids: new Map(), prefix, suffix };
-    factories.set(batch, f);
-  }
-  const fac = f;
-  return (instrumentId) => {
-    let id = fac.ids.get(instrumentId);
-    if (id === undefined) {
-      id = sha256Hex(fac.prefix + instrumentId + fac.suffix).slice(0, 32);
-      fac.ids.set(instrumentId, id);
-    }
-    return id;
-  };
+  const digest = inputsDigest(inputIds);
+  return (instrumentId) =>
+    stableId([topologyHash, "decision", batch.portfolioId, instrumentId, batch.windowStart, batch.windowEnd, digest]);
 }
