@@ -234,6 +234,7 @@ export function batchByPortfolio(options: BatchByPortfolioOptions): DescribedOpe
         emit: "final",
         lateness,
         accumulation: "discarding",
+        lineage: "lists", // net signals carry their window's sorted ids
         project,
       }),
   );

@@ -1,6 +1,6 @@
 import type { Subscriber } from "rxjs";
 import { type Envelope, type StreamItem, type Watermark, SideTag, sideOutput } from "../../lib/stream/item.js";
-import { IdArena, type IdList } from "./lineage.js";
+import { IdArena, type IdList, unionIds } from "./lineage.js";
 import type { ItemHandler } from "./operate.js";
 import { TimerBuckets } from "./timer-buckets.js";
 import type { Accumulation, EmitMode, Firing, WindowAggregator } from "./window-types.js";
@@ -31,6 +31,8 @@ export interface WindowState<A> extends IdList {
   count: number;
   /** Head of the window's lineage-id list in the engine's {@link IdArena} (-1 = none). */
   ids: number;
+  /** The records' id arrays (lineage `"lists"` only). */
+  idLists: (readonly string[])[] | undefined;
   idsFirst: number;
   idsLast: number;
   fired: boolean;
@@ -87,6 +89,13 @@ export interface WindowEngineConfig<T, A, Out> {
   readonly emit: EmitMode;
   readonly lateness: number;
   readonly accumulation: Accumulation;
+  /**
+   * How a window keeps its records' lineage ids: `"ids"` (default) pushes each id into the engine's
+   * arena and sorts at firing unless they arrived in order — cheapest for records with one id
+   * each; `"lists"` keeps each record's id array and merges them at firing — for records that
+   * carry many ids, already sorted (net signals into a portfolio batch).
+   */
+  readonly lineage?: "ids" | "lists";
   /** Build the output record of one firing; `ids` is the sorted union of the window's lineage. */
   readonly project: (state: WindowState<A>, firing: Firing, ids: string[]) => Envelope<Out>;
 }
@@ -110,6 +119,7 @@ export class WindowEngine<T, A, Out> implements ItemHandler<T> {
   private readonly rankScratch: (WindowState<A> | undefined)[] = [];
   private readonly timers = new TimerBuckets<WindowState<A>>();
   private readonly arena = new IdArena();
+  private readonly lists: boolean;
   private wm = Number.NEGATIVE_INFINITY;
   private readonly size: number;
   private readonly advance: number;
@@ -127,6 +137,7 @@ export class WindowEngine<T, A, Out> implements ItemHandler<T> {
     this.advance = a.kind === "fixed" ? a.advance : 0;
     this.offset = a.kind === "fixed" ? a.offset : 0;
     this.gap = a.kind === "session" ? a.gap : 0;
+    this.lists = cfg.lineage === "lists";
   }
 
   /** Number of open (not yet evicted) windows, over all keys. */
@@ -295,6 +306,7 @@ export class WindowEngine<T, A, Out> implements ItemHandler<T> {
       acc: this.cfg.aggregate.create(),
       count: 0,
       ids: -1,
+      idLists: this.lists ? [] : undefined,
       idsFirst: 0,
       idsLast: 0,
       fired: false,
@@ -310,7 +322,8 @@ export class WindowEngine<T, A, Out> implements ItemHandler<T> {
     st.acc = this.cfg.aggregate.add(st.acc, rec.value, rec);
     st.count++;
     const ids = rec.ids;
-    for (let i = 0; i < ids.length; i++) this.arena.push(st, ids[i]!);
+    if (st.idLists !== undefined) st.idLists.push(ids);
+    else for (let i = 0; i < ids.length; i++) this.arena.push(st, ids[i]!);
     if (st.end - 1 <= this.wm) {
       st.fired = true;
       this.fire(st, "late");
@@ -352,7 +365,8 @@ export class WindowEngine<T, A, Out> implements ItemHandler<T> {
       if (merge === undefined) throw new TypeError("session windows need an aggregator with merge()");
       target.acc = merge(target.acc, w.acc);
       target.count += w.count;
-      this.arena.concat(target, w);
+      if (target.idLists !== undefined) for (const l of w.idLists!) target.idLists.push(l);
+      else this.arena.concat(target, w);
       this.evict(w);
     }
     target.start = start;
@@ -371,11 +385,13 @@ export class WindowEngine<T, A, Out> implements ItemHandler<T> {
   private fire(st: WindowState<A>, firing: Firing): void {
     const discarding = this.cfg.accumulation === "discarding";
     if (discarding && st.count === 0) return;
-    this.out.next(this.cfg.project(st, firing, this.arena.collect(st)));
+    const ids = st.idLists !== undefined ? unionIds(st.idLists) : this.arena.collect(st);
+    this.out.next(this.cfg.project(st, firing, ids));
     if (discarding) {
       st.acc = this.cfg.aggregate.create();
       st.count = 0;
-      this.arena.release(st);
+      if (st.idLists !== undefined) st.idLists.length = 0;
+      else this.arena.release(st);
     }
   }
 
@@ -387,7 +403,8 @@ export class WindowEngine<T, A, Out> implements ItemHandler<T> {
 
   private evict(st: WindowState<A>): void {
     st.alive = false;
-    this.arena.release(st);
+    if (st.idLists !== undefined) st.idLists.length = 0;
+    else this.arena.release(st);
     const slot = st.slot;
     const head = slot.head;
     if (head === st) {
