@@ -461,7 +461,8 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
             for (let j = 1; j < wms.length; j++) if (wms[j]! < min) min = wms[j]!;
             if (min > emitted) {
               emitted = min;
-              sub.next({ kind: "watermark", time: min });
+              // the input that moved the minimum usually is the minimum: pass its (immutable) item on
+              sub.next(item.time === min ? item : { kind: "watermark", time: min });
             }
           },
           error: (e) => sub.error(e),

@@ -41,10 +41,13 @@ export class NetSignalAccumulator {
   shorts = 0;
   urgencyRank: number = URGENCY_RANK.low;
   urgency: Urgency = "low";
-  /** Sources in first-seen order, and which of them sent long / short signals. */
+  /**
+   * Sources in first-seen order, and which of them sent long / short signals (arrays: a window
+   * has a handful of sources, and an empty array costs far less than an empty Set).
+   */
   readonly sources: string[] = [];
-  readonly longSources = new Set<string>();
-  readonly shortSources = new Set<string>();
+  readonly longSources: string[] = [];
+  readonly shortSources: string[] = [];
   /** Event ids in arrival order (duplicates kept). */
   readonly ids: string[] = [];
   /** Every record added had lineage ids `[value.eventId]`. */
@@ -73,18 +76,18 @@ export class NetSignalAccumulator {
     if (d > 0) {
       this.longW += w;
       this.longs++;
-      this.longSources.add(s.source);
+      addOnce(this.longSources, s.source);
     } else if (d < 0) {
       this.shortW += w;
       this.shorts++;
-      this.shortSources.add(s.source);
+      addOnce(this.shortSources, s.source);
     }
     const rank = URGENCY_RANK[s.urgency];
     if (rank > this.urgencyRank) {
       this.urgency = s.urgency;
       this.urgencyRank = rank;
     }
-    if (!this.sources.includes(s.source)) this.sources.push(s.source);
+    addOnce(this.sources, s.source);
     this.ids.push(s.eventId);
     if (lineage === undefined || lineage.length !== 1 || lineage[0] !== s.eventId) this.idsAreLineage = false;
     return this;
@@ -115,9 +118,9 @@ export class NetSignalAccumulator {
       this.urgency = o.urgency;
       this.urgencyRank = o.urgencyRank;
     }
-    for (const s of o.sources) if (!this.sources.includes(s)) this.sources.push(s);
-    for (const s of o.longSources) this.longSources.add(s);
-    for (const s of o.shortSources) this.shortSources.add(s);
+    for (const s of o.sources) addOnce(this.sources, s);
+    for (const s of o.longSources) addOnce(this.longSources, s);
+    for (const s of o.shortSources) addOnce(this.shortSources, s);
     for (const id of o.ids) this.ids.push(id);
     this.idsAreLineage &&= o.idsAreLineage;
     return this;
@@ -163,6 +166,10 @@ export class NetSignalAccumulator {
       conflictingSources,
     };
   }
+}
+
+function addOnce(xs: string[], x: string): void {
+  if (!xs.includes(x)) xs.push(x);
 }
 
 function sortedDistinct(ids: readonly string[]): string[] {
