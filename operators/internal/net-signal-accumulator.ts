@@ -1,6 +1,7 @@
 import { URGENCY_RANK, type Urgency } from "../../lib/events/common.js";
 import type { TradingSignalEvent } from "../../lib/events/trading-signal.js";
 import type { NetSignal } from "../../lib/domain/signals.js";
+import { sortedUnique } from "./lineage.js";
 
 /** How signals are weighted when they are combined. */
 export interface SignalWeighting {
@@ -48,7 +49,7 @@ export class NetSignalAccumulator {
   readonly sources: string[] = [];
   readonly longSources: string[] = [];
   readonly shortSources: string[] = [];
-  /** Event ids in arrival order (duplicates kept). */
+  /** Event ids, duplicates kept (in arrival order until a result sorts them in place). */
   readonly ids: string[] = [];
   /** Every record added had lineage ids `[value.eventId]`. */
   idsAreLineage = true;
@@ -160,7 +161,7 @@ export class NetSignalAccumulator {
       horizonMs: Math.round(sumW > 0 ? this.sumWH / sumW : this.sumH / n),
       urgency: this.urgency,
       contributingSignalIds:
-        this.idsAreLineage && lineageIds !== undefined ? lineageIds.slice() : sortedDistinct(this.ids),
+        this.idsAreLineage && lineageIds !== undefined ? lineageIds.slice() : sortedUnique(this.ids),
       sources: this.sources.slice().sort(),
       conflict,
       conflictingSources,
@@ -170,12 +171,6 @@ export class NetSignalAccumulator {
 
 function addOnce(xs: string[], x: string): void {
   if (!xs.includes(x)) xs.push(x);
-}
-
-function sortedDistinct(ids: readonly string[]): string[] {
-  let increasing = true;
-  for (let i = 1; i < ids.length && increasing; i++) if (!(ids[i]! > ids[i - 1]!)) increasing = false;
-  return increasing ? ids.slice() : [...new Set(ids)].sort();
 }
 
 function clamp(x: number): number {

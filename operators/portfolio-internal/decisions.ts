@@ -47,16 +47,17 @@ const sha256Hex: (data: string) => string =
 export function inputsDigest(inputIds: readonly string[]): string {
   let d = digests.get(inputIds);
   if (d === undefined) {
-    d = sha256Hex(sortedCopy(inputIds).join("\u001f"));
+    d = sha256Hex(sorted(inputIds).join("\u001f"));
     digests.set(inputIds, d);
   }
   return d;
 }
 const digests = new WeakMap<readonly string[], string>();
 
-function sortedCopy(ids: readonly string[]): string[] {
+/** The ids in order: the array itself when it already is (lineage ids are), else a sorted copy. */
+function sorted(ids: readonly string[]): readonly string[] {
   for (let i = 1; i < ids.length; i++) if (!(ids[i - 1]! <= ids[i]!)) return [...ids].sort();
-  return ids.slice();
+  return ids;
 }
 
 /** The decision id: topology hash + portfolio + instrument + window + digest of the input ids. */
@@ -98,7 +99,6 @@ export function batchDecisionIds(
   batch: { readonly portfolioId: string; readonly windowStart: number; readonly windowEnd: number },
   inputIds: readonly string[],
 ): (instrumentId: string) => string {
-  const digest = inputsDigest(inputIds);
   return (instrumentId) =>
-    stableId([topologyHash, "decision", batch.portfolioId, instrumentId, batch.windowStart, batch.windowEnd, digest]);
+    decisionEventId(topologyHash, batch.portfolioId, instrumentId, batch.windowStart, batch.windowEnd, inputIds);
 }

@@ -93,12 +93,12 @@ class InstrumentView implements ReadonlyMap<string, InstrumentInfo> {
     for (const [id, md] of this.table) yield [id, this.info(id, md)];
   }
 
-  *keys(): MapIterator<string> {
-    for (const [id] of this.table) yield id;
+  keys(): MapIterator<string> {
+    return this.table.keys();
   }
 
   *values(): MapIterator<InstrumentInfo> {
-    for (const [id, md] of this.table) yield this.info(id, md);
+    for (const [, info] of this.entries()) yield info;
   }
 
   [Symbol.iterator](): MapIterator<[string, InstrumentInfo]> {
