@@ -12,6 +12,7 @@ import {
   type Firing,
   type MergingWindowAggregator,
 } from "./internal/window-types.js";
+import { PairKeys } from "./internal/pair-key.js";
 import { NetSignalAccumulator, type SignalWeighting } from "./internal/net-signal-accumulator.js";
 
 export type { SignalWeighting } from "./internal/net-signal-accumulator.js";
@@ -77,10 +78,6 @@ export function windowSpanMs(spec: WindowSpec): number {
   return spec.kind === "session" ? spec.gapMs : spec.sizeMs;
 }
 
-function signalKey(v: TradingSignalEvent): string {
-  return `${v.portfolioId}\u0001${v.instrumentId}`;
-}
-
 /**
  * Combines the trading signals of each (portfolio, instrument) per event-time window into one
  * {@link NetSignal} (see {@link combineSignals} for the formulae), flagging opposite directions as a
@@ -113,18 +110,19 @@ export function aggregateSignals(options: AggregateSignalsOptions): DescribedOpe
     net.firing = firing;
     return { kind: "record", value: net, eventTime: st.end - 1, key: net.portfolioId, ids };
   };
-  const op = streamOperator<TradingSignalEvent, NetSignal>(
-    (out) =>
-      new WindowEngine(out, {
-        assigner,
-        keyOf: signalKey,
-        aggregate,
-        emit: options.emit ?? "final",
-        lateness,
-        accumulation: options.accumulation ?? "accumulating",
-        project,
-      }),
-  );
+  const op = streamOperator<TradingSignalEvent, NetSignal>((out) => {
+    // window key (portfolio, instrument): one string object per pair (see PairKeys)
+    const keys = new PairKeys("\u0001");
+    return new WindowEngine(out, {
+      assigner,
+      keyOf: (v) => keys.key(v.portfolioId, v.instrumentId),
+      aggregate,
+      emit: options.emit ?? "final",
+      lateness,
+      accumulation: options.accumulation ?? "accumulating",
+      project,
+    });
+  });
   return describeOperator(op, {
     operatorName: "aggregateSignals",
     sideOutputs: [SideTag.late],

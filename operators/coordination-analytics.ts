@@ -5,7 +5,6 @@ import type { CoordinationAnalyticsEvent } from "../lib/events/coordination-anal
 import { record, type StreamItem } from "../lib/stream/item.js";
 import { type DescribedOperator, describeOperator } from "../lib/stream/operator.js";
 import { batchEventId, type DecisionSelection, isDecision, type TopologyRef } from "./portfolio-internal/decisions.js";
-import { unionIds } from "./internal/lineage.js";
 import { tradeWeight } from "./portfolio-internal/proposal.js";
 import { proposalAlpha } from "./resolve-conflicts.js";
 
@@ -44,7 +43,7 @@ export function coordinationAnalytics(
       portfolioId: b.portfolioId,
       windowStart: b.windowStart,
       windowEnd: b.windowEnd,
-      signalsIn: unionIds(b.proposals.map((p) => p.contributingSignalIds)).length,
+      signalsIn: distinctCount(b.proposals),
       decisionsOut: b.proposals.filter((p) => isDecision(p, options)).length,
       conflicts: b.proposals.filter((p) => p.conflict).length,
       clipped: b.proposals.filter((p) => !p.rejected && p.checks.some((c) => c.action === "clip")).length,
@@ -57,4 +56,11 @@ export function coordinationAnalytics(
     return record(event, item.eventTime, item.key, item.ids);
   });
   return describeOperator(op, { operatorName: "coordinationAnalytics" });
+}
+
+/** Distinct contributing ids over a batch's proposals (a count: no sorted union is needed). */
+function distinctCount(proposals: ProposalBatch["proposals"]): number {
+  const seen = new Set<string>();
+  for (const p of proposals) for (const id of p.contributingSignalIds) seen.add(id);
+  return seen.size;
 }

@@ -5,19 +5,21 @@
 import type { CoordinatedTradingDecisionEvent } from "./coordinated-trading-decision.js";
 import { encodeEvent } from "./decode.js";
 
-/** JSON of id arrays shared by many events, by array identity (emitted values are immutable). */
-const idsJson = new WeakMap<readonly string[], string>();
+/** UTF-8 JSON of id arrays shared by many events, by array identity (emitted values are immutable). */
+const idsBytes = new WeakMap<readonly string[], Buffer>();
 const NO_IDS: readonly string[] = [];
 const MARK = '"lineage":{"inputIds":[]';
+const MARK_BYTES = Buffer.from(MARK, "utf8");
 /** Below this many ids the array is cheaper to serialize again than to look up. */
 const MIN_CACHED = 32;
 
 /**
  * A decision's bytes. Every decision of a batch carries the same `lineage.inputIds` array — every
- * input of the portfolio window, thousands of ids in a busy window — so its JSON is made once per
- * array and spliced in: the rest of the decision is serialized with an empty list, whose one
- * occurrence of `"lineage":{"inputIds":[]` (a quote inside a string value is escaped, so the text
- * cannot occur there) is replaced by the cached list.
+ * input of the portfolio window, thousands of ids in a busy window — so its UTF-8 JSON is made
+ * once per array and copied in: the rest of the decision is serialized with an empty list, whose
+ * one occurrence of `"lineage":{"inputIds":[]` (a quote inside a string value is escaped, so the
+ * text cannot occur there) marks where the cached bytes go. The mark is ASCII, so its byte
+ * offset in the UTF-8 bytes is found by a byte search.
  */
 export function encodeDecision(d: CoordinatedTradingDecisionEvent): Buffer {
   const ids = d.lineage?.inputIds;
@@ -25,13 +27,18 @@ export function encodeDecision(d: CoordinatedTradingDecisionEvent): Buffer {
   const text = JSON.stringify({ ...d, lineage: { ...d.lineage, inputIds: NO_IDS } });
   const at = text.indexOf(MARK);
   if (at < 0 || text.indexOf(MARK, at + 1) >= 0) return encodeEvent(d);
-  let list = idsJson.get(ids);
+  let list = idsBytes.get(ids);
   if (list === undefined) {
-    list = JSON.stringify(ids);
-    idsJson.set(ids, list);
+    list = Buffer.from(JSON.stringify(ids), "utf8");
+    idsBytes.set(ids, list);
   }
-  const head = at + MARK.length - 2; // up to and including `"inputIds":`
-  return Buffer.from(`${text.slice(0, head)}${list}${text.slice(head + 2)}`, "utf8");
+  const rest = Buffer.from(text, "utf8");
+  const head = rest.indexOf(MARK_BYTES) + MARK_BYTES.length - 2; // up to and including `"inputIds":`
+  const out = Buffer.allocUnsafe(rest.length - 2 + list.length);
+  rest.copy(out, 0, 0, head);
+  list.copy(out, head);
+  rest.copy(out, head + list.length, head + 2);
+  return out;
 }
 
 /** The encoder a sink of this event schema uses. */

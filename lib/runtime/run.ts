@@ -117,6 +117,18 @@ class Fanout<T> extends Observable<T> {
   }
 }
 
+let lastAck: Promise<unknown> | undefined;
+/**
+ * An ack's failure needs no handling (the broker redelivers an unacked message), only a handler so
+ * that it is not an unhandled rejection. A client that answers every ack with the same settled
+ * promise (the embedded broker) gets one handler, not a derived promise and a microtask per ack.
+ */
+function ignoreRejection(p: Promise<unknown>): void {
+  if (p === lastAck) return;
+  lastAck = p;
+  p.catch(ignore);
+}
+
 /** A macrotask boundary (not a timer: it never decides anything, it only lets I/O run). */
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -312,7 +324,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
           latency.record(ns);
           onLatency?.(ns);
         }
-        m.consumer.acknowledge(m.msg).catch(ignore);
+        ignoreRejection(m.consumer.acknowledge(m.msg));
         wake();
       },
       fail(m, reason) {
@@ -327,7 +339,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
         deadLetter(m.msg, topology.sources[m.source]!.topic, "operator-failure", reason, m.eventTime, () => {
           stats.acked++;
           stats.inFlight--;
-          m.consumer.acknowledge(m.msg).catch(ignore);
+          ignoreRejection(m.consumer.acknowledge(m.msg));
           wake();
         });
       },
@@ -781,7 +793,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
         () => {
           stats.acked++;
           stats.inFlight--;
-          consumer.acknowledge(msg).catch(ignore);
+          ignoreRejection(consumer.acknowledge(msg));
           wake();
         },
         r.issues,

@@ -46,26 +46,31 @@ function mergeSorted(lists: readonly (readonly string[])[]): string[] {
 }
 
 function mergeTwo(a: readonly string[], b: readonly string[]): string[] {
-  const out: string[] = [];
+  // Written by index into an array of the final size at most, then trimmed (no growth copies).
+  const out = new Array<string>(a.length + b.length);
+  const na = a.length;
+  const nb = b.length;
   let i = 0;
   let j = 0;
-  while (i < a.length && j < b.length) {
+  let w = 0;
+  while (i < na && j < nb) {
     const x = a[i]!;
     const y = b[j]!;
     if (x < y) {
-      out.push(x);
+      out[w++] = x;
       i++;
     } else if (y < x) {
-      out.push(y);
+      out[w++] = y;
       j++;
     } else {
-      out.push(x);
+      out[w++] = x;
       i++;
       j++;
     }
   }
-  while (i < a.length) out.push(a[i++]!);
-  while (j < b.length) out.push(b[j++]!);
+  while (i < na) out[w++] = a[i++]!;
+  while (j < nb) out[w++] = b[j++]!;
+  out.length = w;
   return out;
 }
 
