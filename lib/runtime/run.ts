@@ -10,8 +10,10 @@ import {
 } from "rxjs";
 import { decodeEvent, encodeEvent, toDeadLetter } from "../events/decode.js";
 import type { DeadLetterReason } from "../events/dead-letter.js";
+import { type BytesPath, jsonBytesPath } from "../events/json-bytes-path.js";
 import { jsonFastCheck, UNDECIDED } from "../events/json-fast-path.js";
 import { encoderFor } from "../events/encoders.js";
+import type { z } from "zod";
 import { eventSchemas } from "../events/registry.js";
 import type { StreamItem } from "../stream/item.js";
 import { operatorInfo } from "../stream/operator.js";
@@ -68,10 +70,13 @@ interface Feed {
   /** Waiting on the broker (a feed paused by backpressure is never idle: its topic may have more). */
   receiving: boolean;
   caughtUp: () => boolean;
+  /** Sources: the event schema and its compiled byte decoder (zod output or UNDECIDED). */
+  readonly schema: z.ZodType | undefined;
+  readonly decode: BytesPath | undefined;
 }
 
 /** A feed with nothing buffered or seen yet. */
-function newFeed(name: string, rank: 0 | 1, caughtUp: () => boolean): Feed {
+function newFeed(name: string, rank: 0 | 1, caughtUp: () => boolean, schema?: z.ZodType): Feed {
   return {
     name,
     rank,
@@ -86,6 +91,8 @@ function newFeed(name: string, rank: 0 | 1, caughtUp: () => boolean): Feed {
     quietTicks: 0,
     receiving: false,
     caughtUp,
+    schema,
+    decode: schema ? jsonBytesPath(schema) : undefined,
   };
 }
 
@@ -782,27 +789,32 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     inc(stats.in, f.name);
     stats.inFlight++;
     const data = msg.getData();
-    const r = decodeEvent(eventSchemas[spec.schema], data);
-    if (!r.ok) {
-      deadLetter(
-        msg,
-        spec.topic,
-        r.reason,
-        r.message,
-        Math.max(0, watermark),
-        () => {
-          stats.acked++;
-          stats.inFlight--;
-          ignoreRejection(consumer.acknowledge(msg));
-          wake();
-        },
-        r.issues,
-      );
-      return;
+    // The schema's compiled byte decoder decides the common message; anything it leaves
+    // undecided takes decodeEvent's general path (same verdict, zod's messages).
+    let v = f.decode!(data) as Record<string, unknown>;
+    if ((v as unknown) === UNDECIDED) {
+      const r = decodeEvent(f.schema!, data);
+      if (!r.ok) {
+        deadLetter(
+          msg,
+          spec.topic,
+          r.reason,
+          r.message,
+          Math.max(0, watermark),
+          () => {
+            stats.acked++;
+            stats.inFlight--;
+            ignoreRejection(consumer.acknowledge(msg));
+            wake();
+          },
+          r.issues,
+        );
+        return;
+      }
+      v = r.value as Record<string, unknown>;
     }
-    const v = r.value as Record<string, unknown>;
     const eventTime = spec.eventTime ? spec.eventTime(v as never) : (v.eventTime as number);
-    const key = spec.key ? spec.key(v as never) : defaultKey(v, ["portfolioId"]);
+    const key = spec.key ? spec.key(v as never) : typeof v.portfolioId === "string" ? v.portfolioId : "";
     const m: Inbound = {
       msg,
       consumer,
@@ -1120,7 +1132,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     }
     for (const name of Object.keys(topology.sources).sort()) {
       consumers.set(name, await subscribe(name));
-      const f = newFeed(name, 1, () => false);
+      const f = newFeed(name, 1, () => false, eventSchemas[topology.sources[name]!.schema]);
       feeds.push(f);
       feedByName.set(name, f);
     }
