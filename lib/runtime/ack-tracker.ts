@@ -10,7 +10,9 @@ export interface Inbound {
   readonly id: string;
   readonly key: string;
   readonly eventTime: number;
-  readonly value: unknown;
+  /** The decoded value, until the record is released into the pipeline (then dropped: a message
+   * held for retention or for its sinks keeps only what its ack or dead letter needs). */
+  value: unknown;
   /** `eventTime + retention`: the watermark must pass it before the ack. */
   readonly holdUntil: number;
   readonly redeliveryCount: number;

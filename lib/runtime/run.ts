@@ -658,7 +658,9 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     if ((m.seq & 7) === 0) m.t0 = process.hrtime.bigint(); // latency of every 8th message
     processedKeys.add(m.key);
     asOf(m.eventTime);
-    f.subject!.next({ kind: "record", value: m.value, eventTime: m.eventTime, key: m.key, ids: [m.id] });
+    const value = m.value;
+    m.value = undefined;
+    f.subject!.next({ kind: "record", value, eventTime: m.eventTime, key: m.key, ids: [m.id] });
     asOf(Number.POSITIVE_INFINITY);
     if (pipelineError !== undefined) afterPush(m);
     if (!m.done) ackTracker.processed(m);
