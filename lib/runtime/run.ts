@@ -32,6 +32,7 @@ import { FAILED_TAG, type SideOutputMessage, type StepContext, type Topology } f
 import { fromNames, stepOperator } from "../topology/validate.js";
 import { AckTracker, type Inbound } from "./ack-tracker.js";
 import { ChangelogState } from "./keyed-state.js";
+import { enqueueInOrder } from "./feed-order.js";
 import { AsOfTable } from "./side-table.js";
 import { withBackoff } from "./backoff.js";
 import { createReplayBinding } from "./replay-binding.js";
@@ -176,6 +177,7 @@ function newStats(): RuntimeStats {
     nacked: 0,
     inFlight: 0,
     reconnects: 0,
+    keyMoveHolds: 0,
     watermark: Number.NEGATIVE_INFINITY,
     latency,
   };
@@ -300,6 +302,8 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
   let finished = false;
   let watermark = Number.NEGATIVE_INFINITY;
   let lastRecordWm = Number.NEGATIVE_INFINITY;
+  /** The latest event time of a source record released so far. */
+  let front = Number.NEGATIVE_INFINITY;
   let seq = 0;
   let pipelineError: unknown;
   let fatalError: Error | undefined;
@@ -657,6 +661,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     }
     if ((m.seq & 7) === 0) m.t0 = process.hrtime.bigint(); // latency of every 8th message
     processedKeys.add(m.key);
+    if (m.eventTime > front) front = m.eventTime;
     asOf(m.eventTime);
     const value = m.value;
     m.value = undefined;
@@ -676,20 +681,40 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
   let syncedBelowSeq = 0;
 
   /**
-   * Catch keyed state and sink de-duplication sets up with their topics (to their current end)
-   * before the first record of a key new to this worker (it may have moved here from a worker that
-   * stopped). One catch-up covers every record received so far.
+   * Before the first record of a key new to this worker: catch keyed state and sink
+   * de-duplication sets up with their topics (to their current end). One catch-up covers every
+   * record received so far.
+   *
+   * A new key whose first record is older than records this worker already released has moved
+   * here from a worker that stopped (a key that merely starts is not behind the stream): the
+   * broker redelivers what that worker had not acked topic by topic (each source has its own
+   * consumer), so the merge first holds for `idleTimeoutMs` — the allowance a silent source gets —
+   * for the key's messages on every source to arrive. Each feed's buffer keeps its order
+   * ({@link enqueueInOrder}), so the key's records are then released in the total order, not in
+   * the order their topics handed them over. Replays hold nothing (keys never move).
    */
-  function syncStores(): void {
+  function syncStores(first: Pending): boolean {
+    const settle = !isReplay && !stopping && first.eventTime < front;
+    if (!settle && restorable.length === 0) {
+      syncedBelowSeq = seq;
+      return false;
+    }
     syncingStores = true;
-    syncedBelowSeq = seq;
-    void Promise.all(restorable.map((r) => r.catchUp())).then(
-      () => {
-        syncingStores = false;
-        pump();
-      },
-      (e: Error) => fail(e),
-    );
+    const catchUp = () => {
+      syncedBelowSeq = seq;
+      void Promise.all(restorable.map((r) => r.catchUp())).then(
+        () => {
+          syncingStores = false;
+          pump();
+        },
+        (e: Error) => fail(e),
+      );
+    };
+    if (settle) {
+      stats.keyMoveHolds++;
+      scheduler.schedule(catchUp, idleTimeoutMs);
+    } else catchUp();
+    return true;
   }
 
   function pump(): void {
@@ -717,10 +742,9 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
         if (
           best.rank === 1 &&
           bestItem.seq >= syncedBelowSeq &&
-          restorable.length > 0 &&
-          !processedKeys.has(bestItem.key)
+          !processedKeys.has(bestItem.key) &&
+          syncStores(bestItem)
         ) {
-          syncStores();
           break;
         }
         best.head++;
@@ -839,7 +863,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       nextOpen: undefined,
     };
     ackTracker.register(m);
-    f.buf.push(m);
+    enqueueInOrder(f.buf, f.head, m);
   }
 
   async function receiveLoop(f: Feed, cap: number): Promise<void> {
@@ -947,7 +971,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
         const v = r.value as Record<string, unknown>;
         const time = spec.eventTime ? spec.eventTime(v as never) : (v.eventTime as number);
         const key = spec.key ? spec.key(v as never) : defaultKey(v, ["portfolioId", "instrumentId", "universeId"]);
-        f.buf.push({ eventTime: time, key, seq: seq++, value: v });
+        enqueueInOrder(f.buf, f.head, { eventTime: time, key, seq: seq++, value: v });
       }
       pump();
     }
@@ -1169,7 +1193,9 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       }
       // What is still open is held for retention or waits for nothing we can finish: it stays
       // unacked, and closing the consumer hands it back to the broker.
-      for (const c of consumers.values()) await c.close().catch(() => null);
+      // All at once: the broker hands each topic's unacked messages over as its consumer closes,
+      // and the worker taking a key over holds its merge for them (see syncStores).
+      await Promise.all([...consumers.values()].map((c) => c.close().catch(() => null)));
       for (const r of readers) await r.close().catch(() => null);
       for (const st of stores.values()) await st.close();
       for (const w of writers.values()) await w.close();

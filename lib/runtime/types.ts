@@ -116,6 +116,11 @@ export interface RuntimeStats {
   /** Received, not yet acked or nacked (includes messages held for retention). */
   inFlight: number;
   reconnects: number;
+  /**
+   * Times the merge held for a key that moved here from a stopped worker (its first record was
+   * behind the records already released), waiting for the key's messages on every source.
+   */
+  keyMoveHolds: number;
   /** Current watermark. */
   watermark: number;
   /**

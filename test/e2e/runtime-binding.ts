@@ -6,7 +6,12 @@
 import { randomBytes } from "node:crypto";
 import { encodeEvent } from "../../lib/events/index.js";
 import type { EmbeddedBinding } from "../../lib/transports/embedded/index.js";
-import type { PulsarBinding } from "../../lib/transports/pulsar-client-like.js";
+import type {
+  ConsumerLike,
+  MessageLike,
+  PulsarBinding,
+  PulsarClientLike,
+} from "../../lib/transports/pulsar-client-like.js";
 import { makeBinding, transportName } from "../contract/binding.js";
 
 export { transportName };
@@ -64,4 +69,92 @@ export async function readAll(b: PulsarBinding, topic: string): Promise<ReadMess
   }
   await r.close();
   return out;
+}
+
+/**
+ * `b` with its consumers on `topic` handing a key's messages over `delayMs` late, once
+ * `handover()` was called, for keys they had not received before — as a broker does when a key
+ * moves: each topic's consumer gets the key's messages when the old owner's consumer on that topic
+ * closes, so one topic's share can trail another's. Other keys' messages pass at once; each key's
+ * order is kept.
+ */
+export function lateHandover(
+  b: PulsarBinding,
+  topic: string,
+  delayMs: number,
+): { binding: PulsarBinding; handover(): void } {
+  let active = false;
+  const client: PulsarClientLike = {
+    createProducer: (c) => b.client.createProducer(c),
+    createReader: (c) => b.client.createReader(c),
+    close: () => b.client.close(),
+    async subscribe(config) {
+      const inner = await b.client.subscribe(config);
+      return config.topic === topic ? delayNewKeys(inner, () => active, delayMs) : inner;
+    },
+  };
+  return {
+    binding: { client, MessageId: b.MessageId },
+    handover: () => {
+      active = true;
+    },
+  };
+}
+
+function delayNewKeys(inner: ConsumerLike, active: () => boolean, delayMs: number): ConsumerLike {
+  const seen = new Set<string>();
+  const late = new Map<string, MessageLike[]>();
+  const ready: MessageLike[] = [];
+  const waiting: { resolve(m: MessageLike): void; reject(e: Error): void }[] = [];
+  let closed: Error | undefined;
+  const deliver = (m: MessageLike) => {
+    const w = waiting.shift();
+    if (w) w.resolve(m);
+    else ready.push(m);
+  };
+  void (async () => {
+    while (closed === undefined) {
+      let m: MessageLike;
+      try {
+        m = await inner.receive();
+      } catch (e) {
+        closed ??= e as Error;
+        for (const w of waiting.splice(0)) w.reject(closed);
+        return;
+      }
+      const key = m.getPartitionKey();
+      const queued = late.get(key);
+      if (queued) queued.push(m);
+      else if (!seen.has(key) && active()) {
+        const q = [m];
+        late.set(key, q);
+        setTimeout(() => {
+          late.delete(key);
+          seen.add(key);
+          for (const x of q) deliver(x);
+        }, delayMs);
+      } else {
+        seen.add(key);
+        deliver(m);
+      }
+    }
+  })();
+  return {
+    receive: () =>
+      ready.length > 0
+        ? Promise.resolve(ready.shift()!)
+        : closed
+          ? Promise.reject(closed)
+          : new Promise((resolve, reject) => waiting.push({ resolve, reject })),
+    acknowledge: (m) => inner.acknowledge(m),
+    acknowledgeId: (id) => inner.acknowledgeId(id),
+    negativeAcknowledge: (m) => inner.negativeAcknowledge(m),
+    negativeAcknowledgeId: (id) => inner.negativeAcknowledgeId(id),
+    isConnected: () => inner.isConnected(),
+    close: () => {
+      closed ??= new Error("consumer closed");
+      for (const w of waiting.splice(0)) w.reject(closed);
+      return inner.close();
+    },
+  };
 }
