@@ -178,6 +178,7 @@ function newStats(): RuntimeStats {
     inFlight: 0,
     reconnects: 0,
     keyMoveHolds: 0,
+    handedBack: 0,
     watermark: Number.NEGATIVE_INFINITY,
     latency,
   };
@@ -299,6 +300,12 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
   // ---- state -------------------------------------------------------------------------------
   let stopping = false;
   let draining = false;
+  /**
+   * The drain releases what every feed holds, whatever the other feeds lack: at the end of a
+   * replay or of an idle stream (nothing more will come). A `stop()` keeps the merge's rule
+   * instead (see stopInternal).
+   */
+  let drainAll = false;
   let finished = false;
   let watermark = Number.NEGATIVE_INFINITY;
   let lastRecordWm = Number.NEGATIVE_INFINITY;
@@ -685,10 +692,11 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
    * de-duplication sets up with their topics (to their current end). One catch-up covers every
    * record received so far.
    *
-   * A new key whose first record is older than records this worker already released has moved
-   * here from a worker that stopped (a key that merely starts is not behind the stream): the
-   * broker redelivers what that worker had not acked topic by topic (each source has its own
-   * consumer), so the merge first holds for `idleTimeoutMs` — the allowance a silent source gets —
+   * A new key whose first record is older than records this worker already released has most
+   * likely moved here from another worker (a key that merely starts is not behind the stream; a
+   * late first record is held too, which costs a pause, not a different result): the broker
+   * redelivers what that worker had not acked topic by topic (each source has its own consumer),
+   * so the merge first holds for `idleTimeoutMs` — the allowance a silent source gets —
    * for the key's messages on every source to arrive. Each feed's buffer keeps its order
    * ({@link enqueueInOrder}), so the key's records are then released in the total order, not in
    * the order their topics handed them over. Replays hold nothing (keys never move).
@@ -733,7 +741,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
               best = f;
               bestItem = it;
             }
-          } else if (!draining && !f.ended && !f.idle && !f.caughtUp()) {
+          } else if (!drainAll && !f.ended && !f.idle && !f.caughtUp()) {
             blocked = true;
             break;
           }
@@ -1037,7 +1045,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       [...writers.values()].every((w) => w.pending === 0)
     ) {
       endReason = "idle";
-      void stopInternal(finalWatermark);
+      void stopInternal(finalWatermark, false);
       return;
     }
     idleTimer = scheduler.schedule(idleTick, Math.max(1, idleTimeoutMs / 2));
@@ -1047,7 +1055,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     if (!isReplay || stopping || feeds.length === 0) return;
     if (feeds.every((f) => f.ended && size(f) === 0) && working() === 0) {
       endReason = "end-of-replay";
-      void stopInternal(finalWatermark);
+      void stopInternal(finalWatermark, false);
     }
   }
 
@@ -1173,7 +1181,16 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
 
   let stopPromise: Promise<RunSummary> | undefined;
   let starting: Promise<void> = Promise.resolve();
-  function stopInternal(withFinalWatermark: boolean): Promise<RunSummary> {
+  /**
+   * Stop: stop receiving, release what the merge can still release, flush sinks, ack, close.
+   * `handOver` (a `stop()`, a failure): the topics go on, and another worker takes this one's keys,
+   * so the merge keeps its rule — a record is released only while every source has a buffered
+   * record (or is idle): a source's later records, not received here, may precede it. What stays
+   * buffered is left unacked and handed back to the broker with the consumers (`stats.handedBack`),
+   * so the next owner of a key continues it in order. Otherwise (end of a replay, an idle stream)
+   * everything received is released.
+   */
+  function stopInternal(withFinalWatermark: boolean, handOver = true): Promise<RunSummary> {
     stopPromise ??= (async () => {
       stopping = true;
       idleTimer?.unsubscribe();
@@ -1184,6 +1201,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       // Finish in-flight work: release everything already received (after any state restore).
       while (syncingStores && !fatalError) await yieldToEventLoop();
       draining = true;
+      drainAll = !handOver;
       pump();
       if (withFinalWatermark && !fatalError) emitWatermark(MAX_WM);
       for (;;) {
@@ -1196,6 +1214,11 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       // All at once: the broker hands each topic's unacked messages over as its consumer closes,
       // and the worker taking a key over holds its merge for them (see syncStores).
       await Promise.all([...consumers.values()].map((c) => c.close().catch(() => null)));
+      for (const f of feeds) {
+        if (f.rank !== 1) continue;
+        stats.handedBack += size(f);
+        stats.inFlight -= size(f);
+      }
       for (const r of readers) await r.close().catch(() => null);
       for (const st of stores.values()) await st.close();
       for (const w of writers.values()) await w.close();

@@ -121,6 +121,11 @@ export interface RuntimeStats {
    * behind the records already released), waiting for the key's messages on every source.
    */
   keyMoveHolds: number;
+  /**
+   * Messages received but not released when `stop()` ended the run (a source's later records, not
+   * received here, could precede them): left unacked, the broker redelivers them to the next owner.
+   */
+  handedBack: number;
   /** Current watermark. */
   watermark: number;
   /**
@@ -148,10 +153,12 @@ export interface RunHandle {
   /** Outputs captured so far (when capture is on), in write order. */
   readonly captured: readonly CapturedOutput[];
   /**
-   * Graceful drain: stop receiving, process what was received, flush the sinks, ack what may be
-   * acked, close consumers, producers, readers (and the embedded broker if the run created it).
-   * Messages still held for operator retention (open windows) stay unacked, so the broker hands
-   * them to the next owner of their key. Resolves with the summary.
+   * Graceful drain: stop receiving, process what the merge may still release (a record only while
+   * every source has one buffered: another source's later records could precede it), flush the
+   * sinks, ack what may be acked, close consumers, producers, readers (and the embedded broker if
+   * the run created it). Messages still held for operator retention (open windows) and received
+   * records the merge could not release (`stats.handedBack`) stay unacked, so the broker hands them
+   * to the next owner of their key, which continues it in order. Resolves with the summary.
    */
   stop(): Promise<RunSummary>;
 }

@@ -17,7 +17,7 @@ import {
   uniquePrefix,
   workerBindings,
 } from "./runtime-binding.js";
-import { P, pricedInputs, pricedTopology, transportTimings } from "./runtime-fixtures.js";
+import { P, pricedInputs, pricedTopology, signal, transportTimings, waitUntil } from "./runtime-fixtures.js";
 
 // The merge waits this long for a silent source (300 ms at least; longer on a real broker).
 const idleTimeoutMs = Math.max(300, transportTimings().idleTimeoutMs);
@@ -167,5 +167,36 @@ describe("scale-out (KeyShared)", () => {
     expect(together.unique).toBe(together.ids.length);
     expect(together.ids.length).toBe(reference.ids.length);
     expect(together.contentDigest).toBe(reference.contentDigest);
+  });
+
+  it("a stopped worker hands back what one source holds while another's earlier records have not reached it", async () => {
+    // w0 has received portfolio pf-x's records at +100 and +200 on source a; its record at +50
+    // on source b is published only after w0 stopped. Releasing the two at the stop would decide
+    // them first (counts 1 and 2) and leave +50 to the next owner as the third. Handed back
+    // unacked, they reach w1 with the +50 one, and w1 decides all three in event-time order.
+    const t0 = 1_700_000_000_000;
+    const prefix = uniquePrefix();
+    const t = pricedTopology(prefix);
+    const [b0, b1] = await workerBindings(2);
+    open.push(b0!, b1!);
+    await publish(b0!, prefix + P.prices, inputs.prices);
+    await publish(b0!, prefix + P.signalsA, [signal(1, "pf-x", t0 + 100), signal(2, "pf-x", t0 + 200)]);
+    // Source b is silent, but not for long enough to count as idle: the merge waits for it.
+    const first = run(t, { transport: b0!, workerId: "w0", idleTimeoutMs: 60_000 });
+    await waitUntil(() => first.stats.in.a === 2, transportTimings().readyTimeoutMs, "w0 to receive source a");
+    const stopped = await first.stop();
+    expect(stopped.error).toBeUndefined();
+    expect(stopped.stats.out.decisions ?? 0).toBe(0);
+    expect(stopped.stats.handedBack).toBe(2);
+    expect(stopped.stats.inFlight).toBe(0);
+
+    await publish(b0!, prefix + P.signalsB, [signal(3, "pf-x", t0 + 50)]);
+    const rest = await run(t, { transport: b1!, workerId: "w1", stopWhenIdle: true, idleTimeoutMs }).done;
+    expect(rest.error).toBeUndefined();
+    const decided = (await readAll(b0!, prefix + P.decisions)).map((d) => {
+      const j = d.json as unknown as { contributingSignalIds: string[]; reasonCodes: string[] };
+      return `${j.contributingSignalIds[0]} ${j.reasonCodes[1]}`;
+    });
+    expect(decided).toEqual(["sig-3 n:1", "sig-1 n:2", "sig-2 n:3"]);
   });
 });
