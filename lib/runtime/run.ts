@@ -1198,7 +1198,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       await starting;
       idleTimer?.unsubscribe();
       wake();
-      // Finish in-flight work: release everything already received (after any state restore).
+      // Finish in-flight work: release what the merge may (after any state restore; see above).
       while (syncingStores && !fatalError) await yieldToEventLoop();
       draining = true;
       drainAll = !handOver;
@@ -1209,15 +1209,16 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
         await yieldToEventLoop();
         if ([...writers.values()].every((w) => w.pending === 0)) break;
       }
-      // What is still open is held for retention or waits for nothing we can finish: it stays
-      // unacked, and closing the consumer hands it back to the broker.
-      // All at once: the broker hands each topic's unacked messages over as its consumer closes,
-      // and the worker taking a key over holds its merge for them (see syncStores).
+      // What is still open — held for retention, or buffered where the merge could not release
+      // it — stays unacked, and closing the consumers hands it back to the broker. All at once:
+      // the broker hands each topic's unacked messages over as its consumer closes, and the worker
+      // taking a key over holds its merge for them (see syncStores).
       await Promise.all([...consumers.values()].map((c) => c.close().catch(() => null)));
       for (const f of feeds) {
         if (f.rank !== 1) continue;
-        stats.handedBack += size(f);
-        stats.inFlight -= size(f);
+        const left = size(f);
+        stats.handedBack += left;
+        stats.inFlight -= left;
       }
       for (const r of readers) await r.close().catch(() => null);
       for (const st of stores.values()) await st.close();

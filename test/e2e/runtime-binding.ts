@@ -12,6 +12,7 @@ import type {
   PulsarBinding,
   PulsarClientLike,
 } from "../../lib/transports/pulsar-client-like.js";
+import { ReceiveQueue } from "../../lib/transports/websocket/receive-queue.js";
 import { makeBinding, transportName } from "../contract/binding.js";
 
 export { transportName };
@@ -104,13 +105,11 @@ export function lateHandover(
 function delayNewKeys(inner: ConsumerLike, active: () => boolean, delayMs: number): ConsumerLike {
   const seen = new Set<string>();
   const late = new Map<string, MessageLike[]>();
-  const ready: MessageLike[] = [];
-  const waiting: { resolve(m: MessageLike): void; reject(e: Error): void }[] = [];
+  const queue = new ReceiveQueue<MessageLike>();
   let closed: Error | undefined;
-  const deliver = (m: MessageLike) => {
-    const w = waiting.shift();
-    if (w) w.resolve(m);
-    else ready.push(m);
+  const close = (e: Error) => {
+    closed ??= e;
+    queue.failAll(() => closed!);
   };
   void (async () => {
     while (closed === undefined) {
@@ -118,8 +117,7 @@ function delayNewKeys(inner: ConsumerLike, active: () => boolean, delayMs: numbe
       try {
         m = await inner.receive();
       } catch (e) {
-        closed ??= e as Error;
-        for (const w of waiting.splice(0)) w.reject(closed);
+        close(e as Error);
         return;
       }
       const key = m.getPartitionKey();
@@ -131,29 +129,23 @@ function delayNewKeys(inner: ConsumerLike, active: () => boolean, delayMs: numbe
         setTimeout(() => {
           late.delete(key);
           seen.add(key);
-          for (const x of q) deliver(x);
+          for (const x of q) queue.push(x);
         }, delayMs);
       } else {
         seen.add(key);
-        deliver(m);
+        queue.push(m);
       }
     }
   })();
   return {
-    receive: () =>
-      ready.length > 0
-        ? Promise.resolve(ready.shift()!)
-        : closed
-          ? Promise.reject(closed)
-          : new Promise((resolve, reject) => waiting.push({ resolve, reject })),
+    receive: () => (closed ? Promise.reject(closed) : queue.take(undefined, () => closed!)),
     acknowledge: (m) => inner.acknowledge(m),
     acknowledgeId: (id) => inner.acknowledgeId(id),
     negativeAcknowledge: (m) => inner.negativeAcknowledge(m),
     negativeAcknowledgeId: (id) => inner.negativeAcknowledgeId(id),
     isConnected: () => inner.isConnected(),
     close: () => {
-      closed ??= new Error("consumer closed");
-      for (const w of waiting.splice(0)) w.reject(closed);
+      close(new Error("consumer closed"));
       return inner.close();
     },
   };

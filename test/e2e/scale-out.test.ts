@@ -55,6 +55,18 @@ function summarize(decisions: Awaited<ReturnType<typeof readAll>>) {
   };
 }
 
+/** The decisions of one worker over the whole input, on a fresh broker (the reference). */
+async function decidedByOneWorker(t: Topology<unknown>, prefix: string) {
+  const single = await prepare(1, prefix);
+  await run(t, { transport: single[0]!, workerId: "solo", stopWhenIdle: true, idleTimeoutMs }).done;
+  return summarize(await readAll(single[0]!, prefix + P.decisions));
+}
+
+/** Resolves once `h` has written `n` decisions. */
+async function untilDecided(h: RunHandle, n: number): Promise<void> {
+  while ((h.stats.out.decisions ?? 0) < n) await new Promise((r) => setImmediate(r));
+}
+
 /** Consumers on a subscription: the embedded broker's stats, or a real broker's admin REST API. */
 async function consumersOn(binding: PulsarBinding, topic: string, subscription: string): Promise<number> {
   const broker = (binding as Partial<EmbeddedBinding>).broker;
@@ -83,10 +95,7 @@ describe("scale-out (KeyShared)", () => {
     const prefix = uniquePrefix();
     const t = pricedTopology(prefix, 16);
 
-    const single = await prepare(1, prefix);
-    const one = run(t, { transport: single[0]!, workerId: "solo", stopWhenIdle: true, idleTimeoutMs });
-    await one.done;
-    const reference = summarize(await readAll(single[0]!, prefix + P.decisions));
+    const reference = await decidedByOneWorker(t, prefix);
     expect(reference.unique).toBe(reference.ids.length);
     expect(reference.ids.length).toBeGreaterThan(3500);
 
@@ -107,7 +116,7 @@ describe("scale-out (KeyShared)", () => {
     await publish(bindings[0]!, prefix2 + P.signalsA, inputs.a);
     await publish(bindings[0]!, prefix2 + P.signalsB, inputs.b);
     // Stop worker 0 once it has decided part of its portfolios; its keys move to w1 and w2.
-    while ((handles[0]!.stats.out.decisions ?? 0) < 300) await new Promise((r) => setImmediate(r));
+    await untilDecided(handles[0]!, 300);
     const stopped = await handles[0]!.stop();
     expect(stopped.stats.inFlight).toBe(0);
     const rest = await Promise.all(handles.slice(1).map((h) => h.done));
@@ -134,9 +143,7 @@ describe("scale-out (KeyShared)", () => {
     // late, so it shows the hold engages and changes nothing; feed-order.test.ts shows the order.)
     const prefix = uniquePrefix();
     const t = pricedTopology(prefix, 16);
-    const single = await prepare(1, prefix);
-    await run(t, { transport: single[0]!, workerId: "solo", stopWhenIdle: true, idleTimeoutMs }).done;
-    const reference = summarize(await readAll(single[0]!, prefix + P.decisions));
+    const reference = await decidedByOneWorker(t, prefix);
 
     const prefix2 = uniquePrefix();
     const t2 = pricedTopology(prefix2, 16);
@@ -155,7 +162,7 @@ describe("scale-out (KeyShared)", () => {
     await waitForSubscriptions(t2, bindings[0]!, 2);
     await publish(bindings[0]!, prefix2 + P.signalsA, inputs.a);
     await publish(bindings[0]!, prefix2 + P.signalsB, inputs.b);
-    while ((first.stats.out.decisions ?? 0) < 300) await new Promise((r) => setImmediate(r));
+    await untilDecided(first, 300);
     late.handover();
     await first.stop();
     const rest = await second.done;
