@@ -288,14 +288,17 @@ function fullTopology(w: Workload, watermarkIntervalMs?: number): BenchCase {
         subscriptionInitialPosition: "Earliest",
       });
       let received = 0;
-      let stopped = false;
+      /** Decisions the run wrote (known once it stopped): the reader ends when it has them all. */
+      let expected = Number.POSITIVE_INFINITY;
+      let closed = false;
       const sample: number[] = [];
       const reading = (async () => {
-        while (!stopped) {
+        while (received < expected) {
           let msg: Awaited<ReturnType<typeof consumer.receive>>;
           try {
             msg = await consumer.receive(50);
           } catch {
+            if (closed) break;
             continue;
           }
           // The event id travels as a message property (what a de-duplicating consumer reads):
@@ -324,9 +327,16 @@ function fullTopology(w: Workload, watermarkIntervalMs?: number): BenchCase {
       });
       while (h.stats.acked < SIGNALS && !ended) await tick();
       const s = await h.stop();
-      stopped = true;
+      // Every decision is in the consumer's queue by now. Waiting for a receive to time out would
+      // put up to 50 ms of idle wall clock into the timed run: stop as soon as all are in (closing
+      // the consumer ends a receive still waiting when the last one was already taken).
+      expected = s.stats.out.decisions ?? 0;
+      if (received >= expected) {
+        closed = true;
+        await consumer.close();
+      }
       await reading;
-      await consumer.close();
+      if (!closed) await consumer.close();
       if (s.stats.acked < SIGNALS) throw new Error(`acked ${s.stats.acked} of ${SIGNALS}: ${s.error?.message ?? ""}`);
       decisions = received;
       sample.sort((a, b) => a - b);
