@@ -290,7 +290,6 @@ function fullTopology(w: Workload, watermarkIntervalMs?: number): BenchCase {
       let received = 0;
       /** Decisions the run wrote (known once it stopped): the reader ends when it has them all. */
       let expected = Number.POSITIVE_INFINITY;
-      let closed = false;
       const sample: number[] = [];
       const reading = (async () => {
         while (received < expected) {
@@ -298,8 +297,7 @@ function fullTopology(w: Workload, watermarkIntervalMs?: number): BenchCase {
           try {
             msg = await consumer.receive(50);
           } catch {
-            if (closed) break;
-            continue;
+            continue; // timed out, or closed once every decision was in (then the loop ends)
           }
           // The event id travels as a message property (what a de-duplicating consumer reads):
           // received is when the message is in hand, not after parsing its body.
@@ -331,12 +329,9 @@ function fullTopology(w: Workload, watermarkIntervalMs?: number): BenchCase {
       // put up to 50 ms of idle wall clock into the timed run: stop as soon as all are in (closing
       // the consumer ends a receive still waiting when the last one was already taken).
       expected = s.stats.out.decisions ?? 0;
-      if (received >= expected) {
-        closed = true;
-        await consumer.close();
-      }
+      if (received >= expected) await consumer.close();
       await reading;
-      if (!closed) await consumer.close();
+      await consumer.close(); // (closing twice is a no-op)
       if (s.stats.acked < SIGNALS) throw new Error(`acked ${s.stats.acked} of ${SIGNALS}: ${s.error?.message ?? ""}`);
       decisions = received;
       sample.sort((a, b) => a - b);
