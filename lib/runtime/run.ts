@@ -26,13 +26,14 @@ import type {
   ReaderLike,
   SubscriptionType,
 } from "../transports/pulsar-client-like.js";
-import { changelogTopic } from "../topology/describe.js";
+import { changelogTopic, finishedTopic } from "../topology/describe.js";
 import { topologyHash } from "../topology/hash.js";
 import { FAILED_TAG, type SideOutputMessage, type StepContext, type Topology } from "../topology/types.js";
 import { fromNames, stepOperator } from "../topology/validate.js";
 import { AckTracker, type Inbound } from "./ack-tracker.js";
 import { ChangelogState } from "./keyed-state.js";
 import { enqueueInOrder } from "./feed-order.js";
+import { FinishedRecords } from "./finished-records.js";
 import { AsOfTable } from "./side-table.js";
 import { withBackoff } from "./backoff.js";
 import { createReplayBinding } from "./replay-binding.js";
@@ -178,6 +179,7 @@ function newStats(): RuntimeStats {
     inFlight: 0,
     reconnects: 0,
     keyMoveHolds: 0,
+    redeliveredDone: 0,
     handedBack: 0,
     watermark: Number.NEGATIVE_INFINITY,
     latency,
@@ -342,6 +344,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
           latency.record(ns);
           onLatency?.(ns);
         }
+        finishedRecords?.acked(m.key, m.id);
         ignoreRejection(m.consumer.acknowledge(m.msg));
         wake();
       },
@@ -415,6 +418,8 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
 
   const stores = new Map<string, ChangelogState<unknown>>();
   const processedKeys = new Set<string>();
+  /** Topologies with keyed state: what this worker finished, and what previous owners did. */
+  let finishedRecords: FinishedRecords | undefined;
   let syncingStores = false;
 
   function stepContext(step: string): StepContext<C> {
@@ -669,6 +674,13 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     if ((m.seq & 7) === 0) m.t0 = process.hrtime.bigint(); // latency of every 8th message
     processedKeys.add(m.key);
     if (m.eventTime > front) front = m.eventTime;
+    if (finishedRecords !== undefined && finishedRecords.pending > 0 && finishedRecords.take(m.key, m.id)) {
+      // A previous owner finished it (state changes in the changelog, outputs on the topics).
+      stats.redeliveredDone++;
+      m.value = undefined;
+      ackTracker.processed(m);
+      return;
+    }
     asOf(m.eventTime);
     const value = m.value;
     m.value = undefined;
@@ -1152,6 +1164,41 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
         restorable.push(st);
       }
     }
+    if (stores.size > 0 && !isReplay) {
+      const topic = finishedTopic(topology);
+      const producer = await withBackoff(
+        () =>
+          client.createProducer({
+            topic,
+            producerName: `${topology.name}.${workerId}.${topic}`,
+            blockIfQueueFull: false,
+          }),
+        scheduler,
+        reconnect,
+        () => stats.reconnects++,
+      );
+      const w = new TopicWriter(topic, producer, undefined, {
+        maxPending: 1000,
+        scheduler,
+        reconnect,
+        topologyId,
+        capture: undefined,
+        onRetry: () => stats.reconnects++,
+        onFatal: fail,
+      });
+      writers.set(topic, w);
+      writerList.push(w);
+      finishedRecords = new FinishedRecords(
+        topic,
+        w,
+        await topicTail(topic),
+        processedKeys,
+        options.finishedRecordsKept ?? 65_536,
+        workerId,
+      );
+      await finishedRecords.catchUp();
+      restorable.push(finishedRecords);
+    }
     for (const [name, si] of Object.entries(topology.sideInputs).sort(([a], [b]) => (a < b ? -1 : 1))) {
       const reader = await withBackoff(
         () => client.createReader({ topic: si.topic, startMessageId: binding.MessageId.earliest() }),
@@ -1209,6 +1256,11 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
         await yieldToEventLoop();
         if ([...writers.values()].every((w) => w.pending === 0)) break;
       }
+      // Before the keys move: list what this worker finished, in case acks just sent get lost.
+      if (handOver && finishedRecords !== undefined && !fatalError) {
+        finishedRecords.write();
+        await writers.get(finishedRecords.topic)!.idle();
+      }
       // What is still open — held for retention, or buffered where the merge could not release
       // it — stays unacked, and closing the consumers hands it back to the broker. All at once:
       // the broker hands each topic's unacked messages over as its consumer closes, and the worker
@@ -1222,6 +1274,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       }
       for (const r of readers) await r.close().catch(() => null);
       for (const st of stores.values()) await st.close();
+      await finishedRecords?.close();
       for (const w of writers.values()) await w.close();
       for (const s of pipelineSubs) s.unsubscribe();
       if (ownsClient) await client.close().catch(() => null);

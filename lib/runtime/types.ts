@@ -91,6 +91,12 @@ export interface RunOptions {
    * the longest a message can stay unacked (operator retention + in-flight). Default 86 400 000 (1 day).
    */
   readonly dedupHorizonMs?: number;
+  /**
+   * Topologies with keyed state: how many of the last acked records a graceful stop lists for the
+   * next owners of its keys, so that a redelivery caused by acks lost as the consumers close is
+   * recognized instead of being applied to the state twice. Default 65 536.
+   */
+  readonly finishedRecordsKept?: number;
   readonly reconnect?: ReconnectOptions;
   /** Called with each sampled message's latency (ns, hand-off to ack; every 8th message) — for benchmarks and metrics. */
   readonly onLatency?: (ns: number) => void;
@@ -121,6 +127,11 @@ export interface RuntimeStats {
    * behind the records already released), waiting for the key's messages on every source.
    */
   keyMoveHolds: number;
+  /**
+   * Redelivered records a previous owner of their key had finished (its acks were lost as its
+   * consumers closed; it listed them when it stopped): acked here without being processed again.
+   */
+  redeliveredDone: number;
   /**
    * Messages received but not released when `stop()` ended the run (a source's later records, not
    * received here, could precede them): left unacked, the broker redelivers them to the next owner.

@@ -35,6 +35,15 @@ export function changelogTopic(t: Pick<Topology, "name" | "changelogPrefix">, st
   return `${t.changelogPrefix ?? `${t.name}-changelog-`}${step}-${state}`;
 }
 
+/**
+ * Where a worker lists the records it had finished when it stopped (see the runtime's
+ * FinishedRecords); a topology with keyed state has one. Never a changelog's name: those have a
+ * `-` after the prefix.
+ */
+export function finishedTopic(t: Pick<Topology, "name" | "changelogPrefix">): string {
+  return `${t.changelogPrefix ?? `${t.name}-changelog-`}finished`;
+}
+
 /** Structured description of a topology (what `describe(t, "json")` prints). */
 export function describeTopology(t: Topology): TopologyDescription {
   const { operators } = validateTopology(t);

@@ -150,3 +150,38 @@ function delayNewKeys(inner: ConsumerLike, active: () => boolean, delayMs: numbe
     },
   };
 }
+
+/**
+ * `b` with consumers that lose their last `lost` acknowledgements when they close: each ack is
+ * passed on only once `lost` later ones were made, and close drops what is still held. Pulsar's
+ * acks are fire-and-forget (no broker answer), so acks sent just before a consumer closes can
+ * vanish, and the broker then redelivers messages the worker had finished.
+ */
+export function lostAcksAtClose(b: PulsarBinding, lost: number): PulsarBinding {
+  const client: PulsarClientLike = {
+    createProducer: (c) => b.client.createProducer(c),
+    createReader: (c) => b.client.createReader(c),
+    close: () => b.client.close(),
+    async subscribe(config) {
+      const inner = await b.client.subscribe(config);
+      const held: MessageLike[] = [];
+      const ack = (m: MessageLike): Promise<null> => {
+        held.push(m);
+        return held.length > lost ? inner.acknowledge(held.shift()!) : Promise.resolve(null);
+      };
+      return {
+        receive: (t) => inner.receive(t),
+        acknowledge: ack,
+        acknowledgeId: (id) => inner.acknowledgeId(id),
+        negativeAcknowledge: (m) => inner.negativeAcknowledge(m),
+        negativeAcknowledgeId: (id) => inner.negativeAcknowledgeId(id),
+        isConnected: () => inner.isConnected(),
+        close: () => {
+          held.length = 0;
+          return inner.close();
+        },
+      };
+    },
+  };
+  return { client, MessageId: b.MessageId };
+}

@@ -11,6 +11,7 @@ import type { PulsarBinding } from "../../lib/transports/pulsar-client-like.js";
 import {
   closeAll,
   lateHandover,
+  lostAcksAtClose,
   publish,
   readAll,
   transportName,
@@ -45,6 +46,8 @@ function summarize(decisions: Awaited<ReturnType<typeof readAll>>) {
     ids,
     unique: new Set(ids).size,
     digest: outputDigest(decisions.map((d) => ({ ...d, topic: "decisions" }))),
+    /** Per portfolio, each decision's content in order (for a readable diff when digests differ). */
+    byPortfolio: contentByPortfolio(decisions),
     /** Without the parts that contain the topology hash (ids, lineage). */
     contentDigest: outputDigest(
       decisions.map((d) => {
@@ -53,6 +56,35 @@ function summarize(decisions: Awaited<ReturnType<typeof readAll>>) {
       }),
     ),
   };
+}
+
+function contentOf(d: Awaited<ReturnType<typeof readAll>>[number]): string {
+  const j = d.json as { instrumentId?: unknown; reasonCodes?: unknown; quantity?: unknown };
+  return `${String(j.instrumentId)} ${String(j.quantity)} ${JSON.stringify(j.reasonCodes)}`;
+}
+
+function contentByPortfolio(decisions: Awaited<ReturnType<typeof readAll>>): Map<string, string[]> {
+  const by = new Map<string, string[]>();
+  for (const d of decisions) {
+    const list = by.get(d.key) ?? [];
+    list.push(contentOf(d));
+    by.set(d.key, list);
+  }
+  return by;
+}
+
+/** Where two runs' per-portfolio decisions first differ ("" when they agree). */
+function firstDifferences(got: Map<string, string[]>, want: Map<string, string[]>): string {
+  const lines: string[] = [];
+  for (const key of [...new Set([...want.keys(), ...got.keys()])].sort()) {
+    const g = got.get(key) ?? [];
+    const w = want.get(key) ?? [];
+    let i = 0;
+    while (i < g.length && i < w.length && g[i] === w[i]) i++;
+    if (i === g.length && i === w.length) continue;
+    lines.push(`${key}: ${g.length} vs ${w.length} decisions; #${i}: got ${g[i] ?? "-"}, want ${w[i] ?? "-"}`);
+  }
+  return lines.join("\n");
 }
 
 /** The decisions of one worker over the whole input, on a fresh broker (the reference). */
@@ -127,11 +159,56 @@ describe("scale-out (KeyShared)", () => {
     const together = summarize(await readAll(bindings[0]!, prefix2 + P.decisions));
     expect(together.unique).toBe(together.ids.length); // no duplicate decision ids
     // Per portfolio, in the same order, the same content (keyed state followed the moved keys).
+    expect(firstDifferences(together.byPortfolio, reference.byPortfolio)).toBe("");
     expect(together.contentDigest).toBe(reference.contentDigest);
     if (sameNames) {
       expect(new Set(together.ids)).toEqual(new Set(reference.ids)); // the same set
       expect(together.digest).toBe(reference.digest); // byte-identical
     }
+  });
+
+  it("acks lost as a worker stops: the next owner does not apply finished records to its state twice", async () => {
+    // Pulsar's acks are fire-and-forget: w0's last acks vanish as its consumers close, so the
+    // broker redelivers records w0 had finished — their decisions are on the topic and their
+    // state changes in the changelog. w1 must recognize them (w0's hand-over lists them), not
+    // count them again: the per-portfolio counts in the decisions stay the reference's.
+    const prefix = uniquePrefix();
+    const t = pricedTopology(prefix, 16);
+    const reference = await decidedByOneWorker(t, prefix);
+
+    const prefix2 = uniquePrefix();
+    const t2 = pricedTopology(prefix2, 16);
+    const bindings = await workerBindings(2);
+    open.push(...bindings);
+    await publish(bindings[0]!, prefix2 + P.prices, inputs.prices);
+    const first = run(t2, {
+      transport: lostAcksAtClose(bindings[0]!, 24),
+      workerId: "w0",
+      idleTimeoutMs,
+      maxInFlight: 64,
+    });
+    const second = run(t2, {
+      transport: bindings[1]!,
+      workerId: "w1",
+      stopWhenIdle: true,
+      idleTimeoutMs,
+      maxInFlight: 64,
+    });
+    await waitForSubscriptions(t2, bindings[0]!, 2);
+    await publish(bindings[0]!, prefix2 + P.signalsA, inputs.a);
+    await publish(bindings[0]!, prefix2 + P.signalsB, inputs.b);
+    await untilDecided(first, 300);
+    const stopped = await first.stop();
+    expect(stopped.error).toBeUndefined();
+    const rest = await second.done;
+    expect(rest.error).toBeUndefined();
+    // The lost acks made the broker redeliver finished records; w1 acked them without processing.
+    expect(rest.stats.redeliveredDone).toBeGreaterThan(0);
+
+    const together = summarize(await readAll(bindings[0]!, prefix2 + P.decisions));
+    expect(together.unique).toBe(together.ids.length);
+    expect(firstDifferences(together.byPortfolio, reference.byPortfolio)).toBe("");
+    expect(together.contentDigest).toBe(reference.contentDigest);
   });
 
   it("a moved key whose messages on one source arrive late still gets the reference decisions", async () => {

@@ -1,0 +1,114 @@
+import type { TopicTail } from "./topic-tail.js";
+import type { TopicWriter } from "./topic-writer.js";
+
+/** One entry of the finished-records topic: event ids of `key`'s records a worker had acked. */
+interface FinishedEntry {
+  readonly key: string;
+  readonly finished: readonly string[];
+}
+
+/** Ids per entry: keeps an entry far below a broker's message size limit. */
+const IDS_PER_ENTRY = 4096;
+
+/**
+ * What a worker hands over besides its keyed state: the records it had finished.
+ *
+ * Pulsar's acknowledgements are fire-and-forget (no broker answer): acks sent just before a
+ * consumer closes can be lost, and the broker then redelivers records whose outputs are on the
+ * sinks' topics and whose state changes are in the changelogs. Outputs are safe (the sinks drop
+ * them by event id); keyed state is not — the next owner would apply those records a second time.
+ * So a worker keeps the event ids of the last `capacity` records it acked (a ring: two array
+ * writes per ack), and a graceful stop writes them, per key, to this topic before its consumers
+ * close. The next owner of a key reads the topic when it takes the key over ({@link catchUp}, with
+ * the changelogs) and acks a redelivered record listed there without processing it
+ * (`stats.redeliveredDone`).
+ *
+ * Limits: a worker that dies without a graceful stop writes nothing (its in-flight records are
+ * redelivered and their state changes can apply twice: at-least-once state); acks lost further
+ * back than `capacity` records are not covered.
+ */
+export class FinishedRecords {
+  private readonly keys: string[];
+  private readonly ids: string[];
+  private count = 0;
+  /** Finished elsewhere, by key: ids a redelivery may still bring here. */
+  private readonly elsewhere = new Map<string, Set<string>>();
+
+  constructor(
+    readonly topic: string,
+    private readonly writer: TopicWriter,
+    private readonly tail: TopicTail,
+    private readonly ownedKeys: ReadonlySet<string>,
+    readonly capacity: number,
+    private readonly workerId: string,
+  ) {
+    this.keys = new Array<string>(capacity);
+    this.ids = new Array<string>(capacity);
+  }
+
+  /** A record of `key` with event id `id` was acked here. */
+  acked(key: string, id: string): void {
+    const i = this.count++ % this.capacity;
+    this.keys[i] = key;
+    this.ids[i] = id;
+  }
+
+  /** Keys with records finished elsewhere that have not come here (yet). */
+  get pending(): number {
+    return this.elsewhere.size;
+  }
+
+  /** True (once) when the record was finished by a previous owner of its key. */
+  take(key: string, id: string): boolean {
+    const set = this.elsewhere.get(key);
+    if (set === undefined || !set.delete(id)) return false;
+    if (set.size === 0) this.elsewhere.delete(key);
+    return true;
+  }
+
+  /** Write what this worker finished last, per key (at a graceful stop, before consumers close). */
+  write(): void {
+    const n = Math.min(this.count, this.capacity);
+    const byKey = new Map<string, string[]>();
+    for (let j = this.count - n; j < this.count; j++) {
+      const i = j % this.capacity;
+      const key = this.keys[i]!;
+      const list = byKey.get(key);
+      if (list) list.push(this.ids[i]!);
+      else byKey.set(key, [this.ids[i]!]);
+    }
+    let seq = 0;
+    for (const [key, ids] of byKey) {
+      for (let from = 0; from < ids.length; from += IDS_PER_ENTRY) {
+        const entry: FinishedEntry = { key, finished: ids.slice(from, from + IDS_PER_ENTRY) };
+        this.writer.write({
+          data: Buffer.from(JSON.stringify(entry), "utf8"),
+          key,
+          eventId: `${this.workerId}:finished:${seq++}`,
+          eventTime: 0,
+          done: () => undefined,
+        });
+      }
+    }
+  }
+
+  /** Read the topic to its end: remember the records finished elsewhere for keys not processed here. */
+  async catchUp(): Promise<void> {
+    await this.tail.readToEnd((m) => {
+      let entry: FinishedEntry;
+      try {
+        entry = JSON.parse(m.getData().toString("utf8")) as FinishedEntry;
+      } catch {
+        return; // not ours: the topic only holds what FinishedRecords wrote
+      }
+      if (typeof entry?.key !== "string" || !Array.isArray(entry.finished) || this.ownedKeys.has(entry.key)) return;
+      let set = this.elsewhere.get(entry.key);
+      if (set === undefined) this.elsewhere.set(entry.key, (set = new Set()));
+      for (const id of entry.finished) set.add(id);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.tail.close();
+  }
+}
