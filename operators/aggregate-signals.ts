@@ -2,6 +2,7 @@ import type { TradingSignalEvent } from "../lib/events/trading-signal.js";
 import type { NetSignal } from "../lib/domain/signals.js";
 import { type Envelope, SideTag } from "../lib/stream/item.js";
 import { type DescribedOperator, describeOperator } from "../lib/stream/operator.js";
+import { windowHold } from "./internal/window-retention.js";
 import { streamOperator } from "./internal/operate.js";
 import { type WindowAssigner, WindowEngine, type WindowState } from "./internal/window-engine.js";
 import {
@@ -127,5 +128,6 @@ export function aggregateSignals(options: AggregateSignalsOptions): DescribedOpe
     operatorName: "aggregateSignals",
     sideOutputs: [SideTag.late],
     retentionMs: windowSpanMs(options.window) + lateness,
+    hold: windowHold(assigner, lateness),
   });
 }

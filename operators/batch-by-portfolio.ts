@@ -5,7 +5,8 @@ import { type Envelope, record, type StreamItem, SideTag } from "../lib/stream/i
 import { type DescribedOperator, describeOperator } from "../lib/stream/operator.js";
 import { unionIds } from "./internal/lineage.js";
 import { type ItemHandler, streamOperator } from "./internal/operate.js";
-import { WindowEngine, type WindowState } from "./internal/window-engine.js";
+import { type WindowAssigner, WindowEngine, type WindowState } from "./internal/window-engine.js";
+import { windowHold } from "./internal/window-retention.js";
 import { checkNonNegative, checkPositive, type MergingWindowAggregator } from "./internal/window-types.js";
 
 /** What a portfolio batch is made of: net signals and target intents. */
@@ -225,10 +226,16 @@ export function batchByPortfolio(options: BatchByPortfolioOptions): DescribedOpe
   checkNonNegative("allowedLatenessMs", lateness);
   const project = (st: WindowState<BatchAcc>, _firing: unknown, ids: string[]): Envelope<PortfolioBatch> =>
     record(toBatch(st.acc, st.start, st.end), st.end - 1, st.key, ids);
+  const assigner: WindowAssigner = {
+    kind: "fixed",
+    size: options.sizeMs,
+    advance: options.sizeMs,
+    offset: options.offsetMs ?? 0,
+  };
   const op = streamOperator<BatchInput, PortfolioBatch>(
     (out) =>
       new WindowEngine(out, {
-        assigner: { kind: "fixed", size: options.sizeMs, advance: options.sizeMs, offset: options.offsetMs ?? 0 },
+        assigner,
         keyOf: portfolioOf,
         aggregate: batchAggregator,
         emit: "final",
@@ -242,5 +249,6 @@ export function batchByPortfolio(options: BatchByPortfolioOptions): DescribedOpe
     operatorName: "batchByPortfolio",
     sideOutputs: [SideTag.late],
     retentionMs: options.sizeMs + lateness,
+    hold: windowHold(assigner, lateness),
   });
 }

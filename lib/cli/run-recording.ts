@@ -140,7 +140,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * broker's stats, or from a real broker's admin REST API when `adminUrl` is given; otherwise (a
  * binding whose consumers cannot be counted) a fixed pause.
  */
-async function waitForConsumers(
+export async function waitForConsumers(
   binding: PulsarBinding,
   topology: Topology<unknown>,
   workers: number,

@@ -13,7 +13,7 @@ export interface Inbound {
   /** The decoded value, until the record is released into the pipeline (then dropped: a message
    * held for retention or for its sinks keeps only what its ack or dead letter needs). */
   value: unknown;
-  /** `eventTime + retention`: the watermark must pass it before the ack. */
+  /** The watermark must reach this before the ack (the source's hold bound at `eventTime`; see holdBounds). */
   readonly holdUntil: number;
   readonly redeliveryCount: number;
   readonly seq: number;

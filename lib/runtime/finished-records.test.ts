@@ -43,7 +43,7 @@ describe("FinishedRecords", () => {
           const old = await finishedRecords(b, "finished", "w0", capacity);
           const done = acks.map(([key, n]) => [key, `e${n}`] as const);
           for (const [key, id] of done) old.fr.acked(key, id);
-          old.fr.write();
+          old.fr.write(0, []);
           await old.writer.idle();
 
           // The next owner owns pf-c already (processed it itself): nothing of pf-c applies.
@@ -70,11 +70,11 @@ describe("FinishedRecords", () => {
     const b = embeddedBinding();
     const w0 = await finishedRecords(b, "finished", "w0", 10_000);
     for (let n = 0; n < 9000; n++) w0.fr.acked("pf-a", `a${n}`);
-    w0.fr.write();
+    w0.fr.write(0, []);
     await w0.writer.idle();
     const w1 = await finishedRecords(b, "finished", "w1", 10);
     w1.fr.acked("pf-a", "b1");
-    w1.fr.write();
+    w1.fr.write(0, []);
     await w1.writer.idle();
 
     const next = await finishedRecords(b, "finished", "w2", 10);

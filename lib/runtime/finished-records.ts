@@ -1,10 +1,14 @@
 import type { TopicTail } from "./topic-tail.js";
 import type { TopicWriter } from "./topic-writer.js";
 
-/** One entry of the finished-records topic: event ids of `key`'s records a worker had acked. */
+/**
+ * One entry of the finished-records topic: event ids of `key`'s records a worker had acked, and
+ * its watermark when it handed the key over.
+ */
 interface FinishedEntry {
   readonly key: string;
   readonly finished: readonly string[];
+  readonly watermark?: number;
 }
 
 /** Ids per entry: keeps an entry far below a broker's message size limit. */
@@ -21,7 +25,8 @@ const IDS_PER_ENTRY = 4096;
  * writes per ack), and a graceful stop writes them, per key, to this topic before its consumers
  * close. The next owner of a key reads the topic when it takes the key over ({@link catchUp}, with
  * the changelogs) and acks a redelivered record listed there without processing it
- * (`stats.redeliveredDone`).
+ * (`stats.redeliveredDone`). Each key's entry also carries the stopping worker's watermark: a key
+ * handed over from behind the next owner's watermark gets a lane starting there (see the runtime).
  *
  * Limits: a worker that dies without a graceful stop writes nothing (its in-flight records are
  * redelivered and their state changes can apply twice: at-least-once state); acks lost further
@@ -33,6 +38,8 @@ export class FinishedRecords {
   private count = 0;
   /** Finished elsewhere, by key: ids a redelivery may still bring here. */
   private readonly elsewhere = new Map<string, Set<string>>();
+  /** Keys handed over by a stopped worker, with its watermark then (the highest if several). */
+  private readonly handed = new Map<string, number>();
 
   constructor(
     readonly topic: string,
@@ -66,10 +73,29 @@ export class FinishedRecords {
     return true;
   }
 
-  /** Write what this worker finished last, per key (at a graceful stop, before consumers close). */
-  write(): void {
+  /** Whether a stopped worker listed `key` (and no record of it came here since). */
+  wasHandedOver(key: string): boolean {
+    return this.handed.has(key);
+  }
+
+  /**
+   * The watermark of the worker that handed `key` over (once), or undefined when no stopped
+   * worker listed the key.
+   */
+  handedOver(key: string): number | undefined {
+    const w = this.handed.get(key);
+    if (w !== undefined) this.handed.delete(key);
+    return w;
+  }
+
+  /**
+   * At a graceful stop, before the consumers close: per key this worker processed, what it
+   * finished last and its watermark.
+   */
+  write(watermark: number, keys: Iterable<string>): void {
     const n = Math.min(this.count, this.capacity);
     const byKey = new Map<string, string[]>();
+    for (const key of keys) byKey.set(key, []);
     for (let j = this.count - n; j < this.count; j++) {
       const i = j % this.capacity;
       const key = this.keys[i]!;
@@ -79,8 +105,8 @@ export class FinishedRecords {
     }
     let seq = 0;
     for (const [key, ids] of byKey) {
-      for (let from = 0; from < ids.length; from += IDS_PER_ENTRY) {
-        const entry: FinishedEntry = { key, finished: ids.slice(from, from + IDS_PER_ENTRY) };
+      for (let from = 0; from === 0 || from < ids.length; from += IDS_PER_ENTRY) {
+        const entry: FinishedEntry = { key, finished: ids.slice(from, from + IDS_PER_ENTRY), watermark };
         this.writer.write({
           data: Buffer.from(JSON.stringify(entry), "utf8"),
           key,
@@ -102,6 +128,11 @@ export class FinishedRecords {
         return; // not ours: the topic only holds what FinishedRecords wrote
       }
       if (typeof entry?.key !== "string" || !Array.isArray(entry.finished) || this.ownedKeys.has(entry.key)) return;
+      if (typeof entry.watermark === "number") {
+        const w = this.handed.get(entry.key);
+        if (w === undefined || entry.watermark > w) this.handed.set(entry.key, entry.watermark);
+      }
+      if (entry.finished.length === 0) return;
       let set = this.elsewhere.get(entry.key);
       if (set === undefined) this.elsewhere.set(entry.key, (set = new Set()));
       for (const id of entry.finished) set.add(id);

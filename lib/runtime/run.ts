@@ -34,6 +34,7 @@ import { AckTracker, type Inbound } from "./ack-tracker.js";
 import { ChangelogState } from "./keyed-state.js";
 import { enqueueInOrder } from "./feed-order.js";
 import { FinishedRecords } from "./finished-records.js";
+import { type HoldStep, holdBounds } from "./hold-bounds.js";
 import { AsOfTable } from "./side-table.js";
 import { withBackoff } from "./backoff.js";
 import { createReplayBinding } from "./replay-binding.js";
@@ -72,6 +73,8 @@ interface Feed {
   /** Waiting on the broker (a feed paused by backpressure is never idle: its topic may have more). */
   receiving: boolean;
   caughtUp: () => boolean;
+  /** Sources: the watermark a message at event time `t` waits for before its ack ({@link holdBounds}). */
+  holdUntil: (t: number) => number;
   /** Sources: the event schema and its compiled byte decoder (zod output or UNDECIDED). */
   readonly schema: z.ZodType | undefined;
   readonly decode: BytesPath | undefined;
@@ -93,6 +96,7 @@ function newFeed(name: string, rank: 0 | 1, caughtUp: () => boolean, schema?: z.
     quietTicks: 0,
     receiving: false,
     caughtUp,
+    holdUntil: (t) => t,
     schema,
     decode: schema ? jsonBytesPath(schema) : undefined,
   };
@@ -180,6 +184,7 @@ function newStats(): RuntimeStats {
     reconnects: 0,
     keyMoveHolds: 0,
     redeliveredDone: 0,
+    lanes: 0,
     handedBack: 0,
     watermark: Number.NEGATIVE_INFINITY,
     latency,
@@ -223,7 +228,9 @@ function defaultKey(v: unknown, fields: readonly string[]): string {
  *
  * **Ack rule.** See {@link AckTracker}: after every output carrying the message's lineage id is
  * confirmed by its sink (keyed-state changelog writes included), and, when a step keeps state
- * (`retentionMs`), once the watermark passed `eventTime + max retentionMs`. Bad bytes/invalid
+ * (`retentionMs`), once the watermark passed the last watermark at which a step may still emit
+ * something derived from it ({@link holdBounds}: a fixed window's end − 1 + lateness, composed
+ * along the steps; `eventTime + retentionMs` for steps without exact bounds). Bad bytes/invalid
  * values → `DeadLetterEvent`, then ack. A record that makes an operator fail (`failed` side
  * output, or an operator erroring the stream — the pipeline is then rebuilt and the other open
  * messages nacked for reprocessing) → negative ack; at `maxRedeliverCount` → `DeadLetterEvent`
@@ -284,10 +291,11 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
   const topologyId = `${topology.name}@${topology.version}#${hash}`;
 
   // ---- side-input tables ------------------------------------------------------------------
+  const sideInputHistoryMs = options.sideInputHistoryMs ?? 3_600_000;
   const tables = new Map<string, { map: AsOfTable<unknown>; subject: BehaviorSubject<ReadonlyMap<string, unknown>> }>();
   const tableList: AsOfTable<unknown>[] = [];
   for (const name of Object.keys(topology.sideInputs)) {
-    const map = new AsOfTable<unknown>(options.sideInputHistoryMs ?? 3_600_000);
+    const map = new AsOfTable<unknown>(sideInputHistoryMs);
     tableList.push(map);
     tables.set(name, { map, subject: new BehaviorSubject<ReadonlyMap<string, unknown>>(map) });
   }
@@ -511,17 +519,38 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
 
   function buildPipeline(): void {
     for (const s of pipelineSubs) s.unsubscribe();
-    pipelineSubs = [];
-    sourceSubjects = [];
-    const streams = new Map<string, Observable<Item>>();
-    for (const name of Object.keys(topology.sources).sort()) {
-      const s = new Fanout<Item>();
-      sourceSubjects.push(s);
-      streams.set(name, s);
+    const main = wirePipeline();
+    pipelineSubs = main.subs;
+    sourceSubjects = main.subjects;
+    for (const [name, s] of main.bySource) {
       const f = feedByName.get(name);
       if (f) f.subject = s;
     }
+    // Lanes start over too (their keys stay in them): the open messages are redelivered.
+    for (const lane of lanes) rewireLane(lane);
+    retentionMs = main.maxRetention;
+    ackTracker.retentionMs = retentionMs;
+    for (const [source, bound] of holdBounds(Object.keys(topology.sources), main.holdSteps)) {
+      const f = feedByName.get(source);
+      if (f) f.holdUntil = bound;
+    }
+  }
+
+  /** One instance of the topology's steps and sinks, entered through one subject per source. */
+  function wirePipeline() {
+    const subs: Subscription[] = [];
+    const subjects: Fanout<Item>[] = [];
+    const bySource = new Map<string, Fanout<Item>>();
+    const streams = new Map<string, Observable<Item>>();
+    for (const name of Object.keys(topology.sources).sort()) {
+      const s = new Fanout<Item>();
+      subjects.push(s);
+      bySource.set(name, s);
+      streams.set(name, s);
+    }
+    const pipelineSubs = subs;
     let maxRetention = 0;
+    const holdSteps: HoldStep[] = [];
     const onError = (e: unknown) => {
       pipelineError ??= e;
     };
@@ -529,6 +558,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       const step = topology.steps[name]!;
       const op = stepOperator(step, stepContext(name));
       maxRetention = Math.max(maxRetention, operatorInfo(op)?.retentionMs ?? 0);
+      holdSteps.push({ name, from: fromNames(step.from), info: operatorInfo(op) });
       const input = mergeInputs(fromNames(step.from).map((f) => streams.get(f)!));
       const out = new Fanout<Item>();
       streams.set(name, out);
@@ -604,8 +634,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
         );
       }
     }
-    retentionMs = maxRetention;
-    ackTracker.retentionMs = retentionMs;
+    return { subs, subjects, bySource, maxRetention, holdSteps };
   }
 
   // ---- merge ---------------------------------------------------------------------------------
@@ -629,10 +658,24 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     watermark = t;
     stats.watermark = t;
     const wm: Item = { kind: "watermark", time: t };
-    for (const tb of tableList) tb.advance(t);
+    // Side-table history and side-input times stay for lanes still catching up.
+    const floor = lanes.length > 0 ? ackWatermark() : t;
+    for (const tb of tableList) tb.advance(floor);
+    while (sideTimesHead < sideTimes.length && sideTimes[sideTimesHead]! < floor - sideInputHistoryMs) sideTimesHead++;
+    if (sideTimesHead > 1024 && sideTimesHead * 2 > sideTimes.length) {
+      sideTimes.copyWithin(0, sideTimesHead);
+      sideTimes.length -= sideTimesHead;
+      sideTimesHead = 0;
+    }
     if (t < MAX_WM) for (const w of dedupWriters) w.forgetBefore(t, dedupHorizonMs);
     asOf(t);
     for (let i = 0; i < sourceSubjects.length; i++) sourceSubjects[i]!.next(wm);
+    for (let j = 0; j < lanes.length; j++) {
+      const lane = lanes[j]!;
+      if (!lane.following) continue;
+      lane.watermark = t;
+      for (let i = 0; i < lane.subjects.length; i++) lane.subjects[i]!.next(wm);
+    }
     if (virtual) {
       // Replay: virtual time follows the watermark; timers of steps due by then fire now.
       virtual.maxFrames = t;
@@ -641,7 +684,133 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     }
     asOf(Number.POSITIVE_INFINITY);
     afterPush(undefined);
-    ackTracker.advance(t);
+    for (const lane of lanes) if (!lane.following && t >= MAX_WM) followMain(lane);
+    ackTracker.advance(ackWatermark());
+  }
+
+  // ---- lanes: keys handed over from behind the watermark --------------------------------------
+  /**
+   * A key that a stopped worker handed over arrives here behind this worker's watermark: its
+   * redelivered records belong to windows that are still open for it but already due here, and
+   * the main pipeline would send them to `late`. Such a key gets a lane — its own instance of the
+   * topology's steps (keyed state and sinks shared) with its own watermark, which starts at the
+   * previous owner's (from its hand-over entry, {@link FinishedRecords}) and follows the lane's
+   * records as the main watermark follows the worker's — until a lane record reaches the main
+   * watermark (the key has caught up) or the lane's keys stay quiet for `idleTimeoutMs`; from then
+   * on the lane takes the main watermark. Keys handed over together share a lane. While a lane
+   * catches up, acks wait for the lowest watermark (the lane's windows hold records, too).
+   */
+  interface Lane {
+    subs: Subscription[];
+    subjects: Fanout<Item>[];
+    bySource: Map<string, Fanout<Item>>;
+    watermark: number;
+    lastRecordWm: number;
+    following: boolean;
+    released: number;
+    releasedAtTick: number;
+    quietTicks: number;
+  }
+  const lanes: Lane[] = [];
+  const laneOf = new Map<string, Lane>();
+
+  function rewireLane(lane: Lane): void {
+    for (const s of lane.subs) s.unsubscribe();
+    const p = wirePipeline();
+    lane.subs = p.subs;
+    lane.subjects = p.subjects;
+    lane.bySource = p.bySource;
+    lane.watermark = Number.NEGATIVE_INFINITY;
+    lane.lastRecordWm = Number.NEGATIVE_INFINITY;
+    lane.following = false;
+  }
+
+  /** The lane for a key handed over with the previous owner's watermark `from`. */
+  function laneFor(key: string, from: number): Lane {
+    let lane = lanes.length > 0 ? lanes[lanes.length - 1] : undefined;
+    if (lane === undefined || lane.following) {
+      lane = {
+        subs: [],
+        subjects: [],
+        bySource: new Map(),
+        watermark: Number.NEGATIVE_INFINITY,
+        lastRecordWm: Number.NEGATIVE_INFINITY,
+        following: false,
+        released: 0,
+        releasedAtTick: 0,
+        quietTicks: 0,
+      };
+      rewireLane(lane);
+      lanes.push(lane);
+      stats.lanes++;
+    }
+    laneOf.set(key, lane);
+    laneWatermark(lane, Math.min(from, watermark));
+    ackTracker.advance(ackWatermark());
+    return lane;
+  }
+
+  function laneWatermark(lane: Lane, t: number): void {
+    if (t <= lane.watermark) return;
+    lane.watermark = t;
+    const wm: Item = { kind: "watermark", time: t };
+    asOf(t);
+    for (let i = 0; i < lane.subjects.length; i++) lane.subjects[i]!.next(wm);
+    asOf(Number.POSITIVE_INFINITY);
+    afterPush(undefined);
+  }
+
+  function followMain(lane: Lane): void {
+    lane.following = true;
+    advanceLane(lane, watermark);
+  }
+
+  /**
+   * Event times of recent side-input updates, ascending (the merge releases them in order), from
+   * `sideTimesHead`: kept while a lane may still need them (see {@link advanceLane}).
+   */
+  const sideTimes: number[] = [];
+  let sideTimesHead = 0;
+
+  /**
+   * Move a lane's watermark to `t` the way the main one would have got there: it stops just before
+   * every side-input update in between (the main watermark moves to `u − 1` before an update at
+   * `u` is applied), so a window fires seeing the side tables as of its own end, as it does in
+   * the main pipeline.
+   */
+  function advanceLane(lane: Lane, t: number): void {
+    let lo = sideTimesHead;
+    let hi = sideTimes.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sideTimes[mid]! - 1 <= lane.watermark) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < sideTimes.length && sideTimes[i]! - 1 < t; i++) laneWatermark(lane, sideTimes[i]! - 1);
+    laneWatermark(lane, t);
+  }
+
+  /** Acks wait for the lowest watermark: the main one, or a lane's that is catching up. */
+  function ackWatermark(): number {
+    let w = watermark;
+    for (let i = 0; i < lanes.length; i++) if (!lanes[i]!.following && lanes[i]!.watermark < w) w = lanes[i]!.watermark;
+    return w;
+  }
+
+  /** Idle tick: a catching-up lane whose keys released nothing for two ticks takes the main watermark. */
+  function lanesTick(): void {
+    let changed = false;
+    for (const lane of lanes) {
+      if (lane.following) continue;
+      if (lane.released === lane.releasedAtTick) {
+        if (++lane.quietTicks >= 2) {
+          followMain(lane);
+          changed = true;
+        }
+      } else lane.quietTicks = 0;
+      lane.releasedAtTick = lane.released;
+    }
+    if (changed) ackTracker.advance(ackWatermark());
   }
 
   function afterPush(culprit: Inbound | undefined): void {
@@ -660,6 +829,9 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
   function release(f: Feed, p: Pending): void {
     if (f.rank === 0) {
       if (p.eventTime - 1 > watermark) emitWatermark(p.eventTime - 1);
+      if (finishedRecords !== undefined && (sideTimes.length === 0 || sideTimes[sideTimes.length - 1]! < p.eventTime)) {
+        sideTimes.push(p.eventTime);
+      }
       const t = tables.get(f.name)!;
       t.map.apply(p.key, p.eventTime, p.value);
       inc(stats.sideInputUpdates, f.name);
@@ -672,6 +844,11 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       emitWatermark(m.eventTime - 1);
     }
     if ((m.seq & 7) === 0) m.t0 = process.hrtime.bigint(); // latency of every 8th message
+    let lane = laneOf.size > 0 ? laneOf.get(m.key) : undefined;
+    if (lane === undefined && finishedRecords !== undefined && !processedKeys.has(m.key)) {
+      const from = finishedRecords.handedOver(m.key);
+      if (from !== undefined && m.eventTime <= watermark) lane = laneFor(m.key, from);
+    }
     processedKeys.add(m.key);
     if (m.eventTime > front) front = m.eventTime;
     if (finishedRecords !== undefined && finishedRecords.pending > 0 && finishedRecords.take(m.key, m.id)) {
@@ -681,10 +858,23 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       ackTracker.processed(m);
       return;
     }
+    let subject = f.subject!;
+    if (lane !== undefined) {
+      lane.released++;
+      if (!lane.following) {
+        if (m.eventTime - 1 >= watermark) followMain(lane);
+        else if (m.eventTime - 1 > lane.watermark && m.eventTime - 1 - lane.lastRecordWm >= watermarkIntervalMs) {
+          lane.lastRecordWm = m.eventTime - 1;
+          advanceLane(lane, m.eventTime - 1);
+        }
+        ackTracker.advance(ackWatermark());
+      }
+      subject = lane.bySource.get(f.name)!;
+    }
     asOf(m.eventTime);
     const value = m.value;
     m.value = undefined;
-    f.subject!.next({ kind: "record", value, eventTime: m.eventTime, key: m.key, ids: [m.id] });
+    subject.next({ kind: "record", value, eventTime: m.eventTime, key: m.key, ids: [m.id] });
     asOf(Number.POSITIVE_INFINITY);
     if (pipelineError !== undefined) afterPush(m);
     if (!m.done) ackTracker.processed(m);
@@ -720,12 +910,19 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       return false;
     }
     syncingStores = true;
+    const resume = () => {
+      syncingStores = false;
+      pump();
+    };
     const catchUp = () => {
       syncedBelowSeq = seq;
       void Promise.all(restorable.map((r) => r.catchUp())).then(
         () => {
-          syncingStores = false;
-          pump();
+          // A key a stopped worker listed has moved here for certain, behind the stream or not.
+          if (!settle && !isReplay && !stopping && finishedRecords?.wasHandedOver(first.key)) {
+            stats.keyMoveHolds++;
+            scheduler.schedule(resume, idleTimeoutMs);
+          } else resume();
         },
         (e: Error) => fail(e),
       );
@@ -869,7 +1066,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       key,
       eventTime,
       value: v,
-      holdUntil: eventTime + retentionMs,
+      holdUntil: f.holdUntil(eventTime),
       redeliveryCount: msg.getRedeliveryCount(),
       seq: seq++,
       processed: false,
@@ -1041,6 +1238,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
   // ---- idle detection (live) -----------------------------------------------------------------
   function idleTick(): void {
     if (finished) return;
+    if (lanes.length > 0) lanesTick();
     for (const f of feeds) {
       if (f.activity === f.lastSeenActivity && size(f) === 0 && (f.receiving || f.rank === 0)) {
         if (++f.quietTicks >= 2) f.idle = true;
@@ -1164,7 +1362,28 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
         restorable.push(st);
       }
     }
-    if (stores.size > 0 && !isReplay) {
+    for (const [name, si] of Object.entries(topology.sideInputs).sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const reader = await withBackoff(
+        () => client.createReader({ topic: si.topic, startMessageId: binding.MessageId.earliest() }),
+        scheduler,
+        reconnect,
+        () => stats.reconnects++,
+      );
+      readers.push(reader);
+      const f = newFeed(name, 0, () => !reader.hasNext());
+      feeds.push(f);
+      feedByName.set(name, f);
+    }
+    for (const name of Object.keys(topology.sources).sort()) {
+      consumers.set(name, await subscribe(name));
+      const f = newFeed(name, 1, () => false, eventSchemas[topology.sources[name]!.schema]);
+      feeds.push(f);
+      feedByName.set(name, f);
+    }
+    // After the feeds exist: each source feed holds its pipeline entry.
+    buildPipeline();
+    // Keyed state or windows: what a stopping worker finished and where it was (see FinishedRecords).
+    if ((stores.size > 0 || retentionMs > 0) && !isReplay) {
       const topic = finishedTopic(topology);
       const producer = await withBackoff(
         () =>
@@ -1199,26 +1418,6 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       await finishedRecords.catchUp();
       restorable.push(finishedRecords);
     }
-    for (const [name, si] of Object.entries(topology.sideInputs).sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const reader = await withBackoff(
-        () => client.createReader({ topic: si.topic, startMessageId: binding.MessageId.earliest() }),
-        scheduler,
-        reconnect,
-        () => stats.reconnects++,
-      );
-      readers.push(reader);
-      const f = newFeed(name, 0, () => !reader.hasNext());
-      feeds.push(f);
-      feedByName.set(name, f);
-    }
-    for (const name of Object.keys(topology.sources).sort()) {
-      consumers.set(name, await subscribe(name));
-      const f = newFeed(name, 1, () => false, eventSchemas[topology.sources[name]!.schema]);
-      feeds.push(f);
-      feedByName.set(name, f);
-    }
-    // After the feeds exist: each source feed holds its pipeline entry.
-    buildPipeline();
     for (const f of feeds) {
       if (f.rank === 0) void sideLoop(f, readers[feeds.indexOf(f)]!, 10_000);
       else void receiveLoop(f, topology.sources[f.name]!.subscription?.receiverQueueSize ?? 1000);
@@ -1258,7 +1457,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       }
       // Before the keys move: list what this worker finished, in case acks just sent get lost.
       if (handOver && finishedRecords !== undefined && !fatalError) {
-        finishedRecords.write();
+        finishedRecords.write(watermark, processedKeys);
         await writers.get(finishedRecords.topic)!.idle();
       }
       // What is still open — held for retention, or buffered where the merge could not release
@@ -1266,17 +1465,15 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       // the broker hands each topic's unacked messages over as its consumer closes, and the worker
       // taking a key over holds its merge for them (see syncStores).
       await Promise.all([...consumers.values()].map((c) => c.close().catch(() => null)));
-      for (const f of feeds) {
-        if (f.rank !== 1) continue;
-        const left = size(f);
-        stats.handedBack += left;
-        stats.inFlight -= left;
-      }
+      // Buffered, or released and held for an open window: the broker redelivers them.
+      stats.handedBack += ackTracker.open;
+      stats.inFlight -= ackTracker.open;
       for (const r of readers) await r.close().catch(() => null);
       for (const st of stores.values()) await st.close();
       await finishedRecords?.close();
       for (const w of writers.values()) await w.close();
       for (const s of pipelineSubs) s.unsubscribe();
+      for (const lane of lanes) for (const s of lane.subs) s.unsubscribe();
       if (ownsClient) await client.close().catch(() => null);
       finished = true;
       const summary: RunSummary = {

@@ -128,13 +128,19 @@ export interface RuntimeStats {
    */
   keyMoveHolds: number;
   /**
+   * Lanes opened for keys handed over from behind this worker's watermark (their own pipeline
+   * instance and watermark until they catch up; see the runtime's lanes).
+   */
+  lanes: number;
+  /**
    * Redelivered records a previous owner of their key had finished (its acks were lost as its
    * consumers closed; it listed them when it stopped): acked here without being processed again.
    */
   redeliveredDone: number;
   /**
-   * Messages received but not released when `stop()` ended the run (a source's later records, not
-   * received here, could precede them): left unacked, the broker redelivers them to the next owner.
+   * Messages still open when `stop()` ended the run — received but not released (a source's later
+   * records, not received here, could precede them), or released and held for a window that has
+   * not fired: left unacked, the broker redelivers them to the next owner.
    */
   handedBack: number;
   /** Current watermark. */

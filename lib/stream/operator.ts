@@ -15,6 +15,14 @@ export interface OperatorInfo {
    * lineage before it has emitted everything derived from it. 0 for stateless operators.
    */
   readonly retentionMs: number;
+  /**
+   * Exact form of the retention, for operators that know it (fixed windows): for an input at
+   * event time `t`, the last watermark at which the operator may still emit something derived
+   * from it. Without it, `t + retentionMs`.
+   */
+  readonly retainUntil?: (t: number) => number;
+  /** For an input at event time `t`, the latest event time of what the operator derives from it. Without it, `t + retentionMs`. */
+  readonly derivedTime?: (t: number) => number;
 }
 
 export type DescribedOperator<In, Out> = StreamOperator<In, Out> & OperatorInfo;
@@ -22,12 +30,18 @@ export type DescribedOperator<In, Out> = StreamOperator<In, Out> & OperatorInfo;
 /** Attach {@link OperatorInfo} to an operator function. */
 export function describeOperator<In, Out>(
   op: StreamOperator<In, Out>,
-  info: { operatorName: string; sideOutputs?: readonly string[]; retentionMs?: number },
+  info: {
+    operatorName: string;
+    sideOutputs?: readonly string[];
+    retentionMs?: number;
+    hold?: { retainUntil: (t: number) => number; derivedTime: (t: number) => number } | undefined;
+  },
 ): DescribedOperator<In, Out> {
   return Object.assign(op, {
     operatorName: info.operatorName,
     sideOutputs: info.sideOutputs ?? [],
     retentionMs: info.retentionMs ?? 0,
+    ...(info.hold ? { retainUntil: info.hold.retainUntil, derivedTime: info.hold.derivedTime } : {}),
   });
 }
 

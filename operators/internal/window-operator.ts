@@ -2,6 +2,7 @@ import { type Envelope, SideTag } from "../../lib/stream/item.js";
 import { type DescribedOperator, describeOperator } from "../../lib/stream/operator.js";
 import { streamOperator } from "./operate.js";
 import { type WindowAssigner, WindowEngine, type WindowState } from "./window-engine.js";
+import { windowHold } from "./window-retention.js";
 import {
   checkNonNegative,
   collectValues,
@@ -48,5 +49,10 @@ export function makeWindowOperator<T, A, R>(
   const op = streamOperator<T, WindowResult<R>>(
     (out) => new WindowEngine(out, { assigner, keyOf, aggregate, emit, lateness, accumulation, project }),
   );
-  return describeOperator(op, { operatorName, sideOutputs: [SideTag.late], retentionMs: retentionBaseMs + lateness });
+  return describeOperator(op, {
+    operatorName,
+    sideOutputs: [SideTag.late],
+    retentionMs: retentionBaseMs + lateness,
+    hold: windowHold(assigner, lateness),
+  });
 }
