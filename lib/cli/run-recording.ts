@@ -28,6 +28,12 @@ export interface RecordingRunOptions {
    * subscribed, which is read from the broker's topic stats. Without it, a fixed pause is used.
    */
   readonly adminUrl?: string;
+  /**
+   * Several workers: stop worker `worker` (default: the first) once it has written
+   * `afterDecisions` decisions (`handle.stop()`: its portfolios move to the others) — a hand-over
+   * mid-stream. None is stopped if every worker ends first.
+   */
+  readonly stopWorker?: { readonly afterDecisions: number; readonly worker?: number };
 }
 
 export interface RecordingRunResult {
@@ -104,6 +110,11 @@ export async function runRecording(
         binding,
         messages.filter((m) => sources.has(m.topic)),
       );
+      const stop = options.stopWorker;
+      if (stop !== undefined) {
+        const candidates = stop.worker === undefined ? handles : [handles[stop.worker]!];
+        await stopOneMidStream(topology, handles, candidates, stop.afterDecisions);
+      }
     }
   }
 
@@ -136,11 +147,37 @@ export async function runRecording(
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * Stop the first of `candidates` that has written `afterDecisions` decisions (polled every
+ * millisecond), unless every worker has ended before one got there.
+ */
+async function stopOneMidStream(
+  topology: Topology<unknown>,
+  handles: readonly RunHandle[],
+  candidates: readonly RunHandle[],
+  afterDecisions: number,
+) {
+  const sinks = Object.entries(topology.sinks)
+    .filter(([, s]) => s.schema === "CoordinatedTradingDecisionEvent")
+    .map(([name]) => name);
+  const decided = (h: RunHandle) => sinks.reduce((a, n) => a + (h.stats.out[n] ?? 0), 0);
+  let ended = 0;
+  for (const h of handles) void h.done.then(() => ended++);
+  while (ended < handles.length) {
+    const first = candidates.find((h) => decided(h) >= afterDecisions);
+    if (first) {
+      await first.stop();
+      return;
+    }
+    await sleep(1);
+  }
+}
+
+/**
  * Wait until every source subscription of the topology has `workers` consumers: from the embedded
  * broker's stats, or from a real broker's admin REST API when `adminUrl` is given; otherwise (a
  * binding whose consumers cannot be counted) a fixed pause.
  */
-export async function waitForConsumers(
+async function waitForConsumers(
   binding: PulsarBinding,
   topology: Topology<unknown>,
   workers: number,

@@ -4,8 +4,8 @@
  * as the replay (equal sha256), nothing lost, side outputs equal and dead letters equal by reason;
  * with three KeyShared workers, the portfolios split between them and, again, the replay's
  * outputs byte for byte (see {@link onBroker} for what that takes on a real broker). The
- * topology's namespace and its keyed-state changelog topics are deleted before each broker run
- * (their names are fixed), so every run starts from fresh topics.
+ * topology's namespace, its keyed-state changelog topics and its finished-records topic are
+ * deleted before each broker run (their names are fixed), so every run starts from fresh topics.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { bundledRecordingPath, readRecording } from "../../examples/recordings/format.js";
@@ -14,7 +14,7 @@ import { type RecordingRunResult, runRecording } from "../../lib/cli/run-recordi
 import { initSolver } from "../../lib/quant/index.js";
 import { outputDigest } from "../../lib/runtime/digest.js";
 import type { CapturedOutput, RunSummary } from "../../lib/runtime/types.js";
-import { describeTopology } from "../../lib/topology/describe.js";
+import { describeTopology, finishedTopic } from "../../lib/topology/describe.js";
 import { websocketBinding } from "../../lib/transports/websocket/index.js";
 import { portfolioCoordinationTopology as topology } from "../../topologies/portfolio-coordination.js";
 import { coordinationTopics as topics } from "../../topologies/topics.js";
@@ -40,10 +40,11 @@ async function resetTopics(): Promise<void> {
   if (!del.ok && del.status !== 404) throw new Error(`deleting ${ns}: HTTP ${del.status} ${await del.text()}`);
   const put = await fetch(`${adminUrl}/admin/v2/namespaces/${ns}`, { method: "PUT" });
   if (!put.ok) throw new Error(`creating ${ns}: HTTP ${put.status} ${await put.text()}`);
-  for (const state of describeTopology(topology).steps.flatMap((step) => step.state)) {
-    const url = `${adminUrl}/admin/v2/persistent/${topicPath(state.changelog)}?force=true`;
+  const changelogs = describeTopology(topology).steps.flatMap((step) => step.state.map((st) => st.changelog));
+  for (const topic of [...changelogs, finishedTopic(topology)]) {
+    const url = `${adminUrl}/admin/v2/persistent/${topicPath(topic)}?force=true`;
     const res = await fetch(url, { method: "DELETE" });
-    if (!res.ok && res.status !== 404) throw new Error(`deleting ${state.changelog}: HTTP ${res.status}`);
+    if (!res.ok && res.status !== 404) throw new Error(`deleting ${topic}: HTTP ${res.status}`);
   }
 }
 
