@@ -37,7 +37,7 @@ describe("WebSocketMessageId", () => {
           const b = WebSocketMessageId.of({ ledgerId: l2, entryId: e2, partition: -1, batchIndex: -1 });
           const expected = l1 !== l2 ? (l1 < l2 ? -1 : 1) : e1 !== e2 ? (e1 < e2 ? -1 : 1) : 0;
           expect(a.compareTo(b)).toBe(expected);
-          expect(b.compareTo(a)).toBe(-expected);
+          expect(b.compareTo(a)).toBe(expected === 0 ? 0 : -expected); // not -0: toBe is Object.is
           expect(a.equals(b)).toBe(expected === 0);
         },
       ),
