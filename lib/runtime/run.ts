@@ -685,7 +685,26 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     asOf(Number.POSITIVE_INFINITY);
     afterPush(undefined);
     for (const lane of lanes) if (!lane.following && t >= MAX_WM) followMain(lane);
+    advanceAcks();
+  }
+
+  /**
+   * Release the acks a watermark allows. Live, in a task of its own: a window's fire allows the
+   * acks of all its messages at once, and that burst should not stand between the decisions just
+   * written and their consumers (acks only get later, never earlier; a stop flushes it first).
+   * Replays ack at once.
+   */
+  let acksQueued = false;
+  const flushAcks = () => {
+    acksQueued = false;
     ackTracker.advance(ackWatermark());
+  };
+  function advanceAcks(): void {
+    if (isReplay) ackTracker.advance(ackWatermark());
+    else if (!acksQueued) {
+      acksQueued = true;
+      scheduler.schedule(flushAcks, 0);
+    }
   }
 
   // ---- lanes: keys handed over from behind the watermark --------------------------------------
@@ -1455,6 +1474,8 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
         await yieldToEventLoop();
         if ([...writers.values()].every((w) => w.pending === 0)) break;
       }
+      if (acksQueued) flushAcks();
+      await Promise.all([...writers.values()].map((w) => w.idle()));
       // Before the keys move: list what this worker finished, in case acks just sent get lost.
       if (handOver && finishedRecords !== undefined && !fatalError) {
         finishedRecords.write(watermark, processedKeys);
