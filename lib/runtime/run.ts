@@ -864,11 +864,11 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     }
     if ((m.seq & 7) === 0) m.t0 = process.hrtime.bigint(); // latency of every 8th message
     let lane = laneOf.size > 0 ? laneOf.get(m.key) : undefined;
-    if (lane === undefined && finishedRecords !== undefined && !processedKeys.has(m.key)) {
-      const from = finishedRecords.handedOver(m.key);
+    if (!processedKeys.has(m.key)) {
+      const from = finishedRecords?.handedOver(m.key);
       if (from !== undefined && m.eventTime <= watermark) lane = laneFor(m.key, from);
+      processedKeys.add(m.key);
     }
-    processedKeys.add(m.key);
     if (m.eventTime > front) front = m.eventTime;
     if (finishedRecords !== undefined && finishedRecords.pending > 0 && finishedRecords.take(m.key, m.id)) {
       // A previous owner finished it (state changes in the changelog, outputs on the topics).
@@ -1301,6 +1301,33 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     return new TopicTail(await open(undefined), open);
   }
 
+  /** A writer for a topic the runtime keeps itself (changelogs, finished records): no de-duplication, no capture. */
+  async function runtimeWriter(topic: string): Promise<TopicWriter> {
+    const producer = await withBackoff(
+      () =>
+        client.createProducer({
+          topic,
+          producerName: `${topology.name}.${workerId}.${topic}`,
+          blockIfQueueFull: false,
+        }),
+      scheduler,
+      reconnect,
+      () => stats.reconnects++,
+    );
+    const w = new TopicWriter(topic, producer, undefined, {
+      maxPending: 1000,
+      scheduler,
+      reconnect,
+      topologyId,
+      capture: undefined,
+      onRetry: () => stats.reconnects++,
+      onFatal: fail,
+    });
+    writers.set(topic, w);
+    writerList.push(w);
+    return w;
+  }
+
   async function start(): Promise<void> {
     const topics = new Set<string>([topology.deadLetters.topic]);
     for (const s of Object.values(topology.sinks)) topics.add(s.topic);
@@ -1342,29 +1369,8 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     for (const stepName of topology.order) {
       for (const stateName of topology.steps[stepName]!.state ?? []) {
         const topic = changelogTopic(topology, stepName, stateName);
-        const producer = await withBackoff(
-          () =>
-            client.createProducer({
-              topic,
-              producerName: `${topology.name}.${workerId}.${topic}`,
-              blockIfQueueFull: false,
-            }),
-          scheduler,
-          reconnect,
-          () => stats.reconnects++,
-        );
+        const w = await runtimeWriter(topic);
         const tail = await topicTail(topic);
-        const w = new TopicWriter(topic, producer, undefined, {
-          maxPending: 1000,
-          scheduler,
-          reconnect,
-          topologyId,
-          capture: undefined,
-          onRetry: () => stats.reconnects++,
-          onFatal: fail,
-        });
-        writers.set(topic, w);
-        writerList.push(w);
         const st = new ChangelogState<unknown>(
           topic,
           w,
@@ -1404,31 +1410,9 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     // Keyed state or windows: what a stopping worker finished and where it was (see FinishedRecords).
     if ((stores.size > 0 || retentionMs > 0) && !isReplay) {
       const topic = finishedTopic(topology);
-      const producer = await withBackoff(
-        () =>
-          client.createProducer({
-            topic,
-            producerName: `${topology.name}.${workerId}.${topic}`,
-            blockIfQueueFull: false,
-          }),
-        scheduler,
-        reconnect,
-        () => stats.reconnects++,
-      );
-      const w = new TopicWriter(topic, producer, undefined, {
-        maxPending: 1000,
-        scheduler,
-        reconnect,
-        topologyId,
-        capture: undefined,
-        onRetry: () => stats.reconnects++,
-        onFatal: fail,
-      });
-      writers.set(topic, w);
-      writerList.push(w);
       finishedRecords = new FinishedRecords(
         topic,
-        w,
+        await runtimeWriter(topic),
         await topicTail(topic),
         processedKeys,
         options.finishedRecordsKept ?? 65_536,

@@ -5,12 +5,11 @@
  * worker's watermark, a lane of their own — and the outputs are the replay's, byte for byte.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { bundledRecordingPath, messageBytes, readRecording } from "../../examples/recordings/format.js";
+import { bundledRecordingPath, readRecording } from "../../examples/recordings/format.js";
 import { runRecording } from "../../lib/cli/run-recording.js";
 import { initSolver } from "../../lib/quant/index.js";
-import { outputDigest, run } from "../../lib/runtime/index.js";
+import { outputDigest } from "../../lib/runtime/index.js";
 import type { CapturedOutput } from "../../lib/runtime/types.js";
-import { replay } from "../../lib/runtime/replay-binding.js";
 import { portfolioCoordinationTopology as topology } from "../../topologies/portfolio-coordination.js";
 import { coordinationTopics as topics } from "../../topologies/topics.js";
 import { firstDifferences } from "../fixtures/first-differences.js";
@@ -31,20 +30,7 @@ describe("portfolio-coordination: a worker stopped mid-stream hands its portfoli
   let reference: readonly CapturedOutput[];
   beforeAll(async () => {
     await initSolver();
-    const h = run(topology, {
-      transport: replay(
-        messages.map((m) => ({
-          topic: m.topic,
-          data: messageBytes(m),
-          key: m.key,
-          eventTime: m.eventTime,
-          publishTime: m.publishTime,
-          ...(m.properties !== undefined ? { properties: m.properties } : {}),
-        })),
-      ),
-    });
-    await h.done;
-    reference = h.captured;
+    reference = (await runRecording(topology, messages, { transport: "replay" })).captured;
   }, 120_000);
 
   // Stopped early, worker 0's last windows have fired and their messages are acked at the fire
@@ -58,7 +44,7 @@ describe("portfolio-coordination: a worker stopped mid-stream hands its portfoli
       expect(r.runs.filter((s) => s.reason === "stopped").length).toBe(1); // one worker was stopped mid-stream
       // The stopped worker's portfolios were decided on by the others afterwards.
       expect(r.runs.reduce((a, s) => a + s.stats.keyMoveHolds, 0)).toBeGreaterThan(0);
-      expect(firstDifferences(r.captured, reference, topics.decisions)).toBe("");
+      expect(firstDifferences(r.captured, reference, { topic: topics.decisions })).toBe("");
       for (const topic of outputs) expect(outputDigest(r.captured, [topic])).toBe(outputDigest(reference, [topic]));
       // Whether the taking worker is ahead of the stopped one (so that a lane opens) depends on
       // where each worker is at the stop: locally the 1500 case opened one in 3 of 3 runs, a CI run

@@ -85,17 +85,10 @@ export function lateHandover(
   delayMs: number,
 ): { binding: PulsarBinding; handover(): void } {
   let active = false;
-  const client: PulsarClientLike = {
-    createProducer: (c) => b.client.createProducer(c),
-    createReader: (c) => b.client.createReader(c),
-    close: () => b.client.close(),
-    async subscribe(config) {
-      const inner = await b.client.subscribe(config);
-      return config.topic === topic ? delayNewKeys(inner, () => active, delayMs) : inner;
-    },
-  };
   return {
-    binding: { client, MessageId: b.MessageId },
+    binding: wrapConsumers(b, (inner, config) =>
+      config.topic === topic ? delayNewKeys(inner, () => active, delayMs) : inner,
+    ),
     handover: () => {
       active = true;
     },
@@ -138,12 +131,8 @@ function delayNewKeys(inner: ConsumerLike, active: () => boolean, delayMs: numbe
     }
   })();
   return {
+    ...forward(inner),
     receive: () => (closed ? Promise.reject(closed) : queue.take(undefined, () => closed!)),
-    acknowledge: (m) => inner.acknowledge(m),
-    acknowledgeId: (id) => inner.acknowledgeId(id),
-    negativeAcknowledge: (m) => inner.negativeAcknowledge(m),
-    negativeAcknowledgeId: (id) => inner.negativeAcknowledgeId(id),
-    isConnected: () => inner.isConnected(),
     close: () => {
       close(new Error("consumer closed"));
       return inner.close();
@@ -158,30 +147,45 @@ function delayNewKeys(inner: ConsumerLike, active: () => boolean, delayMs: numbe
  * vanish, and the broker then redelivers messages the worker had finished.
  */
 export function lostAcksAtClose(b: PulsarBinding, lost: number): PulsarBinding {
+  return wrapConsumers(b, (inner) => {
+    const held: MessageLike[] = [];
+    return {
+      ...forward(inner),
+      acknowledge: (m) => {
+        held.push(m);
+        return held.length > lost ? inner.acknowledge(held.shift()!) : Promise.resolve(null);
+      },
+      close: () => {
+        held.length = 0;
+        return inner.close();
+      },
+    };
+  });
+}
+
+/** `b` with every consumer it subscribes passed through `wrap`. */
+function wrapConsumers(
+  b: PulsarBinding,
+  wrap: (inner: ConsumerLike, config: Parameters<PulsarClientLike["subscribe"]>[0]) => ConsumerLike,
+): PulsarBinding {
   const client: PulsarClientLike = {
     createProducer: (c) => b.client.createProducer(c),
     createReader: (c) => b.client.createReader(c),
     close: () => b.client.close(),
-    async subscribe(config) {
-      const inner = await b.client.subscribe(config);
-      const held: MessageLike[] = [];
-      const ack = (m: MessageLike): Promise<null> => {
-        held.push(m);
-        return held.length > lost ? inner.acknowledge(held.shift()!) : Promise.resolve(null);
-      };
-      return {
-        receive: (t) => inner.receive(t),
-        acknowledge: ack,
-        acknowledgeId: (id) => inner.acknowledgeId(id),
-        negativeAcknowledge: (m) => inner.negativeAcknowledge(m),
-        negativeAcknowledgeId: (id) => inner.negativeAcknowledgeId(id),
-        isConnected: () => inner.isConnected(),
-        close: () => {
-          held.length = 0;
-          return inner.close();
-        },
-      };
-    },
+    subscribe: async (config) => wrap(await b.client.subscribe(config), config),
   };
   return { client, MessageId: b.MessageId };
+}
+
+/** A consumer that forwards every call to `inner` (override what a wrapper changes). */
+function forward(inner: ConsumerLike): ConsumerLike {
+  return {
+    receive: (t) => inner.receive(t),
+    acknowledge: (m) => inner.acknowledge(m),
+    acknowledgeId: (id) => inner.acknowledgeId(id),
+    negativeAcknowledge: (m) => inner.negativeAcknowledge(m),
+    negativeAcknowledgeId: (id) => inner.negativeAcknowledgeId(id),
+    isConnected: () => inner.isConnected(),
+    close: () => inner.close(),
+  };
 }

@@ -18,6 +18,7 @@ import {
   uniquePrefix,
   workerBindings,
 } from "./runtime-binding.js";
+import { firstDifferences } from "../fixtures/first-differences.js";
 import { P, pricedInputs, pricedTopology, signal, transportTimings, waitUntil } from "./runtime-fixtures.js";
 
 // The merge waits this long for a silent source (300 ms at least; longer on a real broker).
@@ -46,8 +47,7 @@ function summarize(decisions: Awaited<ReturnType<typeof readAll>>) {
     ids,
     unique: new Set(ids).size,
     digest: outputDigest(decisions.map((d) => ({ ...d, topic: "decisions" }))),
-    /** Per portfolio, each decision's content in order (for a readable diff when digests differ). */
-    byPortfolio: contentByPortfolio(decisions),
+    decisions,
     /** Without the parts that contain the topology hash (ids, lineage). */
     contentDigest: outputDigest(
       decisions.map((d) => {
@@ -58,34 +58,9 @@ function summarize(decisions: Awaited<ReturnType<typeof readAll>>) {
   };
 }
 
-function contentOf(d: Awaited<ReturnType<typeof readAll>>[number]): string {
-  const j = d.json as { instrumentId?: unknown; reasonCodes?: unknown; quantity?: unknown };
-  return `${String(j.instrumentId)} ${String(j.quantity)} ${JSON.stringify(j.reasonCodes)}`;
-}
-
-function contentByPortfolio(decisions: Awaited<ReturnType<typeof readAll>>): Map<string, string[]> {
-  const by = new Map<string, string[]>();
-  for (const d of decisions) {
-    const list = by.get(d.key) ?? [];
-    list.push(contentOf(d));
-    by.set(d.key, list);
-  }
-  return by;
-}
-
-/** Where two runs' per-portfolio decisions first differ ("" when they agree). */
-function firstDifferences(got: Map<string, string[]>, want: Map<string, string[]>): string {
-  const lines: string[] = [];
-  for (const key of [...new Set([...want.keys(), ...got.keys()])].sort()) {
-    const g = got.get(key) ?? [];
-    const w = want.get(key) ?? [];
-    let i = 0;
-    while (i < g.length && i < w.length && g[i] === w[i]) i++;
-    if (i === g.length && i === w.length) continue;
-    lines.push(`${key}: ${g.length} vs ${w.length} decisions; #${i}: got ${g[i] ?? "-"}, want ${w[i] ?? "-"}`);
-  }
-  return lines.join("\n");
-}
+/** A decision without the parts that depend on the topic names: instrument, quantity, reasons. */
+const contentOf = (j: Record<string, unknown>) =>
+  `${String(j.instrumentId)} ${String(j.quantity)} ${JSON.stringify(j.reasonCodes)}`;
 
 /** The decisions of one worker over the whole input, on a fresh broker (the reference). */
 async function decidedByOneWorker(t: Topology<unknown>, prefix: string) {
@@ -159,7 +134,7 @@ describe("scale-out (KeyShared)", () => {
     const together = summarize(await readAll(bindings[0]!, prefix2 + P.decisions));
     expect(together.unique).toBe(together.ids.length); // no duplicate decision ids
     // Per portfolio, in the same order, the same content (keyed state followed the moved keys).
-    expect(firstDifferences(together.byPortfolio, reference.byPortfolio)).toBe("");
+    expect(firstDifferences(together.decisions, reference.decisions, { show: contentOf })).toBe("");
     expect(together.contentDigest).toBe(reference.contentDigest);
     if (sameNames) {
       expect(new Set(together.ids)).toEqual(new Set(reference.ids)); // the same set
@@ -207,7 +182,7 @@ describe("scale-out (KeyShared)", () => {
 
     const together = summarize(await readAll(bindings[0]!, prefix2 + P.decisions));
     expect(together.unique).toBe(together.ids.length);
-    expect(firstDifferences(together.byPortfolio, reference.byPortfolio)).toBe("");
+    expect(firstDifferences(together.decisions, reference.decisions, { show: contentOf })).toBe("");
     expect(together.contentDigest).toBe(reference.contentDigest);
   });
 
