@@ -22,6 +22,8 @@ export interface RecordingRunOptions {
   readonly progressIntervalMs?: number;
   /** Live transports: a source silent this long stops holding back the merge. Default 1000 ms for one worker, 3000 ms for more. */
   readonly idleTimeoutMs?: number;
+  /** Live transports: see `RunOptions.laneGraceMs` (a key handed over mid-stream). */
+  readonly laneGraceMs?: number;
   /**
    * Admin REST URL of a real broker (e.g. `http://127.0.0.1:8080`): with several workers on a
    * non-embedded binding, the recording's sources are published only once every worker has
@@ -37,7 +39,11 @@ export interface RecordingRunOptions {
 }
 
 export interface RecordingRunResult {
-  /** Every worker's outputs (workers in order, each in write order). */
+  /**
+   * Every worker's outputs, each in write order: a worker stopped mid-stream first (it wrote its
+   * portfolios' outputs before they moved to the others), then the others in order — so each
+   * key's outputs are in the order they were decided.
+   */
   readonly captured: readonly CapturedOutput[];
   /** The outputs of each worker. */
   readonly capturedByWorker: readonly (readonly CapturedOutput[])[];
@@ -88,6 +94,7 @@ export async function runRecording(
         // One worker reads fully published topics, so only the ends of feeds wait for this; several
         // workers subscribe before the recording is published and get more slack.
         idleTimeoutMs: options.idleTimeoutMs ?? (workers === 1 ? 1000 : 3000),
+        ...(options.laneGraceMs !== undefined ? { laneGraceMs: options.laneGraceMs } : {}),
         capture: true,
         ...configOpt,
       });
@@ -128,8 +135,10 @@ export async function runRecording(
     const runs = await Promise.all(handles.map((h) => h.done));
     options.onProgress?.(handles.reduce((a, h) => a + received(h), 0));
     for (const r of runs) if (r.reason === "failed") throw r.error ?? new Error("run failed");
+    const stopped = runs.findIndex((r) => r.reason === "stopped");
+    const order = stopped < 0 ? [...handles.keys()] : [stopped, ...[...handles.keys()].filter((w) => w !== stopped)];
     return {
-      captured: handles.flatMap((h) => h.captured),
+      captured: order.flatMap((w) => handles[w]!.captured),
       capturedByWorker: handles.map((h) => h.captured),
       runs,
       topologyHash: handles[0]!.topologyHash,

@@ -15,6 +15,11 @@ export interface Inbound {
   value: unknown;
   /** The watermark must reach this before the ack (the source's hold bound at `eventTime`; see holdBounds). */
   readonly holdUntil: number;
+  /**
+   * Which watermark `holdUntil` is measured against: 0 = the main pipeline's, else a lane's
+   * ({@link AckTracker.addClock}). Set before {@link AckTracker.processed}.
+   */
+  clock: number;
   readonly redeliveryCount: number;
   readonly seq: number;
   processed: boolean;
@@ -54,6 +59,39 @@ function compact<T>(fifo: T[], head: number): number {
   return head;
 }
 
+/**
+ * Messages waiting for one watermark to reach their `holdUntil`. The merge releases records in
+ * event-time order, so `holdUntil` almost always grows: those wait in a FIFO (no comparisons); the
+ * few that arrive out of order (late records, redeliveries) wait in a heap.
+ */
+class HoldQueue {
+  readonly fifo: Inbound[] = [];
+  head = 0;
+  readonly heap = new MinPriorityQueue<Inbound>((m) => m.holdUntil);
+  watermark = Number.NEGATIVE_INFINITY;
+
+  add(m: Inbound): void {
+    const fifo = this.fifo;
+    if (this.head === fifo.length || m.holdUntil >= fifo[fifo.length - 1]!.holdUntil) fifo.push(m);
+    else this.heap.enqueue(m);
+  }
+
+  /** The next message whose `holdUntil` the watermark reached, in `holdUntil` order; undefined when none. */
+  take(): Inbound | undefined {
+    const fifo = this.fifo;
+    const w = this.watermark;
+    const a = this.head < fifo.length ? fifo[this.head]! : undefined;
+    const b = this.heap.isEmpty() ? undefined : this.heap.front()!;
+    if (a && a.holdUntil <= w && (!b || a.holdUntil <= b.holdUntil)) {
+      this.head++;
+      return a;
+    }
+    if (b && b.holdUntil <= w) return this.heap.dequeue()!;
+    this.head = compact(fifo, this.head);
+    return undefined;
+  }
+}
+
 /** Handed out by {@link AckTracker.outputStarted}, given back to {@link AckTracker.outputConfirmed}. */
 export type OutputToken = number;
 
@@ -82,16 +120,8 @@ export class AckTracker {
   /** Open (registered, not done) messages as a doubly-linked list in registration order. */
   private firstOpen: Inbound | undefined;
   private lastOpen: Inbound | undefined;
-  /**
-   * Messages waiting for the watermark. The merge releases records in event-time order, so
-   * `holdUntil` almost always grows: those wait in a FIFO (no comparisons); the few that arrive
-   * out of order (late records, redeliveries) wait in a heap. `advance` takes from both in
-   * `holdUntil` order.
-   */
-  private readonly heldFifo: Inbound[] = [];
-  private fifoHead = 0;
-  private readonly heldHeap = new MinPriorityQueue<Inbound>((m) => m.holdUntil);
-  private watermark = Number.NEGATIVE_INFINITY;
+  /** Messages waiting for a watermark, by clock (0: the main pipeline's; then one per lane). */
+  private readonly clocks: HoldQueue[] = [new HoldQueue()];
   /** Token of the next output handed to a sink. */
   private nextToken = 0;
   /** Every output with a token below this is confirmed. */
@@ -119,6 +149,11 @@ export class AckTracker {
     if (this.lastOpen) this.lastOpen.nextOpen = m;
     else this.firstOpen = m;
     this.lastOpen = m;
+  }
+
+  /** The open messages, in registration order. */
+  *openMessages(): IterableIterator<Inbound> {
+    for (let m = this.firstOpen; m !== undefined; m = m.nextOpen) yield m;
   }
 
   /** An output was handed to a sink; give the token back to {@link outputConfirmed}. */
@@ -174,10 +209,9 @@ export class AckTracker {
       this.finishFailed(m);
       return;
     }
-    if (this.retentionMs > 0 && m.holdUntil > this.watermark) {
-      const fifo = this.heldFifo;
-      if (this.fifoHead === fifo.length || m.holdUntil >= fifo[fifo.length - 1]!.holdUntil) fifo.push(m);
-      else this.heldHeap.enqueue(m);
+    const q = this.clocks[m.clock]!;
+    if (this.retentionMs > 0 && m.holdUntil > q.watermark) {
+      q.add(m);
       m.held = true;
       this.heldCount++;
       return;
@@ -185,24 +219,25 @@ export class AckTracker {
     this.passRetention(m);
   }
 
-  advance(watermark: number): void {
-    this.watermark = watermark;
-    const fifo = this.heldFifo;
-    for (;;) {
-      const a = this.fifoHead < fifo.length ? fifo[this.fifoHead]! : undefined;
-      const b = this.heldHeap.isEmpty() ? undefined : this.heldHeap.front()!;
-      let m: Inbound;
-      if (a && a.holdUntil <= watermark && (!b || a.holdUntil <= b.holdUntil)) {
-        m = a;
-        this.fifoHead++;
-      } else if (b && b.holdUntil <= watermark) m = this.heldHeap.dequeue()!;
-      else break;
+  /**
+   * A new clock: a watermark of its own for the messages processed with `clock` set to it (a
+   * lane's, which runs behind the main pipeline's).
+   */
+  addClock(): number {
+    this.clocks.push(new HoldQueue());
+    return this.clocks.length - 1;
+  }
+
+  /** The watermark of `clock` (default: the main one) reached `watermark`. */
+  advance(watermark: number, clock = 0): void {
+    const q = this.clocks[clock]!;
+    if (watermark > q.watermark) q.watermark = watermark;
+    for (let m = q.take(); m !== undefined; m = q.take()) {
       if (!m.held) continue;
       m.held = false;
       this.heldCount--;
       this.passRetention(m);
     }
-    this.fifoHead = compact(fifo, this.fifoHead);
   }
 
   /** Give up on every open, processed message (pipeline reset): they are handed to `fail`. */

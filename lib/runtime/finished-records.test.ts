@@ -43,7 +43,7 @@ describe("FinishedRecords", () => {
           const old = await finishedRecords(b, "finished", "w0", capacity);
           const done = acks.map(([key, n]) => [key, `e${n}`] as const);
           for (const [key, id] of done) old.fr.acked(key, id);
-          old.fr.write(0, []);
+          old.fr.write(() => 0, []);
           await old.writer.idle();
 
           // The next owner owns pf-c already (processed it itself): nothing of pf-c applies.
@@ -70,11 +70,11 @@ describe("FinishedRecords", () => {
     const b = embeddedBinding();
     const w0 = await finishedRecords(b, "finished", "w0", 10_000);
     for (let n = 0; n < 9000; n++) w0.fr.acked("pf-a", `a${n}`);
-    w0.fr.write(0, []);
+    w0.fr.write(() => 0, []);
     await w0.writer.idle();
     const w1 = await finishedRecords(b, "finished", "w1", 10);
     w1.fr.acked("pf-a", "b1");
-    w1.fr.write(0, []);
+    w1.fr.write(() => 0, []);
     await w1.writer.idle();
 
     const next = await finishedRecords(b, "finished", "w2", 10);
@@ -82,6 +82,27 @@ describe("FinishedRecords", () => {
     expect(next.fr.pending).toBe(1);
     expect(next.fr.take("pf-a", "a0") && next.fr.take("pf-a", "a8999") && next.fr.take("pf-a", "b1")).toBe(true);
     expect(next.fr.take("pf-a", "a9000")).toBe(false);
+    await b.client.close();
+  });
+
+  it("hands each key over with the watermark its records were at (a lane's, or the worker's) and its open sources", async () => {
+    const b = embeddedBinding();
+    const w0 = await finishedRecords(b, "finished", "w0", 10);
+    w0.fr.acked("pf-a", "a1");
+    w0.fr.write(
+      (key) => (key === "pf-a" ? 1_000 : 5_000),
+      ["pf-a", "pf-b"],
+      new Map([["pf-b", new Set(["s2", "s1"])]]),
+    );
+    await w0.writer.idle();
+    const next = await finishedRecords(b, "finished", "w1", 10);
+    await next.fr.catchUp();
+    expect([next.fr.handedOver("pf-a"), next.fr.handedOver("pf-b"), next.fr.handedOver("pf-c")]).toEqual([
+      { watermark: 1_000, openSources: [] },
+      { watermark: 5_000, openSources: ["s1", "s2"] },
+      undefined,
+    ]);
+    expect(next.fr.handedOver("pf-a")).toBeUndefined(); // once
     await b.client.close();
   });
 });

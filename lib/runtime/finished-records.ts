@@ -9,6 +9,16 @@ interface FinishedEntry {
   readonly key: string;
   readonly finished: readonly string[];
   readonly watermark?: number;
+  /** Sources on which records of the key were still open (to be redelivered) at the stop. */
+  readonly open?: readonly string[];
+}
+
+/** How a stopped worker handed a key over. */
+export interface HandOver {
+  /** The watermark the key's records were at. */
+  readonly watermark: number;
+  /** Sources with records of the key it handed back unacked (the broker redelivers them). */
+  readonly openSources: readonly string[];
 }
 
 /** Ids per entry: keeps an entry far below a broker's message size limit. */
@@ -38,8 +48,8 @@ export class FinishedRecords {
   private count = 0;
   /** Finished elsewhere, by key: ids a redelivery may still bring here. */
   private readonly elsewhere = new Map<string, Set<string>>();
-  /** Keys handed over by a stopped worker, with its watermark then (the highest if several). */
-  private readonly handed = new Map<string, number>();
+  /** Keys handed over by a stopped worker (the highest watermark if several). */
+  private readonly handed = new Map<string, HandOver>();
 
   constructor(
     readonly topic: string,
@@ -78,11 +88,8 @@ export class FinishedRecords {
     return this.handed.has(key);
   }
 
-  /**
-   * The watermark of the worker that handed `key` over (once), or undefined when no stopped
-   * worker listed the key.
-   */
-  handedOver(key: string): number | undefined {
+  /** How a stopped worker handed `key` over (once), or undefined when none listed the key. */
+  handedOver(key: string): HandOver | undefined {
     const w = this.handed.get(key);
     if (w !== undefined) this.handed.delete(key);
     return w;
@@ -90,9 +97,14 @@ export class FinishedRecords {
 
   /**
    * At a graceful stop, before the consumers close: per key this worker processed, what it
-   * finished last and its watermark.
+   * finished last, the watermark its records were at (`watermarkOf`: the worker's, or a lane's)
+   * and the sources of its records still open (`openSources`).
    */
-  write(watermark: number, keys: Iterable<string>): void {
+  write(
+    watermarkOf: (key: string) => number,
+    keys: Iterable<string>,
+    openSources: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
+  ): void {
     const n = Math.min(this.count, this.capacity);
     const byKey = new Map<string, string[]>();
     for (const key of keys) byKey.set(key, []);
@@ -106,7 +118,13 @@ export class FinishedRecords {
     let seq = 0;
     for (const [key, ids] of byKey) {
       for (let from = 0; from === 0 || from < ids.length; from += IDS_PER_ENTRY) {
-        const entry: FinishedEntry = { key, finished: ids.slice(from, from + IDS_PER_ENTRY), watermark };
+        const open = [...(openSources.get(key) ?? [])].sort();
+        const entry: FinishedEntry = {
+          key,
+          finished: ids.slice(from, from + IDS_PER_ENTRY),
+          watermark: watermarkOf(key),
+          ...(open.length > 0 ? { open } : {}),
+        };
         this.writer.write({
           data: Buffer.from(JSON.stringify(entry), "utf8"),
           key,
@@ -129,8 +147,11 @@ export class FinishedRecords {
       }
       if (typeof entry?.key !== "string" || !Array.isArray(entry.finished) || this.ownedKeys.has(entry.key)) return;
       if (typeof entry.watermark === "number") {
-        const w = this.handed.get(entry.key);
-        if (w === undefined || entry.watermark > w) this.handed.set(entry.key, entry.watermark);
+        const h = this.handed.get(entry.key);
+        const openSources = Array.isArray(entry.open) ? entry.open.filter((s) => typeof s === "string") : [];
+        if (h === undefined || entry.watermark > h.watermark) {
+          this.handed.set(entry.key, { watermark: entry.watermark, openSources });
+        }
       }
       if (entry.finished.length === 0) return;
       let set = this.elsewhere.get(entry.key);

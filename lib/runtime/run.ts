@@ -33,7 +33,7 @@ import { fromNames, stepOperator } from "../topology/validate.js";
 import { AckTracker, type Inbound } from "./ack-tracker.js";
 import { ChangelogState } from "./keyed-state.js";
 import { enqueueInOrder } from "./feed-order.js";
-import { FinishedRecords } from "./finished-records.js";
+import { FinishedRecords, type HandOver } from "./finished-records.js";
 import { type HoldStep, holdBounds } from "./hold-bounds.js";
 import { AsOfTable } from "./side-table.js";
 import { withBackoff } from "./backoff.js";
@@ -302,7 +302,10 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
   /** Answer side-table reads as of event time `t` (+∞ = latest). */
   const asOf = (t: number) => {
     for (let i = 0; i < tableList.length; i++) tableList[i]!.now = t;
+    for (let i = 0; i < laneTableList.length; i++) laneTableList[i]!.now = t;
   };
+  /** The lanes' own side tables (see {@link Lane}). */
+  const laneTableList: AsOfTable<unknown>[] = [];
 
   // ---- retention (max over steps) -----------------------------------------------------------
   let retentionMs = 0;
@@ -430,7 +433,10 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
   let finishedRecords: FinishedRecords | undefined;
   let syncingStores = false;
 
-  function stepContext(step: string): StepContext<C> {
+  /** Side-table subjects by side-input name (each lane has its own: see {@link Lane}). */
+  type SideSubjects = ReadonlyMap<string, BehaviorSubject<ReadonlyMap<string, unknown>>>;
+
+  function stepContext(step: string, sides: SideSubjects | undefined): StepContext<C> {
     const spec = topology.steps[step]!;
     return {
       topology: { name: topology.name, version: topology.version, hash },
@@ -442,7 +448,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
         if (!t || !spec.sideInputs?.includes(name)) {
           throw new Error(`step "${step}" did not declare side input "${name}"`);
         }
-        return t.subject as unknown as Observable<ReadonlyMap<string, V>>;
+        return (sides?.get(name) ?? t.subject) as unknown as Observable<ReadonlyMap<string, V>>;
       },
       keyedState<S>(name: string) {
         const st = stores.get(`${step}/${name}`);
@@ -536,8 +542,11 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     }
   }
 
-  /** One instance of the topology's steps and sinks, entered through one subject per source. */
-  function wirePipeline() {
+  /**
+   * One instance of the topology's steps and sinks, entered through one subject per source; its
+   * side inputs are `sides` (a lane's) or the worker's tables.
+   */
+  function wirePipeline(sides?: SideSubjects) {
     const subs: Subscription[] = [];
     const subjects: Fanout<Item>[] = [];
     const bySource = new Map<string, Fanout<Item>>();
@@ -556,7 +565,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     };
     for (const name of topology.order) {
       const step = topology.steps[name]!;
-      const op = stepOperator(step, stepContext(name));
+      const op = stepOperator(step, stepContext(name, sides));
       maxRetention = Math.max(maxRetention, operatorInfo(op)?.retentionMs ?? 0);
       holdSteps.push({ name, from: fromNames(step.from), info: operatorInfo(op) });
       const input = mergeInputs(fromNames(step.from).map((f) => streams.get(f)!));
@@ -658,16 +667,10 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     watermark = t;
     stats.watermark = t;
     const wm: Item = { kind: "watermark", time: t };
-    // Side-table history and side-input times stay for lanes still catching up.
-    const floor = lanes.length > 0 ? ackWatermark() : t;
-    for (const tb of tableList) tb.advance(floor);
-    while (sideTimesHead < sideTimes.length && sideTimes[sideTimesHead]! < floor - sideInputHistoryMs) sideTimesHead++;
-    if (sideTimesHead > 1024 && sideTimesHead * 2 > sideTimes.length) {
-      sideTimes.copyWithin(0, sideTimesHead);
-      sideTimes.length -= sideTimesHead;
-      sideTimesHead = 0;
-    }
-    if (t < MAX_WM) for (const w of dedupWriters) w.forgetBefore(t, dedupHorizonMs);
+    for (const tb of tableList) tb.advance(t);
+    // Sinks remember ids for lanes still behind, too.
+    if (t < MAX_WM)
+      for (const w of dedupWriters) w.forgetBefore(lanes.length > 0 ? lowestWatermark() : t, dedupHorizonMs);
     asOf(t);
     for (let i = 0; i < sourceSubjects.length; i++) sourceSubjects[i]!.next(wm);
     for (let j = 0; j < lanes.length; j++) {
@@ -697,10 +700,11 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
   let acksQueued = false;
   const flushAcks = () => {
     acksQueued = false;
-    ackTracker.advance(ackWatermark());
+    ackTracker.advance(watermark);
+    for (let i = 0; i < lanes.length; i++) ackTracker.advance(lanes[i]!.watermark, lanes[i]!.clock);
   };
   function advanceAcks(): void {
-    if (isReplay) ackTracker.advance(ackWatermark());
+    if (isReplay) flushAcks();
     else if (!acksQueued) {
       acksQueued = true;
       scheduler.schedule(flushAcks, 0);
@@ -709,127 +713,265 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
 
   // ---- lanes: keys handed over from behind the watermark --------------------------------------
   /**
-   * A key that a stopped worker handed over arrives here behind this worker's watermark: its
-   * redelivered records belong to windows that are still open for it but already due here, and
-   * the main pipeline would send them to `late`. Such a key gets a lane — its own instance of the
+   * A key that a stopped worker handed over can arrive here behind this worker's watermark, and
+   * keep arriving behind it: its redelivered records belong to windows that are still open for it
+   * but already due here, and on a real broker the key's later messages can trail newer messages
+   * of other keys on the same topic by days of event time (Pulsar's Key_Shared dispatcher replays
+   * a moved key's messages apart from the rest; seen in the real-broker suite). The main pipeline
+   * would send them to `late`. So every handed-over key gets a lane — its own instance of the
    * topology's steps (keyed state and sinks shared) with its own watermark, which starts at the
-   * previous owner's (from its hand-over entry, {@link FinishedRecords}) and follows the lane's
-   * records as the main watermark follows the worker's — until a lane record reaches the main
-   * watermark (the key has caught up) or the lane's keys stay quiet for `idleTimeoutMs`; from then
-   * on the lane takes the main watermark. Keys handed over together share a lane. While a lane
-   * catches up, acks wait for the lowest watermark (the lane's windows hold records, too).
+   * previous owner's (from its hand-over entry, {@link FinishedRecords}, or this worker's if lower)
+   * and follows the lane's records as the main watermark follows the worker's records, stopping
+   * before every side-input update in between — a watermark per hand-over, in effect. A lane
+   * takes the main watermark once none of its records came behind the main one for `laneGraceMs`,
+   * or once every source is idle and its keys were quiet for two idle ticks. Keys handed over
+   * together share a lane. Acks of a lane's records follow the lane's watermark (a clock of their
+   * own in the {@link AckTracker}), so a lane behind does not hold back the acks of other keys.
    */
   interface Lane {
+    clock: number;
+    /**
+     * The lane's own side tables, read from the side-input topics when the lane opens (it may
+     * start further behind than the worker's tables keep history), then kept up like the
+     * worker's; and their subjects, updated in the lane's own time (see {@link advanceLane}).
+     */
+    tables: Map<string, AsOfTable<unknown>>;
+    sides: Map<string, BehaviorSubject<ReadonlyMap<string, unknown>>>;
+    /** Event times of side-input updates, ascending, from `sideTimesHead` (the lane's to come). */
+    sideTimes: number[];
+    sideTimesHead: number;
+    /** Its side tables are read: the lane runs (until then its records wait in `bufs`). */
+    ready: boolean;
+    /** Event time of the latest side-input update the lane's side inputs were given. */
+    sideApplied: number;
     subs: Subscription[];
     subjects: Fanout<Item>[];
     bySource: Map<string, Fanout<Item>>;
     watermark: number;
     lastRecordWm: number;
     following: boolean;
-    released: number;
-    releasedAtTick: number;
+    /** Lane records received so far, and as of the previous idle tick. */
+    arrived: number;
+    arrivedAtLastTick: number;
     quietTicks: number;
+    /** The idle tick during which a lane record last came behind the main watermark. */
+    behindAtTick: number;
+    /** Lane records not released yet, by source (see {@link drainLane}). */
+    bufs: Map<string, Inbound[]>;
+    /** Sources the lane may wait for, with the idle tick until which it waits (see {@link drainLane}). */
+    lagging: Map<string, number>;
   }
+  /** Idle ticks so far (every `idleTimeoutMs / 2`, scheduler time). */
+  let ticks = 0;
+  const laneGraceTicks = Math.max(2, Math.ceil((options.laneGraceMs ?? 30_000) / Math.max(1, idleTimeoutMs / 2)));
   const lanes: Lane[] = [];
   const laneOf = new Map<string, Lane>();
 
+  /**
+   * A fresh instance of the steps for a lane (at its start, and after a pipeline reset), its side
+   * inputs as of the lane's time: the tables read as of the latest update it was given.
+   */
   function rewireLane(lane: Lane): void {
     for (const s of lane.subs) s.unsubscribe();
-    const p = wirePipeline();
+    lane.sides = new Map(
+      [...lane.tables].map(([name, t]) => [name, new BehaviorSubject<ReadonlyMap<string, unknown>>(t)]),
+    );
+    asOf(Math.max(lane.watermark, lane.sideApplied));
+    const p = wirePipeline(lane.sides);
     lane.subs = p.subs;
     lane.subjects = p.subjects;
     lane.bySource = p.bySource;
-    lane.watermark = Number.NEGATIVE_INFINITY;
     lane.lastRecordWm = Number.NEGATIVE_INFINITY;
-    lane.following = false;
+    const wm: Item = { kind: "watermark", time: lane.watermark };
+    if (lane.watermark > Number.NEGATIVE_INFINITY) for (const x of lane.subjects) x.next(wm);
+    asOf(Number.POSITIVE_INFINITY);
+    afterPush(undefined);
   }
 
-  /** The lane for a key handed over with the previous owner's watermark `from`. */
-  function laneFor(key: string, from: number): Lane {
+  /** The lane for a key a stopped worker handed over. */
+  function laneFor(key: string, handOver: HandOver): Lane {
+    const from = handOver.watermark;
     let lane = lanes.length > 0 ? lanes[lanes.length - 1] : undefined;
     if (lane === undefined || lane.following) {
+      const start = Math.min(from, watermark);
       lane = {
+        clock: ackTracker.addClock(),
+        tables: new Map(
+          Object.keys(topology.sideInputs).map((name) => [name, new AsOfTable<unknown>(sideInputHistoryMs)]),
+        ),
+        sides: new Map(),
+        sideTimes: [],
+        sideTimesHead: 0,
+        ready: false,
+        sideApplied: start,
         subs: [],
         subjects: [],
         bySource: new Map(),
-        watermark: Number.NEGATIVE_INFINITY,
+        watermark: start,
         lastRecordWm: Number.NEGATIVE_INFINITY,
         following: false,
-        released: 0,
-        releasedAtTick: 0,
+        arrived: 0,
+        arrivedAtLastTick: 0,
         quietTicks: 0,
+        behindAtTick: ticks,
+        bufs: new Map(),
+        lagging: new Map(),
       };
-      rewireLane(lane);
+      for (const t of lane.tables.values()) laneTableList.push(t);
       lanes.push(lane);
       stats.lanes++;
+      void loadLane(lane);
     }
     laneOf.set(key, lane);
     laneWatermark(lane, Math.min(from, watermark));
-    ackTracker.advance(ackWatermark());
+    // Its redeliveries come for certain: their sources hold the lane back until they do.
+    for (const source of handOver.openSources) {
+      if (feedByName.get(source)?.rank === 1) lane.lagging.set(source, ticks + laneGraceTicks);
+    }
     return lane;
   }
 
   function laneWatermark(lane: Lane, t: number): void {
     if (t <= lane.watermark) return;
     lane.watermark = t;
+    for (const table of lane.tables.values()) table.advance(t);
     const wm: Item = { kind: "watermark", time: t };
     asOf(t);
     for (let i = 0; i < lane.subjects.length; i++) lane.subjects[i]!.next(wm);
     asOf(Number.POSITIVE_INFINITY);
     afterPush(undefined);
+    advanceAcks();
   }
 
   function followMain(lane: Lane): void {
+    if (!lane.ready) return; // (it follows once it has its side tables)
+    drainLane(lane, true);
     lane.following = true;
-    advanceLane(lane, watermark);
+    advanceLane(lane, watermark, lastSideTime);
   }
 
-  /**
-   * Event times of recent side-input updates, ascending (the merge releases them in order), from
-   * `sideTimesHead`: kept while a lane may still need them (see {@link advanceLane}).
-   */
-  const sideTimes: number[] = [];
-  let sideTimesHead = 0;
+  /** The latest event time of a side-input update released so far. */
+  let lastSideTime = Number.NEGATIVE_INFINITY;
+  /** Lanes still reading their side tables. */
+  let lanesLoading = 0;
 
   /**
-   * Move a lane's watermark to `t` the way the main one would have got there: it stops just before
-   * every side-input update in between (the main watermark moves to `u − 1` before an update at
-   * `u` is applied), so a window fires seeing the side tables as of its own end, as it does in
-   * the main pipeline.
+   * Move a lane the way the main pipeline moved: every side-input update at `u ≤ upTo` the lane
+   * has not been given yet is given to it (its side inputs read as of `u`) right after its
+   * watermark moved to `u − 1` — as the main watermark moves to `u − 1` before an update at `u` is
+   * applied, so a window fires seeing the side tables as of its own end, and a record sees every
+   * update up to its own time — then the watermark moves to `t`.
    */
-  function advanceLane(lane: Lane, t: number): void {
-    let lo = sideTimesHead;
-    let hi = sideTimes.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (sideTimes[mid]! - 1 <= lane.watermark) lo = mid + 1;
-      else hi = mid;
+  function advanceLane(lane: Lane, t: number, upTo: number): void {
+    const times = lane.sideTimes;
+    while (lane.sideTimesHead < times.length && times[lane.sideTimesHead]! <= lane.sideApplied) lane.sideTimesHead++;
+    while (lane.sideTimesHead < times.length && times[lane.sideTimesHead]! <= upTo) {
+      const u = times[lane.sideTimesHead++]!;
+      laneWatermark(lane, u - 1);
+      laneSides(lane, u);
     }
-    for (let i = lo; i < sideTimes.length && sideTimes[i]! - 1 < t; i++) laneWatermark(lane, sideTimes[i]! - 1);
+    if (lane.sideTimesHead > 1024 && lane.sideTimesHead * 2 > times.length) {
+      times.copyWithin(0, lane.sideTimesHead);
+      times.length -= lane.sideTimesHead;
+      lane.sideTimesHead = 0;
+    }
     laneWatermark(lane, t);
   }
 
-  /** Acks wait for the lowest watermark: the main one, or a lane's that is catching up. */
-  function ackWatermark(): number {
+  /**
+   * Read every side-input topic from its start into the lane's own tables, then start the lane:
+   * its steps, with side inputs as of its watermark, and its records waiting so far.
+   */
+  /** A side-input update's table key and event time. */
+  function sideKeyed(
+    spec: Topology<C>["sideInputs"][string],
+    v: Record<string, unknown>,
+  ): { key: string; eventTime: number; value: Record<string, unknown> } {
+    const eventTime = spec.eventTime ? spec.eventTime(v as never) : (v.eventTime as number);
+    const key = spec.key ? spec.key(v as never) : defaultKey(v, ["portfolioId", "instrumentId", "universeId"]);
+    return { key, eventTime, value: v };
+  }
+
+  /** A side-input message as an update (undefined: undecodable or invalid, dead-lettered by the feed). */
+  function sideUpdate(spec: Topology<C>["sideInputs"][string], data: Buffer) {
+    const r = decodeEvent(eventSchemas[spec.schema], data);
+    return r.ok ? sideKeyed(spec, r.value as Record<string, unknown>) : undefined;
+  }
+
+  async function loadLane(lane: Lane): Promise<void> {
+    lanesLoading++;
+    try {
+      const times: number[] = [];
+      for (const [name, spec] of Object.entries(topology.sideInputs)) {
+        const reader = await withBackoff(
+          () => client.createReader({ topic: spec.topic, startMessageId: binding.MessageId.earliest() }),
+          scheduler,
+          reconnect,
+          () => stats.reconnects++,
+        );
+        try {
+          const table = lane.tables.get(name)!;
+          while (reader.hasNext() && !stopping) {
+            const u = sideUpdate(spec, (await reader.readNext()).getData());
+            if (u === undefined) continue;
+            table.apply(u.key, u.eventTime, u.value);
+            times.push(u.eventTime);
+          }
+        } finally {
+          await reader.close().catch(() => null);
+        }
+      }
+      if (stopping) return;
+      // With the updates released here meanwhile (also applied to the lane's tables).
+      for (const u of lane.sideTimes) times.push(u);
+      times.sort((a, b) => a - b);
+      lane.sideTimes = times.filter((u, i) => i === 0 || u !== times[i - 1]);
+      lane.sideTimesHead = 0;
+      lane.ready = true;
+      rewireLane(lane);
+      drainLane(lane, false);
+      ackTracker.advance(lane.watermark, lane.clock);
+      pump();
+    } catch (e) {
+      fail(e as Error);
+    } finally {
+      lanesLoading--;
+    }
+  }
+
+  /** Give a lane's side inputs the tables as of `u` (an update at `u` was applied to them). */
+  function laneSides(lane: Lane, u: number): void {
+    lane.sideApplied = u;
+    asOf(u);
+    for (const [name, s] of lane.sides) s.next(lane.tables.get(name)!);
+    asOf(Number.POSITIVE_INFINITY);
+    afterPush(undefined);
+  }
+
+  /** The lowest watermark: the main one, or a lane's behind it (side-table history is kept for it). */
+  function lowestWatermark(): number {
     let w = watermark;
     for (let i = 0; i < lanes.length; i++) if (!lanes[i]!.following && lanes[i]!.watermark < w) w = lanes[i]!.watermark;
     return w;
   }
 
-  /** Idle tick: a catching-up lane whose keys released nothing for two ticks takes the main watermark. */
+  /** The watermark a key's records are at: its lane's, or the main one. */
+  function watermarkOf(key: string): number {
+    const lane = laneOf.get(key);
+    return lane !== undefined && !lane.following ? lane.watermark : watermark;
+  }
+
+  /** Idle tick: a lane takes the main watermark after its grace, or when everything is quiet. */
   function lanesTick(): void {
-    let changed = false;
+    const allIdle = feeds.every((f) => f.idle || f.ended);
     for (const lane of lanes) {
-      if (lane.following) continue;
-      if (lane.released === lane.releasedAtTick) {
-        if (++lane.quietTicks >= 2) {
-          followMain(lane);
-          changed = true;
-        }
-      } else lane.quietTicks = 0;
-      lane.releasedAtTick = lane.released;
+      if (lane.following || !lane.ready) continue;
+      if (lane.arrived === lane.arrivedAtLastTick) lane.quietTicks++;
+      else lane.quietTicks = 0;
+      lane.arrivedAtLastTick = lane.arrived;
+      if (ticks - lane.behindAtTick >= laneGraceTicks || (allIdle && lane.quietTicks >= 2)) followMain(lane);
+      else drainLane(lane, false);
     }
-    if (changed) ackTracker.advance(ackWatermark());
   }
 
   function afterPush(culprit: Inbound | undefined): void {
@@ -848,13 +990,22 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
   function release(f: Feed, p: Pending): void {
     if (f.rank === 0) {
       if (p.eventTime - 1 > watermark) emitWatermark(p.eventTime - 1);
-      if (finishedRecords !== undefined && (sideTimes.length === 0 || sideTimes[sideTimes.length - 1]! < p.eventTime)) {
-        sideTimes.push(p.eventTime);
-      }
+      if (p.eventTime > lastSideTime) lastSideTime = p.eventTime;
       const t = tables.get(f.name)!;
       t.map.apply(p.key, p.eventTime, p.value);
       inc(stats.sideInputUpdates, f.name);
       t.subject.next(t.map);
+      for (let i = 0; i < lanes.length; i++) {
+        const lane = lanes[i]!;
+        const lt = lane.tables.get(f.name)!;
+        lt.apply(p.key, p.eventTime, p.value); // (again, if its first read had it: same version)
+        const times = lane.sideTimes;
+        if (times.length === 0 || times[times.length - 1]! < p.eventTime) times.push(p.eventTime);
+        if (lane.following && lane.ready) {
+          lane.sideApplied = p.eventTime;
+          lane.sides.get(f.name)!.next(lt);
+        }
+      }
       return;
     }
     const m = p as Inbound;
@@ -865,8 +1016,8 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     if ((m.seq & 7) === 0) m.t0 = process.hrtime.bigint(); // latency of every 8th message
     let lane = laneOf.size > 0 ? laneOf.get(m.key) : undefined;
     if (!processedKeys.has(m.key)) {
-      const from = finishedRecords?.handedOver(m.key);
-      if (from !== undefined && m.eventTime <= watermark) lane = laneFor(m.key, from);
+      const handOver = finishedRecords?.handedOver(m.key);
+      if (handOver !== undefined) lane = laneFor(m.key, handOver);
       processedKeys.add(m.key);
     }
     if (m.eventTime > front) front = m.eventTime;
@@ -877,19 +1028,23 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       ackTracker.processed(m);
       return;
     }
-    let subject = f.subject!;
-    if (lane !== undefined) {
-      lane.released++;
-      if (!lane.following) {
-        if (m.eventTime - 1 >= watermark) followMain(lane);
-        else if (m.eventTime - 1 > lane.watermark && m.eventTime - 1 - lane.lastRecordWm >= watermarkIntervalMs) {
-          lane.lastRecordWm = m.eventTime - 1;
-          advanceLane(lane, m.eventTime - 1);
-        }
-        ackTracker.advance(ackWatermark());
-      }
-      subject = lane.bySource.get(f.name)!;
+    if (lane === undefined) push(f.subject!, m);
+    else if (lane.following) {
+      m.clock = lane.clock;
+      push(lane.bySource.get(f.name)!, m);
+    } else {
+      if (m.eventTime <= watermark) lane.behindAtTick = ticks;
+      let q = lane.bufs.get(f.name);
+      if (q === undefined) lane.bufs.set(f.name, (q = []));
+      q.push(m);
+      lane.arrived++;
+      lane.lagging.set(f.name, ticks + laneGraceTicks);
+      drainLane(lane, false);
     }
+  }
+
+  /** Push a record into a pipeline instance (the main one or a lane's). */
+  function push(subject: Fanout<Item>, m: Inbound): void {
     asOf(m.eventTime);
     const value = m.value;
     m.value = undefined;
@@ -897,6 +1052,51 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     asOf(Number.POSITIVE_INFINITY);
     if (pipelineError !== undefined) afterPush(m);
     if (!m.done) ackTracker.processed(m);
+  }
+
+  /**
+   * A lane's own merge: its records, buffered by source, are released in the total order
+   * ({@link before}), as the main merge releases records — but the lane waits for a source with
+   * an empty buffer only while the source is still delivering the lane's keys: up to `laneGraceMs`
+   * after its latest lane record, or after the lane opened if the hand-over listed records of the
+   * keys open on it (their redelivery is certain), and not once every source is idle. The main
+   * merge cannot order these records for the lane: on a real broker a moved key's messages on one
+   * topic can trail the rest of that topic by days of event time while its messages on another
+   * topic come on time (seen in the real-broker suite), so the main feeds run ahead of the lane.
+   * `all`: release everything (the lane takes the main watermark).
+   */
+  function drainLane(lane: Lane, all: boolean): void {
+    if (!lane.ready) return;
+    const allIdle = !all && feeds.every((f) => f.idle || f.ended);
+    for (;;) {
+      let best: Feed | undefined;
+      let bm: Inbound | undefined;
+      for (const [name, q] of lane.bufs) {
+        if (q.length === 0) continue;
+        const f = feedByName.get(name)!;
+        if (bm === undefined || before(q[0]!, f, bm, best!)) {
+          best = f;
+          bm = q[0]!;
+        }
+      }
+      if (bm === undefined) return;
+      if (!all && !allIdle) {
+        let blocked = false;
+        for (const [name, until] of lane.lagging) {
+          if (ticks < until && (lane.bufs.get(name)?.length ?? 0) === 0) blocked = true;
+        }
+        if (blocked) return;
+      }
+      lane.bufs.get(best!.name)!.shift();
+      let t = lane.watermark;
+      if (bm.eventTime - 1 > lane.watermark && bm.eventTime - 1 - lane.lastRecordWm >= watermarkIntervalMs) {
+        lane.lastRecordWm = t = bm.eventTime - 1;
+      }
+      advanceLane(lane, t, bm.eventTime);
+      bm.clock = lane.clock;
+      push(lane.bySource.get(best!.name)!, bm);
+      if (fatalError) return;
+    }
   }
 
   /** Keyed state and sink de-duplication sets: both follow a key that moves to this worker. */
@@ -1086,6 +1286,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       eventTime,
       value: v,
       holdUntil: f.holdUntil(eventTime),
+      clock: 0,
       redeliveryCount: msg.getRedeliveryCount(),
       seq: seq++,
       processed: false,
@@ -1204,10 +1405,8 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       if (!r.ok) {
         deadLetter(msg, spec.topic, r.reason, r.message, Math.max(0, watermark), () => undefined, r.issues);
       } else {
-        const v = r.value as Record<string, unknown>;
-        const time = spec.eventTime ? spec.eventTime(v as never) : (v.eventTime as number);
-        const key = spec.key ? spec.key(v as never) : defaultKey(v, ["portfolioId", "instrumentId", "universeId"]);
-        enqueueInOrder(f.buf, f.head, { eventTime: time, key, seq: seq++, value: v });
+        const u = sideKeyed(spec, r.value as Record<string, unknown>);
+        enqueueInOrder(f.buf, f.head, { eventTime: u.eventTime, key: u.key, seq: seq++, value: u.value });
       }
       pump();
     }
@@ -1257,6 +1456,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
   // ---- idle detection (live) -----------------------------------------------------------------
   function idleTick(): void {
     if (finished) return;
+    ticks++;
     if (lanes.length > 0) lanesTick();
     for (const f of feeds) {
       if (f.activity === f.lastSeenActivity && size(f) === 0 && (f.receiving || f.rank === 0)) {
@@ -1271,6 +1471,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       feeds.every((f) => f.idle || f.ended) &&
       feeds.every((f) => size(f) === 0) &&
       working() === 0 &&
+      lanesLoading === 0 &&
       [...writers.values()].every((w) => w.pending === 0)
     ) {
       endReason = "idle";
@@ -1462,7 +1663,13 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       await Promise.all([...writers.values()].map((w) => w.idle()));
       // Before the keys move: list what this worker finished, in case acks just sent get lost.
       if (handOver && finishedRecords !== undefined && !fatalError) {
-        finishedRecords.write(watermark, processedKeys);
+        const openSources = new Map<string, Set<string>>();
+        for (const m of ackTracker.openMessages()) {
+          let set = openSources.get(m.key);
+          if (set === undefined) openSources.set(m.key, (set = new Set()));
+          set.add(m.source);
+        }
+        finishedRecords.write(watermarkOf, processedKeys, openSources);
         await writers.get(finishedRecords.topic)!.idle();
       }
       // What is still open — held for retention, or buffered where the merge could not release

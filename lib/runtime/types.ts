@@ -97,6 +97,14 @@ export interface RunOptions {
    * recognized instead of being applied to the state twice. Default 65 536.
    */
   readonly finishedRecordsKept?: number;
+  /**
+   * A key handed over by a stopped worker runs on a lane with its own watermark (see the
+   * runtime), because the broker can deliver a moved key's messages long after newer messages of
+   * other keys on the same topic (Pulsar's Key_Shared dispatcher replays them apart). The lane
+   * takes this worker's watermark once none of its records came behind that watermark for this
+   * long, or once every source is idle and its keys were quiet. Default 30 000 ms (scheduler time).
+   */
+  readonly laneGraceMs?: number;
   readonly reconnect?: ReconnectOptions;
   /** Called with each sampled message's latency (ns, hand-off to ack; every 8th message) — for benchmarks and metrics. */
   readonly onLatency?: (ns: number) => void;

@@ -141,6 +141,73 @@ function delayNewKeys(inner: ConsumerLike, active: () => boolean, delayMs: numbe
 }
 
 /**
+ * `b` with its consumers on `topic` delivering moved keys' messages late, the way a real Pulsar
+ * broker did in the real-broker suite after a worker stopped (Key_Shared replays a moved key's
+ * messages apart from the rest): a key has moved to a consumer when another consumer of the topic
+ * got its messages first, and each of its messages is held back there until `lag` messages of the
+ * consumer's own keys have passed it (or nothing arrived for `quietMs`). Each key's order is kept;
+ * other topics are not delayed, so a moved key's records on them run ahead of these.
+ */
+export function laggingMovedKeys(
+  b: PulsarBinding,
+  topic: string,
+  options: { readonly lag: number; readonly quietMs: number },
+): PulsarBinding {
+  const firstConsumer = new Map<string, ConsumerLike>();
+  return wrapConsumers(b, (inner, config) =>
+    config.topic === topic ? lagMoved(inner, firstConsumer, options) : inner,
+  );
+}
+
+function lagMoved(
+  inner: ConsumerLike,
+  firstConsumer: Map<string, ConsumerLike>,
+  { lag, quietMs }: { readonly lag: number; readonly quietMs: number },
+): ConsumerLike {
+  /** Messages of the consumer's own keys passed on so far. */
+  let passed = 0;
+  const held: { m: MessageLike; at: number }[] = [];
+  const queue = new ReceiveQueue<MessageLike>();
+  let closed: Error | undefined;
+  const releaseDue = (all: boolean) => {
+    while (held.length > 0 && (all || passed - held[0]!.at >= lag)) queue.push(held.shift()!.m);
+  };
+  void (async () => {
+    while (closed === undefined) {
+      let m: MessageLike;
+      try {
+        m = await inner.receive(quietMs);
+      } catch (e) {
+        if (closed !== undefined) return;
+        if (!inner.isConnected()) {
+          closed = e as Error;
+          queue.failAll(() => closed!);
+          return;
+        }
+        releaseDue(true); // quiet: what is held comes now
+        continue;
+      }
+      const key = m.getPartitionKey();
+      if (!firstConsumer.has(key)) firstConsumer.set(key, inner);
+      if (firstConsumer.get(key) === inner) {
+        passed++;
+        queue.push(m);
+        releaseDue(false);
+      } else held.push({ m, at: passed });
+    }
+  })();
+  return {
+    ...forward(inner),
+    receive: () => (closed ? Promise.reject(closed) : queue.take(undefined, () => closed!)),
+    close: () => {
+      closed ??= new Error("consumer closed");
+      queue.failAll(() => closed!);
+      return inner.close();
+    },
+  };
+}
+
+/**
  * `b` with consumers that lose their last `lost` acknowledgements when they close: each ack is
  * passed on only once `lost` later ones were made, and close drops what is still held. Pulsar's
  * acks are fire-and-forget (no broker answer), so acks sent just before a consumer closes can
@@ -174,7 +241,7 @@ function wrapConsumers(
     close: () => b.client.close(),
     subscribe: async (config) => wrap(await b.client.subscribe(config), config),
   };
-  return { client, MessageId: b.MessageId };
+  return { ...b, client, MessageId: b.MessageId };
 }
 
 /** A consumer that forwards every call to `inner` (override what a wrapper changes). */

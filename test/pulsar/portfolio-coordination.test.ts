@@ -16,6 +16,7 @@ import { outputDigest } from "../../lib/runtime/digest.js";
 import type { CapturedOutput, RunSummary } from "../../lib/runtime/types.js";
 import { describeTopology, finishedTopic } from "../../lib/topology/describe.js";
 import { websocketBinding } from "../../lib/transports/websocket/index.js";
+import { firstDifferences } from "../fixtures/first-differences.js";
 import { portfolioCoordinationTopology as topology } from "../../topologies/portfolio-coordination.js";
 import { coordinationTopics as topics } from "../../topologies/topics.js";
 
@@ -57,7 +58,7 @@ async function resetTopics(): Promise<void> {
  * the runtime gives each worker one consumer name on all subscriptions, so every source topic
  * splits the portfolios the same way. The idle timeout is longer than publishing the sources takes.
  */
-async function onBroker(workers: number): Promise<RecordingRunResult> {
+async function onBroker(workers: number, stopWorker?: { afterDecisions: number }): Promise<RecordingRunResult> {
   await resetTopics();
   const binding = websocketBinding({ serviceUrl, adminUrl });
   try {
@@ -66,6 +67,7 @@ async function onBroker(workers: number): Promise<RecordingRunResult> {
       workers,
       adminUrl,
       ...(workers > 1 ? { idleTimeoutMs: 8_000 } : {}),
+      ...(stopWorker !== undefined ? { stopWorker } : {}),
     });
   } finally {
     await binding.client.close();
@@ -76,13 +78,15 @@ describe("portfolio-coordination over the bundled recording on a real Pulsar bro
   let replayed: RecordingRunResult;
   let broker1: RecordingRunResult;
   let broker3: RecordingRunResult;
+  let handedOver: RecordingRunResult;
 
   beforeAll(async () => {
     await initSolver();
     replayed = await runRecording(topology, messages, { transport: "replay" });
     broker1 = await onBroker(1);
     broker3 = await onBroker(3);
-  }, 600_000);
+    handedOver = await onBroker(3, { afterDecisions: 1500 });
+  }, 900_000);
 
   const outputs = [topics.decisions, topics.stateUpdates, topics.analytics];
   // Dead letters carry the broker's message id, so they are compared by reason, not byte for byte.
@@ -92,16 +96,22 @@ describe("portfolio-coordination over the bundled recording on a real Pulsar bro
   for (const [label, get] of [
     ["one worker", () => broker1],
     ["three workers", () => broker3],
+    ["three workers, one stopped after 1500 decisions", () => handedOver],
   ] as const) {
     it(`${label}: the replay's decisions, state updates and analytics byte for byte`, () => {
+      expect(firstDifferences(get().captured, replayed.captured, { topic: topics.decisions })).toBe("");
       for (const topic of outputs)
         expect(outputDigest(get().captured, [topic])).toBe(outputDigest(replayed.captured, [topic]));
     });
 
     it(`${label}: every source message acknowledged, none in flight; side outputs as in the replay`, () => {
       const r: { captured: readonly CapturedOutput[]; runs: readonly RunSummary[] } = get();
-      expect(r.runs.every((x) => x.reason === "idle" && x.error === undefined)).toBe(true);
-      expect(r.runs.reduce((a, x) => a + x.stats.acked, 0)).toBe(sourceMessages);
+      const stopped = r === handedOver ? 1 : 0; // the worker stopped mid-stream handed its open messages back
+      expect(r.runs.filter((x) => x.reason === "stopped").length).toBe(stopped);
+      expect(r.runs.every((x) => (x.reason === "idle" || x.reason === "stopped") && x.error === undefined)).toBe(true);
+      expect(r.runs.reduce((a, x) => a + x.stats.acked, 0)).toBe(
+        sourceMessages + r.runs.reduce((a, x) => a + x.stats.redeliveredDone, 0),
+      );
       expect(r.runs.every((x) => x.stats.inFlight === 0)).toBe(true);
       for (const topic of sideOutputs) {
         expect(outputDigest(r.captured, [topic])).toBe(outputDigest(replayed.captured, [topic]));
