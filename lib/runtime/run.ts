@@ -729,6 +729,8 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
    * own in the {@link AckTracker}), so a lane behind does not hold back the acks of other keys.
    */
   interface Lane {
+    /** The watermark its keys were handed over with. */
+    from: number;
     clock: number;
     /**
      * The lane's own side tables, read from the side-input topics when the lane opens (it may
@@ -791,10 +793,12 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
   /** The lane for a key a stopped worker handed over. */
   function laneFor(key: string, handOver: HandOver): Lane {
     const from = handOver.watermark;
+    const start = Math.min(from, watermark);
     let lane = lanes.length > 0 ? lanes[lanes.length - 1] : undefined;
-    if (lane === undefined || lane.following) {
-      const start = Math.min(from, watermark);
+    // Keys handed over together share a lane, unless it has moved on since.
+    if (lane === undefined || lane.following || lane.from !== from || lane.watermark > start) {
       lane = {
+        from,
         clock: ackTracker.addClock(),
         tables: new Map(
           Object.keys(topology.sideInputs).map((name) => [name, new AsOfTable<unknown>(sideInputHistoryMs)]),
@@ -823,7 +827,6 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       void loadLane(lane);
     }
     laneOf.set(key, lane);
-    laneWatermark(lane, Math.min(from, watermark));
     // Its redeliveries come for certain: their sources hold the lane back until they do.
     for (const source of handOver.openSources) {
       if (feedByName.get(source)?.rank === 1) lane.lagging.set(source, ticks + laneGraceTicks);
