@@ -733,9 +733,9 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     from: number;
     clock: number;
     /**
-     * The lane's own side tables, read from the side-input topics when the lane opens (it may
-     * start further behind than the worker's tables keep history), then kept up like the
-     * worker's; and their subjects, updated in the lane's own time (see {@link advanceLane}).
+     * The lane's own side tables — a copy of the worker's when the lane opens, or, if it starts
+     * further behind than those keep history, read from the side-input topics — then kept up like
+     * the worker's; and their subjects, updated in the lane's own time (see {@link advanceLane}).
      */
     tables: Map<string, AsOfTable<unknown>>;
     sides: Map<string, BehaviorSubject<ReadonlyMap<string, unknown>>>;
@@ -824,7 +824,16 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       for (const t of lane.tables.values()) laneTableList.push(t);
       lanes.push(lane);
       stats.lanes++;
-      void loadLane(lane);
+      if (tableList.every((t) => start >= t.exactFrom)) {
+        // The worker's tables still answer reads as of the lane's start: copy them.
+        const times: number[] = [];
+        for (const [name, t] of tables)
+          for (const u of t.map.copyInto(lane.tables.get(name)!)) if (u > start) times.push(u);
+        times.sort((a, b) => a - b);
+        lane.sideTimes = times.filter((u, i) => i === 0 || u !== times[i - 1]);
+        lane.ready = true;
+        rewireLane(lane);
+      } else void loadLane(lane);
     }
     laneOf.set(key, lane);
     // Its redeliveries come for certain: their sources hold the lane back until they do.
@@ -882,8 +891,9 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
   }
 
   /**
-   * Read every side-input topic from its start into the lane's own tables, then start the lane:
-   * its steps, with side inputs as of its watermark, and its records waiting so far.
+   * For a lane that starts further behind than the worker's tables keep history: read every
+   * side-input topic from its start into the lane's own tables, then start the lane — its steps,
+   * with side inputs as of its watermark, and its records waiting so far.
    */
   /** A side-input update's table key and event time. */
   function sideKeyed(

@@ -35,6 +35,36 @@ describe("AsOfTable", () => {
     );
   });
 
+  it("a copy answers every read from exactFrom on as the table does, and as the full history would", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ key: fc.constantFrom("a", "b"), t: fc.integer({ min: 0, max: 100 }) }), { maxLength: 40 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 0, max: 100 }),
+        (updates, historyMs, wm) => {
+          const table = new AsOfTable<number>(historyMs);
+          const full = new AsOfTable<number>(Number.POSITIVE_INFINITY);
+          table.advance(wm);
+          updates.forEach((u, i) => {
+            table.apply(u.key, u.t, i);
+            full.apply(u.key, u.t, i);
+          });
+          const copy = new AsOfTable<number>(historyMs);
+          const times = table.copyInto(copy);
+          expect(times.every((t) => updates.some((u) => u.t === t))).toBe(true);
+          for (let now = Math.max(0, table.exactFrom); now <= 110; now++) {
+            table.now = copy.now = full.now = now;
+            for (const key of ["a", "b"]) {
+              expect(copy.get(key)).toBe(table.get(key));
+              expect(copy.get(key)).toBe(full.get(key));
+            }
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it("keeps history behind the watermark, then the newest older version only", () => {
     const t = new AsOfTable<string>(10);
     t.apply("k", 0, "v0");

@@ -43,6 +43,25 @@ export class AsOfTable<V> implements ReadonlyMap<string, V> {
     this.watermark = watermark;
   }
 
+  /** The event time from which this table answers reads exactly (older ones may get a pruned version). */
+  get exactFrom(): number {
+    return this.watermark - this.historyMs;
+  }
+
+  /**
+   * Copy every version this table keeps into `into` (an empty table), which then answers reads as
+   * this one does; returns the versions' event times (unsorted).
+   */
+  copyInto(into: AsOfTable<V>): number[] {
+    const times: number[] = [];
+    for (const [key, list] of this.versions) {
+      into.versions.set(key, list.slice());
+      for (const v of list) times.push(v.t);
+    }
+    for (const key of this.pruned) into.pruned.add(key);
+    return times;
+  }
+
   private at(key: string, list: readonly Version<V>[] | undefined): Version<V> | undefined {
     if (!list || list.length === 0) return undefined;
     const last = list[list.length - 1]!;
