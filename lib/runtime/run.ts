@@ -866,6 +866,11 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
   let lastSideTime = Number.NEGATIVE_INFINITY;
   /** Lanes still reading their side tables. */
   let lanesLoading = 0;
+  /**
+   * Records waiting in lanes' merges. Backpressure does not count them: a lane may be waiting for
+   * the very source whose receiving they would stop.
+   */
+  let laneBuffered = 0;
 
   /**
    * Move a lane the way the main pipeline moved: every side-input update at `u ≤ upTo` the lane
@@ -1050,6 +1055,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       let q = lane.bufs.get(f.name);
       if (q === undefined) lane.bufs.set(f.name, (q = []));
       q.push(m);
+      laneBuffered++;
       lane.arrived++;
       lane.lagging.set(f.name, ticks + laneGraceTicks);
       drainLane(lane, false);
@@ -1101,6 +1107,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
         if (blocked) return;
       }
       lane.bufs.get(best!.name)!.shift();
+      laneBuffered--;
       let t = lane.watermark;
       if (bm.eventTime - 1 > lane.watermark && bm.eventTime - 1 - lane.lastRecordWm >= watermarkIntervalMs) {
         lane.lastRecordWm = t = bm.eventTime - 1;
@@ -1237,7 +1244,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     return false;
   }
   function blockedFeed(f: Feed, cap: number): boolean {
-    return size(f) >= cap || working() >= maxInFlight || writersFull();
+    return size(f) >= cap || working() - laneBuffered >= maxInFlight || writersFull();
   }
   function wake(): void {
     if (isReplay) checkEnd();

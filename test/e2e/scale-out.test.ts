@@ -117,7 +117,16 @@ describe("scale-out (KeyShared)", () => {
     open.push(...bindings);
     await publish(bindings[0]!, prefix2 + P.prices, inputs.prices);
     const handles: RunHandle[] = bindings.map((b, i) =>
-      run(t2, { transport: b, workerId: `w${i}`, stopWhenIdle: i > 0, idleTimeoutMs, maxInFlight: 64 }),
+      // A grace longer than the test: the taking workers' lanes take the main watermark only
+      // once every source is idle, and the run still ends with the reference decisions.
+      run(t2, {
+        transport: b,
+        workerId: `w${i}`,
+        stopWhenIdle: i > 0,
+        idleTimeoutMs,
+        maxInFlight: 64,
+        laneGraceMs: 3_600_000,
+      }),
     );
     await waitForSubscriptions(t2, bindings[0]!, 3);
     await publish(bindings[0]!, prefix2 + P.signalsA, inputs.a);
@@ -128,6 +137,7 @@ describe("scale-out (KeyShared)", () => {
     expect(stopped.stats.inFlight).toBe(0);
     const rest = await Promise.all(handles.slice(1).map((h) => h.done));
     expect(rest.every((s) => s.error === undefined)).toBe(true);
+    expect(rest.reduce((a, s) => a + s.stats.lanes, 0)).toBeGreaterThan(0); // its keys ran on lanes
     // Every worker decided something.
     expect([stopped, ...rest].every((s) => (s.stats.out.decisions ?? 0) > 0)).toBe(true);
 
