@@ -4,7 +4,6 @@ import {
   BehaviorSubject,
   Observable,
   type SchedulerLike,
-  type Subscriber,
   type Subscription,
   VirtualTimeScheduler,
 } from "rxjs";
@@ -33,7 +32,9 @@ import { fromNames, stepOperator } from "../topology/validate.js";
 import { AckTracker, type Inbound } from "./ack-tracker.js";
 import { ChangelogState } from "./keyed-state.js";
 import { enqueueInOrder } from "./feed-order.js";
-import { FinishedRecords, type HandOver } from "./finished-records.js";
+import { Fanout } from "./fanout.js";
+import { FinishedRecords } from "./finished-records.js";
+import { Lanes } from "./lanes.js";
 import { type HoldStep, holdBounds } from "./hold-bounds.js";
 import { AsOfTable } from "./side-table.js";
 import { withBackoff } from "./backoff.js";
@@ -106,29 +107,6 @@ const MAX_WM = Number.MAX_SAFE_INTEGER;
 
 /** Rejection handler of fire-and-forget acks (one shared function, not a closure per message). */
 const ignore = () => undefined;
-
-/**
- * The pipeline's wiring between steps: a synchronous multicast that delivers each item to a
- * snapshot of its subscribers, as an RxJS `Subject` does, without the Subject's per-emission
- * closure and iterator. It never errors or completes (the runtime catches step errors itself).
- */
-class Fanout<T> extends Observable<T> {
-  private subscribers: Subscriber<T>[] = [];
-
-  constructor() {
-    super((subscriber) => {
-      this.subscribers = [...this.subscribers, subscriber];
-      return () => {
-        this.subscribers = this.subscribers.filter((s) => s !== subscriber);
-      };
-    });
-  }
-
-  next(value: T): void {
-    const subs = this.subscribers;
-    for (let i = 0; i < subs.length; i++) subs[i]!.next(value);
-  }
-}
 
 let lastAck: Promise<unknown> | undefined;
 /**
@@ -302,10 +280,9 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
   /** Answer side-table reads as of event time `t` (+∞ = latest). */
   const asOf = (t: number) => {
     for (let i = 0; i < tableList.length; i++) tableList[i]!.now = t;
-    for (let i = 0; i < laneTableList.length; i++) laneTableList[i]!.now = t;
+    const lt = lanes.tableList;
+    for (let i = 0; i < lt.length; i++) lt[i]!.now = t;
   };
-  /** The lanes' own side tables (see {@link Lane}). */
-  const laneTableList: AsOfTable<unknown>[] = [];
 
   // ---- retention (max over steps) -----------------------------------------------------------
   let retentionMs = 0;
@@ -433,7 +410,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
   let finishedRecords: FinishedRecords | undefined;
   let syncingStores = false;
 
-  /** Side-table subjects by side-input name (each lane has its own: see {@link Lane}). */
+  /** Side-table subjects by side-input name (each lane has its own: see {@link Lanes}). */
   type SideSubjects = ReadonlyMap<string, BehaviorSubject<ReadonlyMap<string, unknown>>>;
 
   function stepContext(step: string, sides: SideSubjects | undefined): StepContext<C> {
@@ -533,7 +510,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       if (f) f.subject = s;
     }
     // Lanes start over too (their keys stay in them): the open messages are redelivered.
-    for (const lane of lanes) rewireLane(lane);
+    lanes.rewireAll();
     retentionMs = main.maxRetention;
     ackTracker.retentionMs = retentionMs;
     for (const [source, bound] of holdBounds(Object.keys(topology.sources), main.holdSteps)) {
@@ -670,15 +647,10 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     for (const tb of tableList) tb.advance(t);
     // Sinks remember ids for lanes still behind, too.
     if (t < MAX_WM)
-      for (const w of dedupWriters) w.forgetBefore(lanes.length > 0 ? lowestWatermark() : t, dedupHorizonMs);
+      for (const w of dedupWriters) w.forgetBefore(lanes.size > 0 ? lanes.lowestWatermark() : t, dedupHorizonMs);
     asOf(t);
     for (let i = 0; i < sourceSubjects.length; i++) sourceSubjects[i]!.next(wm);
-    for (let j = 0; j < lanes.length; j++) {
-      const lane = lanes[j]!;
-      if (!lane.following) continue;
-      lane.watermark = t;
-      for (let i = 0; i < lane.subjects.length; i++) lane.subjects[i]!.next(wm);
-    }
+    if (lanes.size > 0) lanes.mainWatermark(wm);
     if (virtual) {
       // Replay: virtual time follows the watermark; timers of steps due by then fire now.
       virtual.maxFrames = t;
@@ -687,7 +659,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     }
     asOf(Number.POSITIVE_INFINITY);
     afterPush(undefined);
-    for (const lane of lanes) if (!lane.following && t >= MAX_WM) followMain(lane);
+    if (t >= MAX_WM && lanes.size > 0) lanes.end();
     advanceAcks();
   }
 
@@ -701,7 +673,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
   const flushAcks = () => {
     acksQueued = false;
     ackTracker.advance(watermark);
-    for (let i = 0; i < lanes.length; i++) ackTracker.advance(lanes[i]!.watermark, lanes[i]!.clock);
+    if (lanes.size > 0) lanes.advanceAcks();
   };
   function advanceAcks(): void {
     if (isReplay) flushAcks();
@@ -711,195 +683,52 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     }
   }
 
-  // ---- lanes: keys handed over from behind the watermark --------------------------------------
-  /**
-   * A key that a stopped worker handed over can arrive here behind this worker's watermark, and
-   * keep arriving behind it: its redelivered records belong to windows that are still open for it
-   * but already due here, and on a real broker the key's later messages can trail newer messages
-   * of other keys on the same topic by days of event time (Pulsar's Key_Shared dispatcher replays
-   * a moved key's messages apart from the rest; seen in the real-broker suite). The main pipeline
-   * would send them to `late`. So every handed-over key gets a lane — its own instance of the
-   * topology's steps (keyed state and sinks shared) with its own watermark, which starts at the
-   * previous owner's (from its hand-over entry, {@link FinishedRecords}, or this worker's if lower)
-   * and follows the lane's records as the main watermark follows the worker's records, stopping
-   * before every side-input update in between — a watermark per hand-over, in effect. A lane
-   * takes the main watermark once none of its records came behind the main one for `laneGraceMs`,
-   * or once every source is idle and its keys were quiet for two idle ticks. Keys handed over
-   * together share a lane. Acks of a lane's records follow the lane's watermark (a clock of their
-   * own in the {@link AckTracker}), so a lane behind does not hold back the acks of other keys.
-   */
-  interface Lane {
-    /** The watermark its keys were handed over with. */
-    from: number;
-    clock: number;
-    /**
-     * The lane's own side tables — a copy of the worker's when the lane opens, or, if it starts
-     * further behind than those keep history, read from the side-input topics — then kept up like
-     * the worker's; and their subjects, updated in the lane's own time (see {@link advanceLane}).
-     */
-    tables: Map<string, AsOfTable<unknown>>;
-    sides: Map<string, BehaviorSubject<ReadonlyMap<string, unknown>>>;
-    /** Event times of side-input updates, ascending, from `sideTimesHead` (the lane's to come). */
-    sideTimes: number[];
-    sideTimesHead: number;
-    /** Its side tables are read: the lane runs (until then its records wait in `bufs`). */
-    ready: boolean;
-    /** Event time of the latest side-input update the lane's side inputs were given. */
-    sideApplied: number;
-    subs: Subscription[];
-    subjects: Fanout<Item>[];
-    bySource: Map<string, Fanout<Item>>;
-    watermark: number;
-    lastRecordWm: number;
-    following: boolean;
-    /** Lane records received so far, and as of the previous idle tick. */
-    arrived: number;
-    arrivedAtLastTick: number;
-    quietTicks: number;
-    /** The idle tick during which a lane record last came behind the main watermark. */
-    behindAtTick: number;
-    /** Lane records not released yet, by source (see {@link drainLane}). */
-    bufs: Map<string, Inbound[]>;
-    /** Sources the lane may wait for, with the idle tick until which it waits (see {@link drainLane}). */
-    lagging: Map<string, number>;
-  }
-  /** Idle ticks so far (every `idleTimeoutMs / 2`, scheduler time). */
-  let ticks = 0;
-  const laneGraceTicks = Math.max(2, Math.ceil((options.laneGraceMs ?? 30_000) / Math.max(1, idleTimeoutMs / 2)));
-  const lanes: Lane[] = [];
-  const laneOf = new Map<string, Lane>();
-
-  /**
-   * A fresh instance of the steps for a lane (at its start, and after a pipeline reset), its side
-   * inputs as of the lane's time: the tables read as of the latest update it was given.
-   */
-  function rewireLane(lane: Lane): void {
-    for (const s of lane.subs) s.unsubscribe();
-    lane.sides = new Map(
-      [...lane.tables].map(([name, t]) => [name, new BehaviorSubject<ReadonlyMap<string, unknown>>(t)]),
-    );
-    asOf(Math.max(lane.watermark, lane.sideApplied));
-    const p = wirePipeline(lane.sides);
-    lane.subs = p.subs;
-    lane.subjects = p.subjects;
-    lane.bySource = p.bySource;
-    lane.lastRecordWm = Number.NEGATIVE_INFINITY;
-    const wm: Item = { kind: "watermark", time: lane.watermark };
-    if (lane.watermark > Number.NEGATIVE_INFINITY) for (const x of lane.subjects) x.next(wm);
-    asOf(Number.POSITIVE_INFINITY);
-    afterPush(undefined);
-  }
-
-  /** The lane for a key a stopped worker handed over. */
-  function laneFor(key: string, handOver: HandOver): Lane {
-    const from = handOver.watermark;
-    const start = Math.min(from, watermark);
-    let lane = lanes.length > 0 ? lanes[lanes.length - 1] : undefined;
-    // Keys handed over together share a lane, unless it has moved on since.
-    if (lane === undefined || lane.following || lane.from !== from || lane.watermark > start) {
-      lane = {
-        from,
-        clock: ackTracker.addClock(),
-        tables: new Map(
-          Object.keys(topology.sideInputs).map((name) => [name, new AsOfTable<unknown>(sideInputHistoryMs)]),
-        ),
-        sides: new Map(),
-        sideTimes: [],
-        sideTimesHead: 0,
-        ready: false,
-        sideApplied: start,
-        subs: [],
-        subjects: [],
-        bySource: new Map(),
-        watermark: start,
-        lastRecordWm: Number.NEGATIVE_INFINITY,
-        following: false,
-        arrived: 0,
-        arrivedAtLastTick: 0,
-        quietTicks: 0,
-        behindAtTick: ticks,
-        bufs: new Map(),
-        lagging: new Map(),
-      };
-      for (const t of lane.tables.values()) laneTableList.push(t);
-      lanes.push(lane);
-      stats.lanes++;
-      if (tableList.every((t) => start >= t.exactFrom)) {
-        // The worker's tables still answer reads as of the lane's start: copy them.
-        const times: number[] = [];
-        for (const [name, t] of tables)
-          for (const u of t.map.copyInto(lane.tables.get(name)!)) if (u > start) times.push(u);
-        times.sort((a, b) => a - b);
-        lane.sideTimes = times.filter((u, i) => i === 0 || u !== times[i - 1]);
-        lane.ready = true;
-        rewireLane(lane);
-      } else void loadLane(lane);
-    }
-    laneOf.set(key, lane);
-    // Its redeliveries come for certain: their sources hold the lane back until they do.
-    for (const source of handOver.openSources) {
-      if (feedByName.get(source)?.rank === 1) lane.lagging.set(source, ticks + laneGraceTicks);
-    }
-    return lane;
-  }
-
-  function laneWatermark(lane: Lane, t: number): void {
-    if (t <= lane.watermark) return;
-    lane.watermark = t;
-    for (const table of lane.tables.values()) table.advance(t);
-    const wm: Item = { kind: "watermark", time: t };
-    asOf(t);
-    for (let i = 0; i < lane.subjects.length; i++) lane.subjects[i]!.next(wm);
-    asOf(Number.POSITIVE_INFINITY);
-    afterPush(undefined);
-    advanceAcks();
-  }
-
-  function followMain(lane: Lane): void {
-    if (!lane.ready) return; // (it follows once it has its side tables)
-    drainLane(lane, true);
-    lane.following = true;
-    advanceLane(lane, watermark, lastSideTime);
-  }
-
+  // ---- lanes: keys handed over by a stopped worker (lib/runtime/lanes.ts) ----------------------
   /** The latest event time of a side-input update released so far. */
   let lastSideTime = Number.NEGATIVE_INFINITY;
-  /** Lanes still reading their side tables. */
-  let lanesLoading = 0;
-  /**
-   * Records waiting in lanes' merges. Backpressure does not count them: a lane may be waiting for
-   * the very source whose receiving they would stop.
-   */
-  let laneBuffered = 0;
+  const lanes = new Lanes(
+    {
+      tables: new Map([...tables].map(([name, t]) => [name, t.map])),
+      ackTracker,
+      watermark: () => watermark,
+      lastSideTime: () => lastSideTime,
+      allIdle: () => feeds.every((f) => f.idle || f.ended),
+      isSource: (name) => feedByName.get(name)?.rank === 1,
+      before: (a, sa, b, sb) => before(a, feedByName.get(sa)!, b, feedByName.get(sb)!),
+      wire: (sides) => wirePipeline(sides),
+      asOf: (t) => asOf(t),
+      afterPush: () => afterPush(undefined),
+      advanceAcks: () => advanceAcks(),
+      push: (subject, m) => push(subject, m),
+      readSideInput: async (name, onUpdate) => {
+        const spec = topology.sideInputs[name]!;
+        const reader = await withBackoff(
+          () => client.createReader({ topic: spec.topic, startMessageId: binding.MessageId.earliest() }),
+          scheduler,
+          reconnect,
+          () => stats.reconnects++,
+        );
+        try {
+          while (reader.hasNext() && !stopping) {
+            const u = sideUpdate(spec, (await reader.readNext()).getData());
+            if (u !== undefined) onUpdate(u.key, u.eventTime, u.value);
+          }
+        } finally {
+          await reader.close().catch(() => null);
+        }
+      },
+      stopping: () => stopping,
+      failed: () => fatalError !== undefined,
+      fail: (e) => fail(e),
+      pump: () => pump(),
+    },
+    {
+      graceTicks: Math.max(2, Math.ceil((options.laneGraceMs ?? 30_000) / Math.max(1, idleTimeoutMs / 2))),
+      sideInputHistoryMs,
+      watermarkIntervalMs,
+    },
+  );
 
-  /**
-   * Move a lane the way the main pipeline moved: every side-input update at `u ≤ upTo` the lane
-   * has not been given yet is given to it (its side inputs read as of `u`) right after its
-   * watermark moved to `u − 1` — as the main watermark moves to `u − 1` before an update at `u` is
-   * applied, so a window fires seeing the side tables as of its own end, and a record sees every
-   * update up to its own time — then the watermark moves to `t`.
-   */
-  function advanceLane(lane: Lane, t: number, upTo: number): void {
-    const times = lane.sideTimes;
-    while (lane.sideTimesHead < times.length && times[lane.sideTimesHead]! <= lane.sideApplied) lane.sideTimesHead++;
-    while (lane.sideTimesHead < times.length && times[lane.sideTimesHead]! <= upTo) {
-      const u = times[lane.sideTimesHead++]!;
-      laneWatermark(lane, u - 1);
-      laneSides(lane, u);
-    }
-    if (lane.sideTimesHead > 1024 && lane.sideTimesHead * 2 > times.length) {
-      times.copyWithin(0, lane.sideTimesHead);
-      times.length -= lane.sideTimesHead;
-      lane.sideTimesHead = 0;
-    }
-    laneWatermark(lane, t);
-  }
-
-  /**
-   * For a lane that starts further behind than the worker's tables keep history: read every
-   * side-input topic from its start into the lane's own tables, then start the lane — its steps,
-   * with side inputs as of its watermark, and its records waiting so far.
-   */
   /** A side-input update's table key and event time. */
   function sideKeyed(
     spec: Topology<C>["sideInputs"][string],
@@ -914,82 +743,6 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
   function sideUpdate(spec: Topology<C>["sideInputs"][string], data: Buffer) {
     const r = decodeEvent(eventSchemas[spec.schema], data);
     return r.ok ? sideKeyed(spec, r.value as Record<string, unknown>) : undefined;
-  }
-
-  async function loadLane(lane: Lane): Promise<void> {
-    lanesLoading++;
-    try {
-      const times: number[] = [];
-      for (const [name, spec] of Object.entries(topology.sideInputs)) {
-        const reader = await withBackoff(
-          () => client.createReader({ topic: spec.topic, startMessageId: binding.MessageId.earliest() }),
-          scheduler,
-          reconnect,
-          () => stats.reconnects++,
-        );
-        try {
-          const table = lane.tables.get(name)!;
-          while (reader.hasNext() && !stopping) {
-            const u = sideUpdate(spec, (await reader.readNext()).getData());
-            if (u === undefined) continue;
-            table.apply(u.key, u.eventTime, u.value);
-            times.push(u.eventTime);
-          }
-        } finally {
-          await reader.close().catch(() => null);
-        }
-      }
-      if (stopping) return;
-      // With the updates released here meanwhile (also applied to the lane's tables).
-      for (const u of lane.sideTimes) times.push(u);
-      times.sort((a, b) => a - b);
-      lane.sideTimes = times.filter((u, i) => i === 0 || u !== times[i - 1]);
-      lane.sideTimesHead = 0;
-      lane.ready = true;
-      rewireLane(lane);
-      drainLane(lane, false);
-      ackTracker.advance(lane.watermark, lane.clock);
-      pump();
-    } catch (e) {
-      fail(e as Error);
-    } finally {
-      lanesLoading--;
-    }
-  }
-
-  /** Give a lane's side inputs the tables as of `u` (an update at `u` was applied to them). */
-  function laneSides(lane: Lane, u: number): void {
-    lane.sideApplied = u;
-    asOf(u);
-    for (const [name, s] of lane.sides) s.next(lane.tables.get(name)!);
-    asOf(Number.POSITIVE_INFINITY);
-    afterPush(undefined);
-  }
-
-  /** The lowest watermark: the main one, or a lane's behind it (side-table history is kept for it). */
-  function lowestWatermark(): number {
-    let w = watermark;
-    for (let i = 0; i < lanes.length; i++) if (!lanes[i]!.following && lanes[i]!.watermark < w) w = lanes[i]!.watermark;
-    return w;
-  }
-
-  /** The watermark a key's records are at: its lane's, or the main one. */
-  function watermarkOf(key: string): number {
-    const lane = laneOf.get(key);
-    return lane !== undefined && !lane.following ? lane.watermark : watermark;
-  }
-
-  /** Idle tick: a lane takes the main watermark after its grace, or when everything is quiet. */
-  function lanesTick(): void {
-    const allIdle = feeds.every((f) => f.idle || f.ended);
-    for (const lane of lanes) {
-      if (lane.following || !lane.ready) continue;
-      if (lane.arrived === lane.arrivedAtLastTick) lane.quietTicks++;
-      else lane.quietTicks = 0;
-      lane.arrivedAtLastTick = lane.arrived;
-      if (ticks - lane.behindAtTick >= laneGraceTicks || (allIdle && lane.quietTicks >= 2)) followMain(lane);
-      else drainLane(lane, false);
-    }
   }
 
   function afterPush(culprit: Inbound | undefined): void {
@@ -1013,17 +766,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       t.map.apply(p.key, p.eventTime, p.value);
       inc(stats.sideInputUpdates, f.name);
       t.subject.next(t.map);
-      for (let i = 0; i < lanes.length; i++) {
-        const lane = lanes[i]!;
-        const lt = lane.tables.get(f.name)!;
-        lt.apply(p.key, p.eventTime, p.value); // (again, if its first read had it: same version)
-        const times = lane.sideTimes;
-        if (times.length === 0 || times[times.length - 1]! < p.eventTime) times.push(p.eventTime);
-        if (lane.following && lane.ready) {
-          lane.sideApplied = p.eventTime;
-          lane.sides.get(f.name)!.next(lt);
-        }
-      }
+      if (lanes.size > 0) lanes.sideUpdate(f.name, p.key, p.eventTime, p.value);
       return;
     }
     const m = p as Inbound;
@@ -1032,10 +775,12 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       emitWatermark(m.eventTime - 1);
     }
     if ((m.seq & 7) === 0) m.t0 = process.hrtime.bigint(); // latency of every 8th message
-    let lane = laneOf.size > 0 ? laneOf.get(m.key) : undefined;
     if (!processedKeys.has(m.key)) {
       const handOver = finishedRecords?.handedOver(m.key);
-      if (handOver !== undefined) lane = laneFor(m.key, handOver);
+      if (handOver !== undefined) {
+        lanes.open(m.key, handOver);
+        stats.lanes = lanes.opened;
+      }
       processedKeys.add(m.key);
     }
     if (m.eventTime > front) front = m.eventTime;
@@ -1046,20 +791,8 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       ackTracker.processed(m);
       return;
     }
-    if (lane === undefined) push(f.subject!, m);
-    else if (lane.following) {
-      m.clock = lane.clock;
-      push(lane.bySource.get(f.name)!, m);
-    } else {
-      if (m.eventTime <= watermark) lane.behindAtTick = ticks;
-      let q = lane.bufs.get(f.name);
-      if (q === undefined) lane.bufs.set(f.name, (q = []));
-      q.push(m);
-      laneBuffered++;
-      lane.arrived++;
-      lane.lagging.set(f.name, ticks + laneGraceTicks);
-      drainLane(lane, false);
-    }
+    if (lanes.has(m.key)) lanes.receive(f.name, m);
+    else push(f.subject!, m);
   }
 
   /** Push a record into a pipeline instance (the main one or a lane's). */
@@ -1071,52 +804,6 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     asOf(Number.POSITIVE_INFINITY);
     if (pipelineError !== undefined) afterPush(m);
     if (!m.done) ackTracker.processed(m);
-  }
-
-  /**
-   * A lane's own merge: its records, buffered by source, are released in the total order
-   * ({@link before}), as the main merge releases records — but the lane waits for a source with
-   * an empty buffer only while the source is still delivering the lane's keys: up to `laneGraceMs`
-   * after its latest lane record, or after the lane opened if the hand-over listed records of the
-   * keys open on it (their redelivery is certain), and not once every source is idle. The main
-   * merge cannot order these records for the lane: on a real broker a moved key's messages on one
-   * topic can trail the rest of that topic by days of event time while its messages on another
-   * topic come on time (seen in the real-broker suite), so the main feeds run ahead of the lane.
-   * `all`: release everything (the lane takes the main watermark).
-   */
-  function drainLane(lane: Lane, all: boolean): void {
-    if (!lane.ready) return;
-    const allIdle = !all && feeds.every((f) => f.idle || f.ended);
-    for (;;) {
-      let best: Feed | undefined;
-      let bm: Inbound | undefined;
-      for (const [name, q] of lane.bufs) {
-        if (q.length === 0) continue;
-        const f = feedByName.get(name)!;
-        if (bm === undefined || before(q[0]!, f, bm, best!)) {
-          best = f;
-          bm = q[0]!;
-        }
-      }
-      if (bm === undefined) return;
-      if (!all && !allIdle) {
-        let blocked = false;
-        for (const [name, until] of lane.lagging) {
-          if (ticks < until && (lane.bufs.get(name)?.length ?? 0) === 0) blocked = true;
-        }
-        if (blocked) return;
-      }
-      lane.bufs.get(best!.name)!.shift();
-      laneBuffered--;
-      let t = lane.watermark;
-      if (bm.eventTime - 1 > lane.watermark && bm.eventTime - 1 - lane.lastRecordWm >= watermarkIntervalMs) {
-        lane.lastRecordWm = t = bm.eventTime - 1;
-      }
-      advanceLane(lane, t, bm.eventTime);
-      bm.clock = lane.clock;
-      push(lane.bySource.get(best!.name)!, bm);
-      if (fatalError) return;
-    }
   }
 
   /** Keyed state and sink de-duplication sets: both follow a key that moves to this worker. */
@@ -1244,7 +931,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     return false;
   }
   function blockedFeed(f: Feed, cap: number): boolean {
-    return size(f) >= cap || working() - laneBuffered >= maxInFlight || writersFull();
+    return size(f) >= cap || working() - lanes.buffered >= maxInFlight || writersFull();
   }
   function wake(): void {
     if (isReplay) checkEnd();
@@ -1476,8 +1163,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
   // ---- idle detection (live) -----------------------------------------------------------------
   function idleTick(): void {
     if (finished) return;
-    ticks++;
-    if (lanes.length > 0) lanesTick();
+    lanes.tick();
     for (const f of feeds) {
       if (f.activity === f.lastSeenActivity && size(f) === 0 && (f.receiving || f.rank === 0)) {
         if (++f.quietTicks >= 2) f.idle = true;
@@ -1491,7 +1177,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       feeds.every((f) => f.idle || f.ended) &&
       feeds.every((f) => size(f) === 0) &&
       working() === 0 &&
-      lanesLoading === 0 &&
+      lanes.loading === 0 &&
       [...writers.values()].every((w) => w.pending === 0)
     ) {
       endReason = "idle";
@@ -1689,7 +1375,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
           if (set === undefined) openSources.set(m.key, (set = new Set()));
           set.add(m.source);
         }
-        finishedRecords.write(watermarkOf, processedKeys, openSources);
+        finishedRecords.write((key) => lanes.watermarkOf(key), processedKeys, openSources);
         await writers.get(finishedRecords.topic)!.idle();
       }
       // What is still open — held for retention, or buffered where the merge could not release
@@ -1705,7 +1391,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       await finishedRecords?.close();
       for (const w of writers.values()) await w.close();
       for (const s of pipelineSubs) s.unsubscribe();
-      for (const lane of lanes) for (const s of lane.subs) s.unsubscribe();
+      lanes.close();
       if (ownsClient) await client.close().catch(() => null);
       finished = true;
       const summary: RunSummary = {
