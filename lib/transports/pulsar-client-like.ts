@@ -87,6 +87,11 @@ export interface ConsumerConfigLike {
   properties?: { [key: string]: string };
   deadLetterPolicy?: DeadLetterPolicyLike;
   batchReceivePolicy?: BatchReceivePolicyLike;
+  /**
+   * pulsar-client's message listener: every message is handed to it as it arrives (instead of
+   * being taken with `receive()`, which a consumer with a listener refuses). The listener acks.
+   */
+  listener?: (message: MessageLike, consumer: ConsumerLike) => void;
 }
 
 export interface ReaderConfigLike {

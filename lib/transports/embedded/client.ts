@@ -106,6 +106,7 @@ export class EmbeddedClient implements PulsarClientLike {
         batchMaxBytes,
         batchTimeoutMs,
         deadLetter,
+        listener: config.listener,
         onClose: (c) => this.open.delete(c),
       });
       const startAtEnd = position === "Latest";

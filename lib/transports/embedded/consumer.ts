@@ -50,6 +50,8 @@ export interface EmbeddedConsumerOptions {
   /** … or after this long, with whatever is queued (0 = no timeout). */
   readonly batchTimeoutMs: number;
   readonly deadLetter: DeadLetterSink | undefined;
+  /** pulsar-client's `listener`: messages go to it (in a microtask after dispatch), not to `receive()`. */
+  readonly listener?: ((message: MessageLike, consumer: ConsumerLike) => void) | undefined;
   readonly onClose: (c: EmbeddedConsumer) => void;
 }
 
@@ -68,6 +70,12 @@ export interface EmbeddedConsumerOptions {
  * receiver queue already holds `maxNumMessages` (or `maxNumBytes`), else when it fills up to that
  * or after `timeoutMs` on the scheduler, with what is queued then (possibly nothing). Pending
  * single `receive()`s are served first.
+ *
+ * With a `listener` (pulsar-client's option), dispatched messages are handed to it instead, in
+ * dispatch order, in a microtask queued by the dispatch (never inside the producer's `send`); its
+ * receiver queue then only holds messages between a dispatch and that microtask, and `receive()` /
+ * `batchReceive()` reject. A listener that throws leaves its message unacknowledged (the ack
+ * timeout or a nack redelivers it) and the next messages are still delivered.
  */
 export class EmbeddedConsumer implements ConsumerLike, DispatchTarget {
   private readonly queue = new Ring<EmbeddedMessage>(64);
@@ -84,6 +92,7 @@ export class EmbeddedConsumer implements ConsumerLike, DispatchTarget {
   private timer: RxSubscription | undefined;
   private timerDue = Number.POSITIVE_INFINITY;
   private closed = false;
+  private listening = false;
 
   constructor(private readonly options: EmbeddedConsumerOptions) {
     this.ackTracking = options.ackTimeoutMs > 0 ? new Ring<Tracked>(64) : undefined;
@@ -133,8 +142,36 @@ export class EmbeddedConsumer implements ConsumerLike, DispatchTarget {
     }
     this.queue.push(msg);
     this.queuedBytes += msg.data.length;
+    if (this.options.listener !== undefined) {
+      if (!this.listening) {
+        this.listening = true;
+        queueMicrotask(this.toListener);
+      }
+      return;
+    }
     if (this.liveBatchWaiters > 0 && this.batchFull()) this.completeBatch();
   }
+
+  /** Hands every queued message to the listener (a microtask queued by the first dispatch). */
+  private readonly toListener = (): void => {
+    const listener = this.options.listener!;
+    while (!this.closed) {
+      const msg = this.takeQueued();
+      if (msg === undefined) {
+        // Room again: the subscription's backlog (beyond the receiver queue) comes in now.
+        this.refill();
+        if (this.queue.length === 0) break;
+        continue;
+      }
+      this.received(msg);
+      try {
+        listener(msg, this);
+      } catch {
+        // Unacknowledged: the ack timeout or a nack redelivers it (pulsar-client's behaviour too).
+      }
+    }
+    this.listening = false;
+  };
 
   clearQueue(): void {
     this.queue.drain();
@@ -143,6 +180,7 @@ export class EmbeddedConsumer implements ConsumerLike, DispatchTarget {
 
   receive(timeout?: number): Promise<MessageLike> {
     if (this.closed) return Promise.reject(new EmbeddedPulsarError("AlreadyClosed", "Failed to receive message"));
+    if (this.options.listener !== undefined) return this.listenerSet("Failed to receive message");
     const msg = this.takeQueued();
     if (msg !== undefined) {
       this.received(msg);
@@ -162,6 +200,7 @@ export class EmbeddedConsumer implements ConsumerLike, DispatchTarget {
 
   batchReceive(): Promise<MessageLike[]> {
     if (this.closed) return Promise.reject(new EmbeddedPulsarError("AlreadyClosed", "Failed to batch receive"));
+    if (this.options.listener !== undefined) return this.listenerSet("Failed to batch receive");
     if (this.liveBatchWaiters === 0 && this.batchFull()) return Promise.resolve(this.takeBatch());
     return new Promise<MessageLike[]>((resolve, reject) => {
       const w: BatchWaiter = { resolve, reject, timer: undefined, live: true };
@@ -176,6 +215,10 @@ export class EmbeddedConsumer implements ConsumerLike, DispatchTarget {
       this.refill();
       if (this.batchFull()) this.completeBatch();
     });
+  }
+
+  private listenerSet<T>(op: string): Promise<T> {
+    return Promise.reject(new EmbeddedPulsarError("InvalidConfiguration", op, "the consumer has a listener"));
   }
 
   /** The receiver queue satisfies the batch policy (a count or byte limit reached). */

@@ -76,8 +76,13 @@ export class WebSocketConsumer implements ConsumerLike {
   private readonly queue = new ReceiveQueue<WebSocketMessage>();
   private readonly sessions = new Map<string, Session>();
   private closed = false;
+  /** Messages for the listener, handed over in a microtask (see `onFrame`). */
+  private toListener: { session: Session; message: WebSocketMessage }[] = [];
 
-  private constructor(private readonly queueSize: number) {}
+  private constructor(
+    private readonly queueSize: number,
+    private readonly listener: ConsumerConfigLike["listener"],
+  ) {}
 
   static async create(
     serviceUrl: string,
@@ -103,7 +108,7 @@ export class WebSocketConsumer implements ConsumerLike {
       params.set("deadLetterTopic", config.deadLetterPolicy.deadLetterTopic);
       params.set("maxRedeliverCount", String(config.deadLetterPolicy.maxRedeliverCount ?? INT32_MAX));
     }
-    const consumer = new WebSocketConsumer(queueSize);
+    const consumer = new WebSocketConsumer(queueSize, config.listener);
     const subscription = encodeURIComponent(config.subscription);
     try {
       for (const topic of topics) {
@@ -135,6 +140,13 @@ export class WebSocketConsumer implements ConsumerLike {
   /** Resolves with the next message; with `timeout` (ms) rejects with `TimeOut` if none arrives in time. */
   async receive(timeout?: number): Promise<WebSocketMessage> {
     if (this.closed) throw new WebSocketPulsarError("AlreadyClosed", "Failed to receive message");
+    if (this.listener !== undefined) {
+      throw new WebSocketPulsarError(
+        "InvalidConfiguration",
+        "Failed to receive message",
+        "the consumer has a listener",
+      );
+    }
     const message = await this.queue.take(
       timeout,
       () => new WebSocketPulsarError("TimeOut", "Failed to receive message"),
@@ -212,7 +224,28 @@ export class WebSocketConsumer implements ConsumerLike {
       return;
     }
     if (!isWireMessage(frame) || this.closed) return;
-    this.queue.push(new WebSocketMessage(session.topic.fullName, frame));
+    const message = new WebSocketMessage(session.topic.fullName, frame);
+    if (this.listener === undefined) {
+      this.queue.push(message);
+      return;
+    }
+    // pulsar-client's listener: messages in arrival order, in a microtask (not inside the socket's
+    // callback); a listener that throws leaves its message unacknowledged (redelivered later).
+    if (this.toListener.push({ session, message }) === 1) queueMicrotask(() => this.deliverToListener());
+  }
+
+  private deliverToListener(): void {
+    const batch = this.toListener;
+    this.toListener = [];
+    for (const { session, message } of batch) {
+      if (this.closed) return;
+      this.onTaken(session);
+      try {
+        this.listener!(message, this);
+      } catch {
+        // unacknowledged: the broker redelivers it (ack timeout, nack, or a new session)
+      }
+    }
   }
 
   /** Tops the session's permits up once half its receive queue has been taken. */
