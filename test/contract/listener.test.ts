@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ConsumerLike, MessageLike, PulsarBinding } from "../../lib/transports/pulsar-client-like.js";
+import { waitUntil } from "../fixtures/wait-until.js";
 import { makeBinding, makeSubscription, makeTopic, transportName } from "./binding.js";
 
 /**
@@ -13,15 +14,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await binding.client.close();
 });
-
-/** Resolves once `pred()` holds, polling every 10 ms; rejects after `ms`. */
-async function until(pred: () => boolean, ms: number, what: string): Promise<void> {
-  const t0 = Date.now();
-  while (!pred()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe.concurrent(`contract (${transportName}): message listener`, () => {
   it("hands every message to the listener in order, beyond the receiver queue size; receive() is refused", async () => {
@@ -47,7 +39,7 @@ describe.concurrent(`contract (${transportName}): message listener`, () => {
       inSend = false;
       await sent;
     }
-    await until(() => seen.length >= n, 10_000, `${n} messages`);
+    await waitUntil(() => seen.length >= n, 10_000, `${n} messages`);
     expect(seen).toEqual(Array.from({ length: n }, (_, i) => String(i)));
     expect(calledInsideSend).toBe(false);
     await expect(consumer.receive(100)).rejects.toThrow(/listener/);
@@ -78,7 +70,7 @@ describe.concurrent(`contract (${transportName}): message listener`, () => {
     await producer.send({ data: Buffer.from("bad") });
     await producer.send({ data: Buffer.from("good") });
     const t0 = Date.now();
-    await until(() => seen.length >= 3, 10_000, "the redelivery");
+    await waitUntil(() => seen.length >= 3, 10_000, "the redelivery");
     expect(Date.now() - t0).toBeGreaterThanOrEqual(800);
     expect(seen).toEqual([
       { data: "bad", redelivery: 0 },

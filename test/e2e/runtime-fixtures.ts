@@ -39,14 +39,7 @@ export function transportTimings(transport: string = transportName): TransportTi
     : { idleTimeoutMs: 1_000, readyTimeoutMs: 30_000, settleMs: 300 };
 }
 
-/** Polls `condition` (every millisecond) until it holds; fails after `timeoutMs` naming `what`. */
-export async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 1));
-  }
-}
+export { waitUntil } from "../fixtures/wait-until.js";
 
 export const T = {
   signals: "e2e-signals",

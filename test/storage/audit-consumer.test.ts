@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { AuditEvent } from "../../lib/storage/index.js";
 import { PostgresAuditLog, startAuditConsumer } from "../../lib/storage/index.js";
 import { EmbeddedBroker } from "../../lib/transports/index.js";
+import { waitUntil } from "../fixtures/wait-until.js";
 import { analytics, deadLetter, decision, pgConfig, scratchSchema, stateUpdate, topology } from "./fixtures.js";
 
 // The audit consumer over the embedded broker (real time) into the real PostgreSQL.
@@ -13,14 +14,6 @@ afterAll(async () => {
   for (const log of logs) await log.dropSchema();
   await pool.end();
 });
-
-async function until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const T = { decisions: "decisions", dead: "dead-letters", state: "state", analytics: "analytics" };
 
@@ -49,7 +42,7 @@ describe("startAuditConsumer", () => {
     await publish(broker, T.decisions, ["{not json", JSON.stringify({ eventType: "CoordinatedTradingDecision" })]);
     const sent = 50 + 1 + 1 + 1 + 2;
 
-    await until(() => auditor.stats.acked === sent, "all messages acked");
+    await waitUntil(() => auditor.stats.acked === sent, 15_000, "all messages acked");
     await auditor.stop();
     expect(auditor.stats).toMatchObject({ received: sent, acked: sent, deadLettered: 2, nacked: 0, failedWrites: 0 });
     expect(auditor.stats.inserted).toBe(40 + 1 + 1 + 1 + 2);
@@ -88,7 +81,7 @@ describe("startAuditConsumer", () => {
     });
     const decisions = Array.from({ length: 25 }, (_, i) => decision(`rd-${i}`, 1_000 * i));
     await publish(broker, T.decisions, decisions);
-    await until(() => auditor.stats.acked === 25, "all messages acked after retries");
+    await waitUntil(() => auditor.stats.acked === 25, 15_000, "all messages acked after retries");
     await auditor.stop();
     expect(errors).toEqual(["database unavailable", "database unavailable"]);
     expect(auditor.stats.failedWrites).toBe(2);

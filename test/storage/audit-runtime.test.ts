@@ -12,6 +12,7 @@ import { PostgresAuditLog, startAuditConsumer } from "../../lib/storage/index.js
 import { defineTopology } from "../../lib/topology/define-topology.js";
 import { mapRecords } from "../../lib/topology/map-records.js";
 import { EmbeddedBroker } from "../../lib/transports/index.js";
+import { waitUntil } from "../fixtures/wait-until.js";
 import { decision, pgConfig, scratchSchema } from "./fixtures.js";
 
 // How the audit trail and the metrics hook onto a run today: the runtime writes its outputs to
@@ -24,14 +25,6 @@ afterAll(async () => {
   for (const log of logs) await log.dropSchema();
   await pool.end();
 });
-
-async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 function signal(i: number): TradingSignalEvent {
   return {
@@ -98,7 +91,7 @@ describe("audit trail and metrics beside a run on the embedded broker", () => {
     metrics.trackStats(handle.stats);
     const summary = await handle.done;
     expect(summary.error).toBeUndefined();
-    await until(() => auditor.stats.acked >= n + 2, "the auditor to ack every output");
+    await waitUntil(() => auditor.stats.acked >= n + 2, 20_000, "the auditor to ack every output");
     await auditor.stop();
 
     expect(await log.counts()).toMatchObject({ decisions: n, dead_letters: 2 });

@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
+import { waitUntil } from "../../../test/fixtures/wait-until.js";
 import { PulsarSocket, type SocketSettings } from "./socket.js";
 
 // A local WebSocket endpoint on 127.0.0.1 whose answers each test scripts, to drive the socket's
@@ -56,14 +57,6 @@ function recorder() {
   };
 }
 
-async function until(check: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 describe("PulsarSocket", () => {
   it("rejects at once when the broker refuses with a non-retriable status, with its reason", async () => {
     const { url, connections } = await endpoint(() => 409);
@@ -96,13 +89,13 @@ describe("PulsarSocket", () => {
     const r = recorder();
     const socket = await PulsarSocket.connect(url, "consumer", settings, r.handlers);
     expect(socket.send("a")).toBe(true);
-    await until(() => r.events.includes("echo:a"));
+    await waitUntil(() => r.events.includes("echo:a"), 3000, "event echo:a");
     socket.simulateNetworkFailure();
-    await until(() => r.events.includes("reopen"));
+    await waitUntil(() => r.events.includes("reopen"), 3000, "event reopen");
     expect(r.events).toEqual(["open", "echo:a", "disconnect", "reopen"]);
     expect(connections()).toBe(2);
     expect(socket.send("b")).toBe(true);
-    await until(() => r.events.includes("echo:b"));
+    await waitUntil(() => r.events.includes("echo:b"), 3000, "event echo:b");
     await socket.close();
     expect(socket.isOpen).toBe(false);
     expect(socket.send("c")).toBe(false);

@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { type WebSocket, WebSocketServer } from "ws";
+import { waitUntil } from "../../../test/fixtures/wait-until.js";
 import { WebSocketPulsarClient } from "./client.js";
 import { encodeMessageIdData } from "./message-id-data.js";
 import { WebSocketMessageId } from "./message-id.js";
@@ -63,14 +64,6 @@ async function endpoint(
 const idText = (entry: number) =>
   encodeMessageIdData({ ledgerId: 7n, entryId: BigInt(entry), partition: -1, batchIndex: -1 }).toString("base64");
 
-async function until(check: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 describe("producer frames", () => {
   it("writes the WebSocket API's ProducerMessage and resolves each send by its context, in any receipt order", async () => {
     const held: Array<[Record<string, unknown>, WebSocket]> = [];
@@ -129,7 +122,7 @@ describe("producer frames", () => {
     });
     const producer = await client!.createProducer({ topic: "t" });
     const sends = ["a", "b", "c"].map((x) => producer.send({ data: Buffer.from(x) }));
-    await until(() => ep.frames.length === 3);
+    await waitUntil(() => ep.frames.length === 3, 3000, "ep.frames.length === 3");
     answer = true;
     ep.sockets[0]!.terminate();
     await Promise.all(sends);
@@ -166,26 +159,26 @@ describe("consumer frames", () => {
       deadLetterTopic: "coord-dlq",
       maxRedeliverCount: "3",
     });
-    await until(() => ep.frames.length === 1);
+    await waitUntil(() => ep.frames.length === 1, 3000, "ep.frames.length === 1");
     expect(ep.frames[0]).toEqual({ type: "permit", permitMessages: 1000 });
   });
 
   it("grants permits again as receive() takes half the queue; acks and nacks echo the broker's id text", async () => {
     const ep = await endpoint();
     const consumer = await client!.subscribe({ topic: "t", subscription: "s", receiverQueueSize: 4 });
-    await until(() => ep.frames.length === 1);
+    await waitUntil(() => ep.frames.length === 1, 3000, "ep.frames.length === 1");
     for (let i = 0; i < 4; i++) {
       ep.sockets[0]!.send(JSON.stringify({ messageId: idText(i), payload: "", publishTime: "2026-01-01T00:00:00Z" }));
     }
     const first = await consumer.receive(1000);
     expect(ep.frames.length).toBe(1);
     const second = await consumer.receive(1000);
-    await until(() => ep.frames.length === 2);
+    await waitUntil(() => ep.frames.length === 2, 3000, "ep.frames.length === 2");
     expect(ep.frames[1]).toEqual({ type: "permit", permitMessages: 2 });
     await consumer.acknowledge(first);
     consumer.negativeAcknowledge(second);
     await consumer.acknowledgeId(WebSocketMessageId.deserialize(Buffer.from(idText(3), "base64")));
-    await until(() => ep.frames.length === 5);
+    await waitUntil(() => ep.frames.length === 5, 3000, "ep.frames.length === 5");
     expect(ep.frames.slice(2)).toEqual([
       { messageId: idText(0) },
       { type: "negativeAcknowledge", messageId: idText(1) },
@@ -209,7 +202,7 @@ describe("reader frames", () => {
     ]);
     ep.sockets[0]!.send(JSON.stringify({ messageId: idText(0), payload: Buffer.from("x").toString("base64") }));
     expect((await r1.readNext(1000)).getData().toString()).toBe("x");
-    await until(() => ep.frames.length === 1);
+    await waitUntil(() => ep.frames.length === 1, 3000, "ep.frames.length === 1");
     expect(ep.frames[0]).toEqual({ messageId: idText(0) });
   });
 });
