@@ -281,37 +281,34 @@ function fullTopology(w: Workload, watermarkIntervalMs?: number): BenchCase {
     },
     async run(ctx: BenchContext) {
       now = () => ctx.monotonicNs();
+      let received = 0;
+      /** Decisions the run wrote (known once it stopped): reading ends when it has them all. */
+      let expected = Number.POSITIVE_INFINITY;
+      let allIn: () => void = () => {};
+      const everyDecision = new Promise<void>((r) => {
+        allIn = r;
+      });
+      const sample: number[] = [];
+      // pulsar-client's `listener`: each decision is pushed to the callback as it arrives (no
+      // receive loop polling a queue), so received is when the message is in hand.
       const consumer = await binding.client.subscribe({
         topic: topics.decisions,
         subscription: `bench-${Math.random()}`,
         subscriptionType: "Exclusive",
         subscriptionInitialPosition: "Earliest",
-      });
-      let received = 0;
-      /** Decisions the run wrote (known once it stopped): the reader ends when it has them all. */
-      let expected = Number.POSITIVE_INFINITY;
-      const sample: number[] = [];
-      const reading = (async () => {
-        while (received < expected) {
-          let msg: Awaited<ReturnType<typeof consumer.receive>>;
-          try {
-            msg = await consumer.receive(50);
-          } catch {
-            continue; // timed out, or closed once every decision was in (then the loop ends)
-          }
+        listener: (msg, c) => {
           // The event id travels as a message property (what a de-duplicating consumer reads):
-          // received is when the message is in hand, not after parsing its body.
-          const id = msg.getProperties()[EVENT_ID_PROPERTY]!;
-          const fired = firedAt.get(id);
+          // no need to parse the body.
+          const fired = firedAt.get(msg.getProperties()[EVENT_ID_PROPERTY]!);
           if (fired !== undefined) {
             const ns = ctx.monotonicNs() - fired;
             ctx.recordLatencyNs(ns);
             sample.push(ns / 1e6);
           }
-          received++;
-          void consumer.acknowledge(msg);
-        }
-      })();
+          void c.acknowledge(msg);
+          if (++received >= expected) allIn();
+        },
+      });
       const h = run(instrumented, {
         transport: binding,
         idleTimeoutMs: 20,
@@ -325,13 +322,11 @@ function fullTopology(w: Workload, watermarkIntervalMs?: number): BenchCase {
       });
       while (h.stats.acked < SIGNALS && !ended) await tick();
       const s = await h.stop();
-      // Every decision is in the consumer's queue by now. Waiting for a receive to time out would
-      // put up to 50 ms of idle wall clock into the timed run: stop as soon as all are in (closing
-      // the consumer ends a receive still waiting when the last one was already taken).
+      // Every decision is on its way to the listener by now (sent before stop() resolved).
       expected = s.stats.out.decisions ?? 0;
-      if (received >= expected) await consumer.close();
-      await reading;
-      await consumer.close(); // (closing twice is a no-op)
+      if (received >= expected) allIn();
+      await everyDecision;
+      await consumer.close();
       if (s.stats.acked < SIGNALS) throw new Error(`acked ${s.stats.acked} of ${SIGNALS}: ${s.error?.message ?? ""}`);
       decisions = received;
       sample.sort((a, b) => a - b);
