@@ -36,6 +36,7 @@ import { Fanout } from "./fanout.js";
 import { FinishedRecords } from "./finished-records.js";
 import { Lanes } from "./lanes.js";
 import { type HoldStep, holdBounds } from "./hold-bounds.js";
+import { sideOutputEventId } from "./side-output-id.js";
 import { AsOfTable } from "./side-table.js";
 import { withBackoff } from "./backoff.js";
 import { createReplayBinding } from "./replay-binding.js";
@@ -463,7 +464,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     writer(route.topic).write({
       data: encodeEvent(body),
       key: rec.key,
-      eventId: `${step}/${item.tag}/${rec.ids.join(",")}`,
+      eventId: sideOutputEventId(step, item.tag, rec.ids),
       eventTime: rec.eventTime,
       done: () => ackTracker.outputConfirmed(token),
     });
