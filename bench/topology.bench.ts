@@ -58,6 +58,8 @@ const BATCH = Number(process.env.TOPOLOGY_BENCH_BATCH ?? 64);
  * with the default and with this cadence; both are reported.
  */
 const COARSE_WM_MS = Number(process.env.TOPOLOGY_BENCH_WM_MS ?? 60_000);
+/** Timed runs per case (after the warm-ups); latency figures pool them. */
+const REPETITIONS = 7;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
@@ -249,7 +251,8 @@ function fullTopology(w: Workload, watermarkIntervalMs?: number): BenchCase {
   const { signals, encoded, sentinel } = w;
   let binding: EmbeddedBinding;
   let decisions = 0;
-  let p99Ms = Number.NaN;
+  /** Per run: p99 (ms) of its decisions' latency, and its samples; the last {@link REPETITIONS} are the measured runs. */
+  const runs: { p99: number; samples: number[] }[] = [];
   return {
     name: `portfolio-coordination, embedded, 1 worker, ${w.label}, watermark every ${(watermarkIntervalMs ?? 1000) / 1000} s`,
     events: SIGNALS,
@@ -329,21 +332,29 @@ function fullTopology(w: Workload, watermarkIntervalMs?: number): BenchCase {
       await consumer.close();
       if (s.stats.acked < SIGNALS) throw new Error(`acked ${s.stats.acked} of ${SIGNALS}: ${s.error?.message ?? ""}`);
       decisions = received;
-      sample.sort((a, b) => a - b);
-      p99Ms = sample[Math.floor(0.99 * (sample.length - 1))] ?? Number.NaN;
+      runs.push({ p99: percentile(sample, 0.99), samples: sample });
+      if (runs.length > REPETITIONS) runs.shift();
     },
     async teardown() {
       await binding.client.close();
     },
-    extra: () => ({
-      decisions,
-      "p99 ms, excl. window wait": Number(p99Ms.toFixed(3)),
-      "p50 ms, window close → decision emitted": Number(percentile(emittedMs, 0.5).toFixed(3)),
-      "p99 ms, window close → decision emitted": Number(percentile(emittedMs, 0.99).toFixed(3)),
-      "goal: p99 < 2 ms": p99Ms < 2 ? "met" : "MISSED",
-      "original SLO: 10k signals/s": "see events/s",
-      "original SLO: p99 < 200 ms": p99Ms < 200 ? "met" : "MISSED",
-    }),
+    extra: () => {
+      // pooled over the measured runs: the same samples as the HDR histogram's p99
+      const p99Ms = percentile(
+        runs.flatMap((r) => r.samples),
+        0.99,
+      );
+      return {
+        decisions,
+        "p99 ms, excl. window wait, pooled over the measured runs": Number(p99Ms.toFixed(3)),
+        "p99 ms, excl. window wait, per run": runs.map((r) => r.p99.toFixed(2)).join(" / "),
+        "p50 ms, window close → decision emitted (last run)": Number(percentile(emittedMs, 0.5).toFixed(3)),
+        "p99 ms, window close → decision emitted (last run)": Number(percentile(emittedMs, 0.99).toFixed(3)),
+        "goal: p99 < 2 ms": p99Ms < 2 ? "met" : "MISSED",
+        "original SLO: 10k signals/s": "see events/s",
+        "original SLO: p99 < 200 ms": p99Ms < 200 ? "met" : "MISSED",
+      };
+    },
   };
 }
 
@@ -369,7 +380,7 @@ const suite: BenchSuite = {
   // Throughput keeps rising over the first ~8 runs in a process (JIT tiers, heap growth) and
   // then varies by up to 2x run to run on this 2-core VM: 6 warm-ups and the median of 7.
   warmups: 6,
-  repetitions: 7,
+  repetitions: REPETITIONS,
 };
 
 export default suite;
