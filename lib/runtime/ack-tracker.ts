@@ -36,6 +36,38 @@ export interface Inbound {
   nextOpen: Inbound | undefined;
 }
 
+/**
+ * The runtime's {@link Inbound}: one per received message, built by a constructor. Measured in
+ * the topology bench's CPU profile, an object literal of these 20 fields cost ~0.4 µs per message
+ * (V8 took its slow path for the literal, whose fields later change representation); the class
+ * costs next to nothing.
+ */
+export class InboundMessage implements Inbound {
+  clock = 0;
+  processed = false;
+  done = false;
+  retentionPassed = false;
+  held = false;
+  failed: string | undefined = undefined;
+  t0: bigint = 0n;
+  confirmBelow = 0;
+  prevOpen: Inbound | undefined = undefined;
+  nextOpen: Inbound | undefined = undefined;
+
+  constructor(
+    readonly msg: MessageLike,
+    readonly consumer: ConsumerLike,
+    readonly source: string,
+    readonly id: string,
+    readonly key: string,
+    readonly eventTime: number,
+    public value: unknown,
+    readonly holdUntil: number,
+    readonly redeliveryCount: number,
+    readonly seq: number,
+  ) {}
+}
+
 export interface AckHooks {
   ack(m: Inbound): void;
   /** The message made an operator fail: nack it, or dead-letter it after max redeliveries. */

@@ -29,7 +29,7 @@ import { changelogTopic, finishedTopic } from "../topology/describe.js";
 import { topologyHash } from "../topology/hash.js";
 import { FAILED_TAG, type SideOutputMessage, type StepContext, type Topology } from "../topology/types.js";
 import { fromNames, stepOperator } from "../topology/validate.js";
-import { AckTracker, type Inbound } from "./ack-tracker.js";
+import { AckTracker, type Inbound, InboundMessage } from "./ack-tracker.js";
 import { ChangelogState } from "./keyed-state.js";
 import { enqueueInOrder } from "./feed-order.js";
 import { Fanout } from "./fanout.js";
@@ -985,28 +985,18 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     }
     const eventTime = spec.eventTime ? spec.eventTime(v as never) : (v.eventTime as number);
     const key = spec.key ? spec.key(v as never) : typeof v.portfolioId === "string" ? v.portfolioId : "";
-    const m: Inbound = {
+    const m = new InboundMessage(
       msg,
       consumer,
-      source: f.name,
-      id: String(v.eventId),
+      f.name,
+      String(v.eventId),
       key,
       eventTime,
-      value: v,
-      holdUntil: f.holdUntil(eventTime),
-      clock: 0,
-      redeliveryCount: msg.getRedeliveryCount(),
-      seq: seq++,
-      processed: false,
-      done: false,
-      retentionPassed: false,
-      held: false,
-      failed: undefined,
-      t0: 0n,
-      confirmBelow: 0,
-      prevOpen: undefined,
-      nextOpen: undefined,
-    };
+      v,
+      f.holdUntil(eventTime),
+      msg.getRedeliveryCount(),
+      seq++,
+    );
     ackTracker.register(m);
     enqueueInOrder(f.buf, f.head, m);
   }
