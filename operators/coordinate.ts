@@ -7,6 +7,7 @@ import {
   batchDecisionIds,
   type DecisionSelection,
   isDecision,
+  sortedIds,
   type TopologyRef,
 } from "./portfolio-internal/decisions.js";
 import { tradeWeight } from "./portfolio-internal/proposal.js";
@@ -119,7 +120,7 @@ function decide(
 ): Envelope<CoordinatedTradingDecisionEvent>[] {
   const b = rec.value;
   const out: Envelope<CoordinatedTradingDecisionEvent>[] = [];
-  const inputIds = [...rec.ids].sort();
+  const inputIds = sortedIds(rec.ids) as string[]; // lineage ids are sorted: usually the array itself
   const idOf = batchDecisionIds(options.topology.hash, b, rec.ids);
   const t = rec.eventTime;
   for (const p of b.proposals) {

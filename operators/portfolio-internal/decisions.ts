@@ -47,7 +47,7 @@ const sha256Hex: (data: string) => string =
 export function inputsDigest(inputIds: readonly string[]): string {
   let d = digests.get(inputIds);
   if (d === undefined) {
-    d = sha256Hex(sorted(inputIds).join("\u001f"));
+    d = sha256Hex(sortedIds(inputIds).join("\u001f"));
     digests.set(inputIds, d);
   }
   return d;
@@ -55,7 +55,7 @@ export function inputsDigest(inputIds: readonly string[]): string {
 const digests = new WeakMap<readonly string[], string>();
 
 /** The ids in order: the array itself when it already is (lineage ids are), else a sorted copy. */
-function sorted(ids: readonly string[]): readonly string[] {
+export function sortedIds(ids: readonly string[]): readonly string[] {
   for (let i = 1; i < ids.length; i++) if (!(ids[i - 1]! <= ids[i]!)) return [...ids].sort();
   return ids;
 }
