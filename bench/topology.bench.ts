@@ -328,7 +328,14 @@ function fullTopology(w: Workload, watermarkIntervalMs?: number): BenchCase {
       // Every decision is on its way to the listener by now (sent before stop() resolved).
       expected = s.stats.out.decisions ?? 0;
       if (received >= expected) allIn();
-      await everyDecision;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const missing = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`the run wrote ${expected} decisions, ${received} reached the consumer in 10 s`)),
+          10_000,
+        );
+      });
+      await Promise.race([everyDecision, missing]).finally(() => clearTimeout(timer));
       await consumer.close();
       if (s.stats.acked < SIGNALS) throw new Error(`acked ${s.stats.acked} of ${SIGNALS}: ${s.error?.message ?? ""}`);
       decisions = received;
