@@ -1,56 +1,28 @@
 import { MinPriorityQueue } from "@datastructures-js/priority-queue";
 import type { ConsumerLike, MessageLike } from "../transports/pulsar-client-like.js";
 
-/** One received, decoded message as the runtime tracks it until it is acked or negatively acked. */
-export interface Inbound {
-  readonly msg: MessageLike;
-  readonly consumer: ConsumerLike;
-  readonly source: string;
-  /** Lineage id: the event's `eventId` (duplicates of one event share it). */
-  readonly id: string;
-  readonly key: string;
-  readonly eventTime: number;
-  /** The decoded value, until the record is released into the pipeline (then dropped: a message
-   * held for retention or for its sinks keeps only what its ack or dead letter needs). */
-  value: unknown;
-  /** The watermark must reach this before the ack (the source's hold bound at `eventTime`; see holdBounds). */
-  readonly holdUntil: number;
+/**
+ * One received, decoded message as the runtime tracks it until it is acked or negatively acked.
+ * A class, not an object literal: in the topology bench's CPU profile a literal of these 20 fields
+ * cost ~0.4 µs per message (V8 took its slow path for it, as its fields later change
+ * representation); the constructor costs next to nothing.
+ */
+export class Inbound {
   /**
    * Which watermark `holdUntil` is measured against: 0 = the main pipeline's, else a lane's
    * ({@link AckTracker.addClock}). Set before {@link AckTracker.processed}.
    */
-  clock: number;
-  readonly redeliveryCount: number;
-  readonly seq: number;
-  processed: boolean;
-  done: boolean;
-  retentionPassed: boolean;
-  /** Waiting in the retention queue. */
-  held: boolean;
-  failed: string | undefined;
-  t0: bigint;
-  /** Outputs with a token below this must be confirmed before the ack (set when retention passed). */
-  confirmBelow: number;
-  /** Neighbours in the tracker's list of open messages (registration order). */
-  prevOpen: Inbound | undefined;
-  nextOpen: Inbound | undefined;
-}
-
-/**
- * The runtime's {@link Inbound}: one per received message, built by a constructor. Measured in
- * the topology bench's CPU profile, an object literal of these 20 fields cost ~0.4 µs per message
- * (V8 took its slow path for the literal, whose fields later change representation); the class
- * costs next to nothing.
- */
-export class InboundMessage implements Inbound {
   clock = 0;
   processed = false;
   done = false;
   retentionPassed = false;
+  /** Waiting in the retention queue. */
   held = false;
   failed: string | undefined = undefined;
   t0: bigint = 0n;
+  /** Outputs with a token below this must be confirmed before the ack (set when retention passed). */
   confirmBelow = 0;
+  /** Neighbours in the tracker's list of open messages (registration order). */
   prevOpen: Inbound | undefined = undefined;
   nextOpen: Inbound | undefined = undefined;
 
@@ -58,10 +30,14 @@ export class InboundMessage implements Inbound {
     readonly msg: MessageLike,
     readonly consumer: ConsumerLike,
     readonly source: string,
+    /** Lineage id: the event's `eventId` (duplicates of one event share it). */
     readonly id: string,
     readonly key: string,
     readonly eventTime: number,
+    /** The decoded value, until the record is released into the pipeline (then dropped: a message
+     * held for retention or for its sinks keeps only what its ack or dead letter needs). */
     public value: unknown,
+    /** The watermark must reach this before the ack (the source's hold bound at `eventTime`; see holdBounds). */
     readonly holdUntil: number,
     readonly redeliveryCount: number,
     readonly seq: number,

@@ -29,7 +29,7 @@ import { changelogTopic, finishedTopic } from "../topology/describe.js";
 import { topologyHash } from "../topology/hash.js";
 import { FAILED_TAG, type SideOutputMessage, type StepContext, type Topology } from "../topology/types.js";
 import { fromNames, stepOperator } from "../topology/validate.js";
-import { AckTracker, type Inbound, InboundMessage } from "./ack-tracker.js";
+import { AckTracker, Inbound } from "./ack-tracker.js";
 import { ChangelogState } from "./keyed-state.js";
 import { enqueueInOrder } from "./feed-order.js";
 import { Fanout } from "./fanout.js";
@@ -985,7 +985,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     }
     const eventTime = spec.eventTime ? spec.eventTime(v as never) : (v.eventTime as number);
     const key = spec.key ? spec.key(v as never) : typeof v.portfolioId === "string" ? v.portfolioId : "";
-    const m = new InboundMessage(
+    const m = new Inbound(
       msg,
       consumer,
       f.name,
