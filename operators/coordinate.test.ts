@@ -28,6 +28,7 @@ import { covarianceModel, loadSp500, marketData } from "./portfolio-internal/fix
 import { resolveConflicts } from "./resolve-conflicts.js";
 import { riskGate } from "./risk-gate.js";
 import { sizePositions } from "./size-positions.js";
+import { createHash } from "node:crypto";
 
 const u = loadSp500(30);
 const model = covarianceModel(u);
@@ -97,10 +98,24 @@ describe("coordinate", () => {
     expect(res.items.at(-1)).toEqual(watermark(70_000));
     const batch = (gated[0] as Envelope<ProposalBatch>).value;
     expect(res.records.length).toBeGreaterThan(5);
+    // The batch is named by its state update's id; that update lists the ids the digest covers.
+    const updates = runSync(portfolioStateUpdates({ topology }), gated).records;
+    expect(updates).toHaveLength(1);
+    const update = updates[0]!.value;
+    expect(update.inputIds).toEqual(["m1", "m2", "m3"]);
+    const digest = createHash("sha256").update("m1\u001fm2\u001fm3").digest("hex");
     for (const r of res.records) {
       const d = CoordinatedTradingDecisionEvent.parse(r.value);
       expect(r.ids).toEqual(["m3", "m1", "m2"]);
-      expect(d.lineage).toEqual({ inputIds: ["m1", "m2", "m3"], topology, windowStart: 0, windowEnd: 60_000 });
+      expect(d.lineage).toEqual({
+        batchId: update.eventId,
+        inputCount: 3,
+        inputsDigest: digest,
+        topology,
+        windowStart: 0,
+        windowEnd: 60_000,
+      });
+      expect(update.decisionIds).toContain(d.eventId);
       const p = batch.proposals.find((x) => x.instrumentId === d.instrumentId)!;
       expect(d.checks).toEqual(p.checks);
       expect(d.checks.length).toBeGreaterThan(0);

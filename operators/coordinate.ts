@@ -5,9 +5,10 @@ import { type Envelope, record, type StreamItem, sideOutput } from "../lib/strea
 import { type DescribedOperator, describeOperator, type StreamOperator } from "../lib/stream/operator.js";
 import {
   batchDecisionIds,
+  batchEventId,
   type DecisionSelection,
+  inputsDigest,
   isDecision,
-  sortedIds,
   type TopologyRef,
 } from "./portfolio-internal/decisions.js";
 import { tradeWeight } from "./portfolio-internal/proposal.js";
@@ -80,7 +81,9 @@ const NOT_ASSESSED: RiskSnapshot = { volatility: 0, valueAtRisk: 0, expectedShor
  * signal horizon; style immediate / twap / vwap / opportunistic by urgency), the contributing
  * signal ids, every policy and risk check, the batch's riskBefore / riskAfter (zeros and reason
  * `risk-not-assessed` when no risk gate ran), the batch's conflict resolution, reason codes, and
- * lineage: inputIds = the record's ids, the topology {name, version, hash} and the window. The
+ * lineage: the batch by reference — batchId = the id `portfolioStateUpdates` gives the batch's
+ * state update (which lists the record's ids as `inputIds`), inputCount and inputsDigest of the
+ * record's ids — the topology {name, version, hash} and the window. The
  * `eventId` is {@link decisionEventId}, so a redelivered input never yields a new id. Every
  * decision envelope carries the batch record's ids (for acks). Decisions are in proposal order.
  */
@@ -120,8 +123,8 @@ function decide(
 ): Envelope<CoordinatedTradingDecisionEvent>[] {
   const b = rec.value;
   const out: Envelope<CoordinatedTradingDecisionEvent>[] = [];
-  const inputIds = sortedIds(rec.ids) as string[]; // lineage ids are sorted: usually the array itself
   const idOf = batchDecisionIds(options.topology.hash, b, rec.ids);
+  let batch: CoordinatedTradingDecisionEvent["lineage"] | undefined;
   const t = rec.eventTime;
   for (const p of b.proposals) {
     if (!isDecision(p, options)) continue;
@@ -152,12 +155,14 @@ function decide(
       riskAfter: b.riskAfter ?? NOT_ASSESSED,
       ...(b.conflictResolution ? { conflictResolution: b.conflictResolution } : {}),
       reasonCodes,
-      lineage: {
-        inputIds,
+      lineage: (batch ??= {
+        batchId: batchEventId(options.topology.hash, "state", b, rec.ids),
+        inputCount: rec.ids.length,
+        inputsDigest: inputsDigest(rec.ids),
         topology: { name: options.topology.name, version: options.topology.version, hash: options.topology.hash },
         windowStart: b.windowStart,
         windowEnd: b.windowEnd,
-      },
+      }),
     };
     out.push(record(decision, t, b.portfolioId, rec.ids));
   }

@@ -10,6 +10,7 @@ import {
   batchEventId,
   type DecisionSelection,
   isDecision,
+  sortedIds,
   type TopologyRef,
 } from "./portfolio-internal/decisions.js";
 
@@ -30,7 +31,9 @@ export interface PortfolioStateUpdatesOptions extends DecisionSelection {
  * Positions = holdings with each proposal's target quantity applied (zero positions dropped,
  * sorted by instrumentId), weights on the batch NAV (trades at the proposals' prices leave NAV
  * unchanged), cash = cash − Σ tradeQuantity·price, gross = Σ|w|, net = Σw, decisionIds = the ids
- * `coordinate` gives this batch's decisions (with the same options). eventId = sha256 of the
+ * `coordinate` gives this batch's decisions (with the same options), inputIds = the record's ids
+ * (sorted): the lineage each decision names by reference (its `lineage.batchId` is this event's
+ * id). eventId = sha256 of the
  * topology hash, portfolio, window and the digest of the input ids (deterministic).
  */
 export function portfolioStateUpdates(
@@ -72,6 +75,7 @@ export function portfolioStateUpdates(
       grossExposure: positions.reduce((s, p) => s + Math.abs(p.weight), 0),
       netExposure: positions.reduce((s, p) => s + p.weight, 0),
       decisionIds: b.proposals.filter((p) => isDecision(p, options)).map((p) => idOf(p.instrumentId)),
+      inputIds: sortedIds(item.ids) as string[],
     };
     return record(event, item.eventTime, item.key, item.ids);
   });

@@ -13,6 +13,8 @@
  * Every parameter comes from {@link PortfolioCoordinationConfig} (defaults for everything).
  * Side outputs: `duplicate` → duplicates topic, `late` → late topic, `rejected` → rejected topic,
  * `no-decision` (a batch that yields no trade) → no-decision topic; undecodable / invalid messages → dead letters.
+ * State updates, analytics and side outputs are deferred (`SinkSpec.deferred`): a window's
+ * decisions are written first, the rest right after, in a task of its own.
  */
 import { type Observable, of, pipe } from "rxjs";
 import type { PolicyTable } from "../lib/domain/policy.js";
@@ -130,7 +132,7 @@ export function portfolioCoordination(
   const t: CoordinationTopics = { ...coordinationTopics, ...options.topics };
   return defineTopology<PortfolioCoordinationConfig>({
     name: options.name ?? "portfolio-coordination",
-    version: options.version ?? "1.1.0",
+    version: options.version ?? "1.2.0",
     description: "Signals, rebalance requests and optimizer results → coordinated, policy- and risk-checked decisions",
     config: PortfolioCoordinationConfig,
     sources: {
@@ -226,8 +228,14 @@ export function portfolioCoordination(
     },
     sinks: {
       decisions: { from: "coordinate", topic: t.decisions, schema: "CoordinatedTradingDecisionEvent" },
-      stateUpdates: { from: "stateUpdate", topic: t.stateUpdates, schema: "PortfolioStateUpdateEvent" },
-      analytics: { from: "analyze", topic: t.analytics, schema: "CoordinationAnalyticsEvent" },
+      // Off the latency path: written (and their steps run) right after the decisions of a window.
+      stateUpdates: {
+        from: "stateUpdate",
+        topic: t.stateUpdates,
+        schema: "PortfolioStateUpdateEvent",
+        deferred: true,
+      },
+      analytics: { from: "analyze", topic: t.analytics, schema: "CoordinationAnalyticsEvent", deferred: true },
     },
     sideOutputs: {
       [SideTag.duplicate]: { topic: t.duplicates },

@@ -44,7 +44,7 @@ describe("the consilium CLI", () => {
 
   it("run on the replay transport prints the full topology's summary, and replay its digest", async () => {
     const s = JSON.parse((await cli("run", "--transport", "replay", "--no-progress", "--json")).stdout) as RunSummary;
-    expect(s.topology).toBe("portfolio-coordination@1.1.0");
+    expect(s.topology).toBe("portfolio-coordination@1.2.0");
     expect(s.eventsIn).toBe(recording.messages);
     expect(s.decisionsOut).toBeGreaterThan(1000);
     expect(s.deadLettered).toEqual(recording.defects.invalid);

@@ -6,6 +6,7 @@
 import { SCHEMA_VERSION } from "../events/common.js";
 import type { CoordinatedTradingDecisionEvent } from "../events/coordinated-trading-decision.js";
 import { decodeEvent, encodeEvent } from "../events/decode.js";
+import { listedInputs } from "../events/lineage.js";
 import type { NormalizedMarketDataEvent } from "../events/normalized-market-data.js";
 import { type EventName, eventSchemas } from "../events/registry.js";
 import type { TradingSignalEvent } from "../events/trading-signal.js";
@@ -109,6 +110,9 @@ function thinDecision(
     riskBefore: flat,
     riskAfter: flat,
     reasonCodes: ["thin-pipeline"],
-    lineage: { inputIds: [s.eventId], topology: { name: "thin", version: "1", hash: "thin" } },
+    lineage: {
+      ...listedInputs([s.eventId]),
+      topology: { name: "thin", version: "1", hash: "thin" },
+    },
   };
 }

@@ -66,9 +66,24 @@ export const CoordinatedTradingDecisionEvent = z.object({
   riskAfter: RiskSnapshot,
   conflictResolution: ConflictResolution.optional(),
   reasonCodes: z.array(z.string()),
+  /**
+   * What the decision derives from. Its own inputs are `contributingSignalIds`; all its inputs
+   * (for a batch, every input of the portfolio window: conflict resolution couples its
+   * instruments) are either listed here (`inputIds`) or named by reference (`batchId`): the
+   * `portfolio-coordination` topology lists a batch's ids once, in the `PortfolioStateUpdateEvent`
+   * whose event id is `batchId` (its `inputIds`), since a busy window has thousands of inputs and
+   * listing them in each of its decisions made every decision tens of kilobytes. `inputCount` and
+   * `inputsDigest` identify the set either way.
+   */
   lineage: z.object({
-    /** Ids of every input message this decision derives from. */
-    inputIds: z.array(z.string()),
+    /** Ids of every input, when listed inline (sorted). */
+    inputIds: z.array(z.string()).optional(),
+    /** Else the event id of the batch's `PortfolioStateUpdateEvent`, which lists them. */
+    batchId: z.string().min(1).optional(),
+    /** How many input messages the decision derives from. */
+    inputCount: z.number().int().nonnegative(),
+    /** sha256 (hex) of the input ids, sorted and joined by U+001F (`inputsDigest` in lib/events/lineage.ts). */
+    inputsDigest: z.string().length(64),
     topology: z.object({ name: z.string(), version: z.string(), hash: z.string() }),
     windowStart: EpochMs.optional(),
     windowEnd: EpochMs.optional(),

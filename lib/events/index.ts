@@ -4,6 +4,7 @@ export * from "./coordination-analytics.js";
 export * from "./correlation-matrix-updated.js";
 export * from "./dead-letter.js";
 export * from "./decode.js";
+export { inputsDigest, listedInputs, sortedIds } from "./lineage.js";
 export * from "./normalized-market-data.js";
 export * from "./portfolio-optimization.js";
 export * from "./portfolio-state-update.js";

@@ -19,5 +19,10 @@ export const PortfolioStateUpdateEvent = z.object({
   grossExposure: z.number().nonnegative(),
   netExposure: z.number(),
   decisionIds: z.array(z.string()),
+  /**
+   * Ids of every input message of the batch (sorted): the lineage its decisions name by reference
+   * (`lineage.batchId` = this event's id).
+   */
+  inputIds: z.array(z.string()),
 });
 export type PortfolioStateUpdateEvent = z.infer<typeof PortfolioStateUpdateEvent>;

@@ -48,6 +48,12 @@ export interface AckHooks {
   ack(m: Inbound): void;
   /** The message made an operator fail: nack it, or dead-letter it after max redeliveries. */
   fail(m: Inbound, reason: string): void;
+  /**
+   * Called before messages pass retention: do the work that may still start outputs derived from
+   * them (the runtime's deferred work), so that rule 3 covers those outputs. False: that work
+   * failed (a pipeline error the runtime is about to handle), so release nothing now.
+   */
+  beforeRelease?(): boolean;
 }
 
 /**
@@ -224,6 +230,7 @@ export class AckTracker {
       this.heldCount++;
       return;
     }
+    if (this.hooks.beforeRelease?.() === false) return; // processed and open: the failure handling takes it
     this.passRetention(m);
   }
 
@@ -240,6 +247,7 @@ export class AckTracker {
   advance(watermark: number, clock = 0): void {
     const q = this.clocks[clock]!;
     if (watermark > q.watermark) q.watermark = watermark;
+    if (this.hooks.beforeRelease?.() === false) return;
     for (let m = q.take(); m !== undefined; m = q.take()) {
       if (!m.held) continue;
       m.held = false;

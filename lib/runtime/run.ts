@@ -11,7 +11,6 @@ import { decodeEvent, encodeEvent, toDeadLetter } from "../events/decode.js";
 import type { DeadLetterReason } from "../events/dead-letter.js";
 import { type BytesPath, jsonBytesPath } from "../events/json-bytes-path.js";
 import { jsonFastCheck, UNDECIDED } from "../events/json-fast-path.js";
-import { encoderFor } from "../events/encoders.js";
 import type { z } from "zod";
 import { eventSchemas } from "../events/registry.js";
 import type { StreamItem } from "../stream/item.js";
@@ -32,6 +31,7 @@ import { fromNames, stepOperator } from "../topology/validate.js";
 import { AckTracker, Inbound } from "./ack-tracker.js";
 import { ChangelogState } from "./keyed-state.js";
 import { enqueueInOrder } from "./feed-order.js";
+import { DeferredWork, deferredSteps } from "./deferred.js";
 import { Fanout } from "./fanout.js";
 import { FinishedRecords } from "./finished-records.js";
 import { Lanes } from "./lanes.js";
@@ -323,6 +323,32 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
 
   const maxRedeliver = (source: string) => topology.sources[source]?.subscription?.maxRedeliverCount ?? 3;
 
+  // ---- deferred work: side-output writes, deferred sinks and the steps only they consume -------
+  const deferredStepNames = deferredSteps(topology);
+  /** Live: a task right after the turn (then any error it raised is handled); replays: run by the ack release. */
+  const deferred = new DeferredWork(
+    isReplay
+      ? undefined
+      : (task) =>
+          void scheduler.schedule(() => {
+            task();
+            if (pipelineError !== undefined) afterPush(undefined);
+          }, 0),
+  );
+  /**
+   * Run the deferred work now. A pipeline error it raised is handled at once (its record's inputs
+   * were blamed as it was delivered; the rest of what is open is reset), so that no later push is
+   * taken for its culprit; then false: release nothing now.
+   */
+  function settleDeferred(): boolean {
+    if (deferred.size === 0) return true;
+    const before = pipelineError;
+    deferred.run();
+    if (pipelineError === undefined || pipelineError === before) return true;
+    afterPush(undefined);
+    return false;
+  }
+
   const ackTracker = new AckTracker(
     {
       ack(m) {
@@ -353,6 +379,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
           wake();
         });
       },
+      beforeRelease: settleDeferred,
     },
     0,
   );
@@ -461,13 +488,15 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       value: rec.value,
     };
     const token = ackTracker.outputStarted();
-    writer(route.topic).write({
-      data: encodeEvent(body),
-      key: rec.key,
-      eventId: sideOutputEventId(step, item.tag, rec.ids),
-      eventTime: rec.eventTime,
-      done: () => ackTracker.outputConfirmed(token),
-    });
+    deferred.add(() =>
+      writer(route.topic).write({
+        data: encodeEvent(body),
+        key: rec.key,
+        eventId: sideOutputEventId(step, item.tag, rec.ids),
+        eventTime: rec.eventTime,
+        done: () => ackTracker.outputConfirmed(token),
+      }),
+    );
   }
 
   /** Merge several inputs: items in arrival order, watermark = min over the inputs. */
@@ -506,6 +535,13 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     const main = wirePipeline();
     pipelineSubs = main.subs;
     sourceSubjects = main.subjects;
+    // A rebuilt pipeline (after a pipeline error) starts at the current watermark: its operators
+    // must see redelivered records behind it as late, not hold them for a watermark that already
+    // passed (the ack rule takes such records as past retention).
+    if (watermark > Number.NEGATIVE_INFINITY) {
+      const wm: Item = { kind: "watermark", time: watermark };
+      for (const s of sourceSubjects) s.next(wm);
+    }
     for (const [name, s] of main.bySource) {
       const f = feedByName.get(name);
       if (f) f.subject = s;
@@ -541,12 +577,27 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     const onError = (e: unknown) => {
       pipelineError ??= e;
     };
+    /**
+     * `from`'s stream as a consumer sees it: through the deferred work where a deferred consumer
+     * meets an undeferred producer. A record whose deferred delivery raised a pipeline error names
+     * its inputs as the culprits (retried, then dead-lettered), as a failing push does.
+     */
+    const blame = (item: Item, next: () => void) => {
+      const before = pipelineError;
+      next();
+      if (before !== undefined || pipelineError === undefined || item.kind !== "record") return;
+      ackTracker.markFailed(item.ids, `pipeline error: ${(pipelineError as Error)?.message ?? String(pipelineError)}`);
+    };
+    const edge = (from: string, consumerDeferred: boolean) => {
+      const s = streams.get(from)!;
+      return consumerDeferred && !deferredStepNames.has(from) ? deferred.later(s, blame) : s;
+    };
     for (const name of topology.order) {
       const step = topology.steps[name]!;
       const op = stepOperator(step, stepContext(name, sides));
       maxRetention = Math.max(maxRetention, operatorInfo(op)?.retentionMs ?? 0);
       holdSteps.push({ name, from: fromNames(step.from), info: operatorInfo(op) });
-      const input = mergeInputs(fromNames(step.from).map((f) => streams.get(f)!));
+      const input = mergeInputs(fromNames(step.from).map((f) => edge(f, deferredStepNames.has(name))));
       const out = new Fanout<Item>();
       streams.set(name, out);
       pipelineSubs.push(
@@ -563,10 +614,9 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       const schema = eventSchemas[sink.schema];
       const validate = sink.validate !== false;
       const fastValid = jsonFastCheck(schema);
-      const encode = encoderFor(sink.schema);
       for (const f of fromNames(sink.from)) {
         pipelineSubs.push(
-          streams.get(f)!.subscribe({
+          edge(f, sink.deferred === true).subscribe({
             next(item) {
               if (item.kind === "side") {
                 routeSide(f, item as never);
@@ -605,7 +655,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
               const token = ackTracker.outputStarted();
               sinkWrites++;
               writer(sink.topic).write({
-                data: encode(v),
+                data: encodeEvent(v),
                 key,
                 eventId,
                 eventTime: item.eventTime,
@@ -673,6 +723,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
   let acksQueued = false;
   const flushAcks = () => {
     acksQueued = false;
+    settleDeferred();
     ackTracker.advance(watermark);
     if (lanes.size > 0) lanes.advanceAcks();
   };
@@ -1352,9 +1403,10 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       pump();
       if (withFinalWatermark && !fatalError) emitWatermark(MAX_WM);
       for (;;) {
+        settleDeferred();
         await Promise.all([...writers.values()].map((w) => w.idle()));
         await yieldToEventLoop();
-        if ([...writers.values()].every((w) => w.pending === 0)) break;
+        if (deferred.size === 0 && [...writers.values()].every((w) => w.pending === 0)) break;
       }
       if (acksQueued) flushAcks();
       await Promise.all([...writers.values()].map((w) => w.idle()));

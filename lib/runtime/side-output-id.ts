@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../events/lineage.js";
 
 /** Up to this many input ids, a side output's event id lists them; beyond, it carries their digest. */
 const LISTED_IDS = 8;
@@ -12,5 +12,5 @@ const LISTED_IDS = 8;
  */
 export function sideOutputEventId(step: string, tag: string, ids: readonly string[]): string {
   if (ids.length <= LISTED_IDS) return `${step}/${tag}/${ids.join(",")}`;
-  return `${step}/${tag}/sha256:${createHash("sha256").update(ids.join("\u001f")).digest("hex").slice(0, 32)}`;
+  return `${step}/${tag}/sha256:${sha256Hex(ids.join("\u001f")).slice(0, 32)}`;
 }

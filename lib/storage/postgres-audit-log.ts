@@ -58,7 +58,11 @@ export interface AuditTimeRange {
 /** A decision with what it derives from and what it led to. */
 export interface DecisionLineage {
   readonly decision: CoordinatedTradingDecisionEvent;
-  readonly inputIds: readonly string[];
+  /**
+   * Every input id: listed in the decision, or else in its batch's state update (`lineage.batchId`);
+   * undefined while that state update is not in the log.
+   */
+  readonly inputIds: readonly string[] | undefined;
   readonly contributingSignalIds: readonly string[];
   readonly topology: AuditTopology;
   readonly windowStart?: number;
@@ -301,15 +305,16 @@ export class PostgresAuditLog {
         ORDER BY event_time, event_id COLLATE "C"`,
       [decisionId],
     );
-    const { inputIds, topology, windowStart, windowEnd } = decision.lineage;
+    const { topology, windowStart, windowEnd, batchId } = decision.lineage;
+    const stateUpdates = u.rows.map((row) => row.event);
     return {
       decision,
-      inputIds,
+      inputIds: decision.lineage.inputIds ?? stateUpdates.find((s) => s.eventId === batchId)?.inputIds,
       contributingSignalIds: decision.contributingSignalIds,
       topology,
       ...(windowStart !== undefined ? { windowStart } : {}),
       ...(windowEnd !== undefined ? { windowEnd } : {}),
-      stateUpdates: u.rows.map((row) => row.event),
+      stateUpdates,
     };
   }
 

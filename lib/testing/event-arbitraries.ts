@@ -9,6 +9,7 @@ import type { PortfolioStateUpdateEvent } from "../events/portfolio-state-update
 import type { RebalanceRequestEvent } from "../events/rebalance-request.js";
 import type { EventName, EventOf } from "../events/registry.js";
 import type { TradingSignalEvent } from "../events/trading-signal.js";
+import { listedInputs } from "../events/lineage.js";
 
 /**
  * fast-check arbitraries for every consilium event, realistic by default: tickers of real US
@@ -276,7 +277,7 @@ export function coordinatedTradingDecisionArb(
       riskAfter: d.riskAfter,
       reasonCodes: ["signal-consensus"],
       lineage: {
-        inputIds: d.signalIds,
+        ...listedInputs(d.signalIds),
         topology: { name: "portfolio-coordination", version: "1", hash: "0123456789abcdef" },
       },
     }));
@@ -297,6 +298,7 @@ export function portfolioStateUpdateArb(o: EventArbitraryOptions = {}): fc.Arbit
         { maxLength: 8, selector: (p) => p.instrumentId },
       ),
       decisionIds: fc.array(eventIdArb("dec"), { maxLength: 4 }),
+      inputIds: fc.uniqueArray(eventIdArb("sig"), { maxLength: 6 }).map((ids) => ids.sort()),
     })
     .map((s) => {
       const values = s.positions.map((p) => p.quantity * p.price);
@@ -313,6 +315,7 @@ export function portfolioStateUpdateArb(o: EventArbitraryOptions = {}): fc.Arbit
         grossExposure: values.reduce((a, b) => a + Math.abs(b), 0) / nav,
         netExposure: values.reduce((a, b) => a + b, 0) / nav,
         decisionIds: s.decisionIds,
+        inputIds: s.inputIds,
       };
     });
 }

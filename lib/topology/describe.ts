@@ -19,7 +19,14 @@ export interface TopologyDescription {
     inputSchema?: string;
     outputSchema?: string;
   }[];
-  readonly sinks: readonly { name: string; from: readonly string[]; topic: string; schema: string }[];
+  readonly sinks: readonly {
+    name: string;
+    from: readonly string[];
+    topic: string;
+    schema: string;
+    /** Written after the turn's other outputs (`SinkSpec.deferred`). */
+    deferred?: true;
+  }[];
   readonly deadLetters: string;
 }
 
@@ -78,6 +85,7 @@ export function describeTopology(t: Topology): TopologyDescription {
       from: [...fromNames(s.from)],
       topic: s.topic,
       schema: s.schema,
+      ...(s.deferred === true ? { deferred: true as const } : {}),
     })),
     deadLetters: t.deadLetters.topic,
   };
@@ -104,7 +112,9 @@ export function describe(t: Topology, format: DescribeFormat = "text"): string {
     if (s.retentionMs > 0) lines.push(`    retention: ${s.retentionMs} ms`);
     for (const o of s.sideOutputs) lines.push(`    side output ${o.tag} -> ${o.route}`);
   }
-  for (const s of d.sinks) lines.push(`  Sink ${s.name}: ${s.topic} [${s.schema}] <- ${s.from.join(", ")}`);
+  for (const s of d.sinks) {
+    lines.push(`  Sink ${s.name}: ${s.topic} [${s.schema}] <- ${s.from.join(", ")}${s.deferred ? " (deferred)" : ""}`);
+  }
   lines.push(`  Dead letters -> ${d.deadLetters}`);
   return lines.join("\n");
 }

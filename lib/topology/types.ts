@@ -158,6 +158,13 @@ export interface SinkSpec<N extends EventName = EventName> {
   readonly validate?: boolean;
   /** Max sends in flight per sink (the runtime never uses `blockIfQueueFull`); default 1000. */
   readonly maxPendingSends?: number;
+  /**
+   * Off the latency path: written in a task right after the turn that produced it, after the
+   * outputs that are not deferred (audit and analytics sinks). Steps that feed only deferred sinks
+   * and read no side input or keyed state run then too. Outputs are the same; acks still wait for
+   * them. Default false. See `DeferredWork` in lib/runtime/deferred.ts.
+   */
+  readonly deferred?: boolean;
   readonly description?: string;
 }
 

@@ -11,6 +11,8 @@ import { deadLettersByReason } from "../../lib/cli/run-command.js";
 import { type RecordingRunResult, runRecording } from "../../lib/cli/run-recording.js";
 import { CoordinatedTradingDecisionEvent } from "../../lib/events/coordinated-trading-decision.js";
 import { decodeEvent } from "../../lib/events/decode.js";
+import { inputsDigest } from "../../lib/events/lineage.js";
+import type { PortfolioStateUpdateEvent } from "../../lib/events/portfolio-state-update.js";
 import { eventSchemas } from "../../lib/events/registry.js";
 import { initSolver } from "../../lib/quant/index.js";
 import { outputDigest } from "../../lib/runtime/digest.js";
@@ -65,10 +67,23 @@ describe("portfolio-coordination over the bundled recording", () => {
       expect(r.runs.reduce((a, x) => a + x.stats.acked, 0)).toBe(sourceMessages.length);
       expect(r.runs.every((x) => x.stats.inFlight === 0)).toBe(true);
 
-      // Every valid input event id is in a decision's lineage or in a routed side output.
+      // Every valid input event id is in a decision's lineage or in a routed side output. A
+      // decision names its batch (`lineage.batchId`): the batch's state update lists the ids, and
+      // their count and digest are the decision's.
+      const batches = new Map(
+        onTopic(r, topics.stateUpdates).map((c) => {
+          const u = json<PortfolioStateUpdateEvent>(c);
+          return [u.eventId, u] as const;
+        }),
+      );
       const covered = new Set<string>();
       for (const c of onTopic(r, topics.decisions)) {
-        for (const id of json<CoordinatedTradingDecisionEvent>(c).lineage.inputIds) covered.add(id);
+        const { lineage } = json<CoordinatedTradingDecisionEvent>(c);
+        const batch = batches.get(lineage.batchId!);
+        expect(batch?.decisionIds).toContain(json<CoordinatedTradingDecisionEvent>(c).eventId);
+        expect(batch!.inputIds.length).toBe(lineage.inputCount);
+        expect(inputsDigest(batch!.inputIds)).toBe(lineage.inputsDigest);
+        for (const id of batch!.inputIds) covered.add(id);
       }
       const sides: Record<string, number> = {};
       for (const topic of [topics.duplicates, topics.rejected, topics.late, topics.noDecision]) {

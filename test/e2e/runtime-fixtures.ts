@@ -13,6 +13,7 @@ import type { ReplayMessage } from "../../lib/runtime/index.js";
 import { defineTopology, filterRecords, mapRecords } from "../../lib/topology/index.js";
 import { createHash } from "node:crypto";
 import { transportName } from "../contract/binding.js";
+import { listedInputs } from "../../lib/events/lineage.js";
 
 /**
  * Waits a suite needs on a transport. The embedded broker delivers in-process within a tick; a
@@ -99,7 +100,7 @@ export function decisionFor(s: TradingSignalEvent, topologyHash: string): Coordi
     riskBefore: { volatility: 0, valueAtRisk: 0, expectedShortfall: 0 },
     riskAfter: { volatility: 0, valueAtRisk: 0, expectedShortfall: 0 },
     reasonCodes: ["e2e"],
-    lineage: { inputIds: [s.eventId], topology: { name: "e2e", version: "1", hash: topologyHash } },
+    lineage: { ...listedInputs([s.eventId]), topology: { name: "e2e", version: "1", hash: topologyHash } },
   };
 }
 

@@ -14,6 +14,7 @@ import { mapRecords } from "../../lib/topology/map-records.js";
 import { EmbeddedBroker } from "../../lib/transports/index.js";
 import { waitUntil } from "../fixtures/wait-until.js";
 import { decision, pgConfig, scratchSchema } from "./fixtures.js";
+import { listedInputs } from "../../lib/events/lineage.js";
 
 // How the audit trail and the metrics hook onto a run today: the runtime writes its outputs to
 // topics, an audit consumer stores them in PostgreSQL (ack after commit), and ConsiliumMetrics
@@ -50,7 +51,7 @@ const toDecision = (s: TradingSignalEvent): CoordinatedTradingDecisionEvent =>
     portfolioId: s.portfolioId,
     instrumentId: s.instrumentId,
     contributingSignalIds: [s.eventId],
-    lineage: { inputIds: [s.eventId], topology: { name: "audit-demo", version: "1", hash: "h" } },
+    lineage: { ...listedInputs([s.eventId]), topology: { name: "audit-demo", version: "1", hash: "h" } },
   });
 
 describe("audit trail and metrics beside a run on the embedded broker", () => {

@@ -7,6 +7,7 @@ import {
   type PortfolioStateUpdateEvent,
   SCHEMA_VERSION,
 } from "../../lib/events/index.js";
+import { listedInputs } from "../../lib/events/lineage.js";
 
 /** Connection for the integration suites: PG* env, defaulting to the local trust-auth server. */
 export function pgConfig(): pg.PoolConfig {
@@ -60,7 +61,7 @@ export function decision(
     riskAfter: { ...risk, volatility: 0.17, trackingError: 0.02 },
     reasonCodes: ["signal-consensus", "risk-clipped"],
     lineage: {
-      inputIds: [`sig-${eventId}-a`, `sig-${eventId}-b`, "corr-7"],
+      ...listedInputs([`sig-${eventId}-a`, `sig-${eventId}-b`, "corr-7"]),
       topology,
       windowStart: Math.max(0, eventTime - 1000),
       windowEnd: eventTime,
@@ -84,7 +85,12 @@ export function deadLetter(eventId: string, eventTime: number, original: unknown
   };
 }
 
-export function stateUpdate(eventId: string, eventTime: number, decisionIds: string[]): PortfolioStateUpdateEvent {
+export function stateUpdate(
+  eventId: string,
+  eventTime: number,
+  decisionIds: string[],
+  inputIds: string[] = [],
+): PortfolioStateUpdateEvent {
   return {
     eventType: "PortfolioStateUpdate",
     eventId,
@@ -97,6 +103,7 @@ export function stateUpdate(eventId: string, eventTime: number, decisionIds: str
     grossExposure: 0.75,
     netExposure: 0.75,
     decisionIds,
+    inputIds,
   };
 }
 

@@ -13,6 +13,7 @@ import {
   stateUpdate,
   topology,
 } from "./fixtures.js";
+import { listedInputs } from "../../lib/events/lineage.js";
 
 // Integration suite against a real PostgreSQL (PGHOST/PGPORT/PGDATABASE/PGUSER, default
 // 127.0.0.1:5432/test as postgres). It fails, never skips, when the server is missing.
@@ -329,5 +330,22 @@ describe("PostgresAuditLog lineage", () => {
     expect([lineage!.windowStart, lineage!.windowEnd]).toEqual([9_000, 10_000]);
     expect(lineage!.stateUpdates.map((s) => s.eventId)).toEqual(["su-a", "su-b"]);
     expect(await log.lineageOf("no-such-decision")).toBeNull();
+  });
+
+  it("takes the inputs of a decision that names its batch from that batch's state update", async () => {
+    const log = newLog("audit_lineage_batch");
+    const ids = ["sig-1", "sig-2", "sig-3"];
+    const { inputIds: _listed, ...byReference } = decision("lb-1", 10_000).lineage;
+    const d = decision("lb-1", 10_000, { lineage: { ...byReference, ...listedInputs(ids), batchId: "su-batch" } });
+    delete (d.lineage as { inputIds?: string[] }).inputIds;
+    await log.write([d]);
+    expect((await log.lineageOf("lb-1"))!.inputIds).toBeUndefined(); // the batch is not in the log yet
+    await log.write([
+      stateUpdate("su-other", 10_500, ["lb-1"], ["sig-9"]),
+      stateUpdate("su-batch", 11_000, ["lb-1"], ids),
+    ]);
+    const lineage = await log.lineageOf("lb-1");
+    expect(lineage!.inputIds).toEqual(ids);
+    expect(lineage!.stateUpdates.map((s) => s.eventId)).toEqual(["su-other", "su-batch"]);
   });
 });

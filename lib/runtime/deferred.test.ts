@@ -1,0 +1,274 @@
+import fc from "fast-check";
+import { map, Observable, Subject } from "rxjs";
+import { describe, expect, it } from "vitest";
+import { DeadLetterEvent, encodeEvent, type TradingSignalEvent } from "../events/index.js";
+import { describeOperator, type StreamItem, type StreamOperator } from "../stream/index.js";
+import { defineTopology } from "../topology/define-topology.js";
+import { embeddedBinding } from "../transports/embedded/index.js";
+import type { MessageLike, PulsarBinding } from "../transports/pulsar-client-like.js";
+import { DeferredWork, deferredSteps } from "./deferred.js";
+import { outputDigest } from "./digest.js";
+import { waitUntil } from "../../test/fixtures/wait-until.js";
+import { replay } from "./replay-binding.js";
+import { run } from "./run.js";
+
+describe("deferredSteps", () => {
+  const op = map((x: unknown) => x) as never;
+  it("defers a step when every consumer is deferred and it reads no side input or state", () => {
+    const t = {
+      order: ["a", "b", "c", "d", "e", "f"],
+      steps: {
+        a: { from: "src", use: op }, // feeds c (not deferred: it feeds a live sink) and d
+        b: { from: "a", use: op }, // only the deferred sink `audit`
+        c: { from: "a", use: op }, // the live sink and b's sink
+        d: { from: "b", use: op, sideInputs: ["prices"] }, // reads a side input: never deferred
+        e: { from: "b", use: op }, // feeds f, which is deferred
+        f: { from: "e", use: op, state: [] as string[] },
+      },
+      sinks: {
+        live: { from: "c", topic: "t1", schema: "TradingSignalEvent" },
+        audit: { from: ["b", "c"], topic: "t2", schema: "TradingSignalEvent", deferred: true },
+        dAudit: { from: "d", topic: "t3", schema: "TradingSignalEvent", deferred: true },
+        fAudit: { from: "f", topic: "t4", schema: "TradingSignalEvent", deferred: true },
+      },
+    };
+    // b: consumers audit (deferred), d (not deferred: side input), e (deferred) -> not deferred.
+    expect([...deferredSteps(t as never)].sort()).toEqual(["e", "f"]);
+    const noD = { ...t, steps: { ...t.steps, d: { from: "b", use: op } } };
+    expect([...deferredSteps(noD as never)].sort()).toEqual(["b", "d", "e", "f"]);
+    // A step with no consumer is not deferred.
+    expect(deferredSteps({ order: ["a"], steps: { a: { from: "src", use: op } }, sinks: {} } as never).size).toBe(0);
+  });
+});
+
+describe("DeferredWork", () => {
+  it("property: runs every task once, in the order queued, including tasks queued while running", () => {
+    fc.assert(
+      fc.property(fc.array(fc.nat(3), { maxLength: 40 }), (spawns) => {
+        const w = new DeferredWork(undefined);
+        const ran: number[] = [];
+        let next = 0;
+        const task = (id: number, spawn: number) => () => {
+          ran.push(id);
+          for (let k = 0; k < spawn && next < spawns.length; k++) {
+            const child = next++;
+            w.add(task(child, spawns[child]!));
+          }
+        };
+        if (spawns.length > 0) w.add(task(next++, spawns[0]!));
+        w.run();
+        expect(w.size).toBe(0);
+        expect(ran).toEqual([...ran].sort((a, b) => a - b)); // FIFO: ids are handed out in queue order
+        expect(new Set(ran).size).toBe(ran.length);
+      }),
+    );
+  });
+
+  it("asks for one task per batch of work, and later() delivers items in order after the turn", () => {
+    const scheduled: (() => void)[] = [];
+    const w = new DeferredWork((t) => scheduled.push(t));
+    const src = new Subject<number>();
+    const got: number[] = [];
+    w.later(src).subscribe((x) => got.push(x));
+    src.next(1);
+    src.next(2);
+    expect(got).toEqual([]);
+    expect(scheduled).toHaveLength(1);
+    scheduled[0]!();
+    expect(got).toEqual([1, 2]);
+    src.next(3);
+    expect(scheduled).toHaveLength(2);
+    scheduled[1]!();
+    expect(got).toEqual([1, 2, 3]);
+  });
+});
+
+// ---- the runtime: a live sink and a deferred one fed by the same windowed step ---------------
+
+function sig(n: number, t: number): TradingSignalEvent {
+  return {
+    eventType: "TradingSignal",
+    eventId: `s${n}`,
+    eventTime: t,
+    schemaVersion: 1,
+    portfolioId: `p${n % 3}`,
+    instrumentId: "AAPL",
+    source: "unit",
+    strategy: "x",
+    direction: "long",
+    strength: 0.5,
+    confidence: 0.5,
+    horizonMs: 1000,
+    expectedReturn: 0.01,
+    urgency: "normal",
+  };
+}
+
+/** Emits each record once the watermark passed its event time + 100 (retention 100 ms). */
+const held: StreamOperator<TradingSignalEvent, TradingSignalEvent> = describeOperator(
+  (source: Observable<StreamItem<TradingSignalEvent>>) =>
+    new Observable<StreamItem<TradingSignalEvent>>((out) => {
+      const waiting: StreamItem<TradingSignalEvent>[] = [];
+      let wm = Number.NEGATIVE_INFINITY;
+      return source.subscribe({
+        next(item) {
+          if (item.kind === "record") {
+            if (item.eventTime + 100 <= wm) out.next(item);
+            else waiting.push(item);
+          } else if (item.kind === "watermark") {
+            wm = item.time;
+            while (waiting.length > 0 && waiting[0]!.kind === "record" && waiting[0]!.eventTime + 100 <= item.time) {
+              out.next(waiting.shift()!);
+            }
+            out.next(item);
+          } else out.next(item);
+        },
+        error: (e) => out.error(e),
+      });
+    }),
+  { operatorName: "held", retentionMs: 100 },
+);
+
+/** The audit copy of a record: another event id, so the two topics differ. */
+const auditCopy: StreamOperator<TradingSignalEvent, TradingSignalEvent> = map((item) =>
+  item.kind === "record" ? { ...item, value: { ...item.value, eventId: `audit-${item.value.eventId}` } } : item,
+);
+
+function twoSinks(deferAudit: boolean, audit: StreamOperator<TradingSignalEvent, TradingSignalEvent> = auditCopy) {
+  return defineTopology({
+    name: "deferred-unit",
+    version: "1",
+    sources: { s: { topic: "in", schema: "TradingSignalEvent", subscription: { maxRedeliverCount: 1 } } },
+    steps: { x: { from: "s", use: held }, y: { from: "x", use: audit } },
+    sinks: {
+      live: { from: "x", topic: "live", schema: "TradingSignalEvent" },
+      audit: { from: "y", topic: "audit", schema: "TradingSignalEvent", deferred: deferAudit },
+    },
+    deadLetters: { topic: "dlq" },
+  });
+}
+
+/** An embedded binding that logs sends (by topic and event id) and acks (by event time) in one sequence. */
+function logging() {
+  const inner = embeddedBinding();
+  const log: string[] = [];
+  const binding: PulsarBinding = {
+    MessageId: inner.MessageId,
+    client: {
+      ...inner.client,
+      createReader: (c) => inner.client.createReader(c),
+      close: () => inner.client.close(),
+      async createProducer(c) {
+        const p = await inner.client.createProducer(c);
+        const send = p.send.bind(p);
+        p.send = (m) => {
+          const id = m.properties?.["consilium-event-id"] ?? "";
+          log.push(`send ${c.topic} ${id}`);
+          return send(m).then((r) => {
+            log.push(`sent ${c.topic} ${id}`);
+            return r;
+          });
+        };
+        return p;
+      },
+      async subscribe(c) {
+        const consumer = await inner.client.subscribe(c);
+        const ack = consumer.acknowledge.bind(consumer);
+        consumer.acknowledge = (m: MessageLike) => {
+          log.push(`ack ${JSON.parse(m.getData().toString()).eventId}`);
+          return ack(m);
+        };
+        return consumer;
+      },
+    },
+  };
+  return { binding, inner, log };
+}
+
+async function publishAll(b: PulsarBinding, events: readonly TradingSignalEvent[]) {
+  const p = await b.client.createProducer({ topic: "in" });
+  for (const e of events)
+    void p.send({ data: encodeEvent(e), partitionKey: e.portfolioId, eventTimestamp: e.eventTime });
+  await p.flush();
+  await p.close();
+}
+
+describe("run: deferred sinks", () => {
+  const events = Array.from({ length: 60 }, (_, i) => sig(i, 1000 + i * 40));
+
+  it("writes a window's live outputs before its deferred ones, acks after both, and the same bytes", async () => {
+    const { binding, log } = logging();
+    await publishAll(binding, events);
+    const h = run(twoSinks(true), {
+      transport: binding,
+      capture: true,
+      stopWhenIdle: true,
+      idleTimeoutMs: 20,
+      config: { watermarkIntervalMs: 1 },
+    });
+    const s = await h.done;
+    await binding.client.close();
+    expect(s.stats.acked).toBe(events.length);
+
+    // Every output and every ack is there.
+    const sends = log.filter((l) => l.startsWith("send "));
+    expect(sends.filter((l) => l.startsWith("send live "))).toHaveLength(60);
+    expect(sends.filter((l) => l.startsWith("send audit "))).toHaveLength(60);
+    // Within each burst of sends (a watermark's), every live send comes before the audit sends.
+    let sawAudit = false;
+    for (const l of log) {
+      if (l.startsWith("send live ")) expect(sawAudit).toBe(false);
+      else if (l.startsWith("send audit ")) sawAudit = true;
+      else if (l.startsWith("ack ")) sawAudit = false; // acks come in a later task than the writes they wait for
+    }
+    // Each input's ack comes after both of its outputs were confirmed.
+    for (const e of events) {
+      const ack = log.indexOf(`ack ${e.eventId}`);
+      expect(ack).toBeGreaterThan(log.indexOf(`sent live ${e.eventId}`));
+      expect(ack).toBeGreaterThan(log.indexOf(`sent audit audit-${e.eventId}`));
+    }
+    // Deferring changes when, not what: byte-identical to the same topology without it (replay).
+    const ref = run(twoSinks(false), {
+      transport: replay(
+        events.map((e) => ({ topic: "in", data: encodeEvent(e), key: e.portfolioId, eventTime: e.eventTime })),
+      ),
+      config: { watermarkIntervalMs: 1 },
+    });
+    await ref.done;
+    for (const topic of ["live", "audit"]) {
+      expect(outputDigest(h.captured, [topic])).toBe(outputDigest(ref.captured, [topic]));
+    }
+  });
+
+  it("a deferred step that fails gets its record's inputs retried, then dead-lettered; the rest are redone", async () => {
+    const boom: StreamOperator<TradingSignalEvent, TradingSignalEvent> = map((item) => {
+      if (item.kind === "record" && item.value.eventId === "s7") throw new Error("s7 breaks the audit");
+      return item;
+    });
+    const binding = embeddedBinding();
+    // A last signal far ahead moves the watermark past every other one (it stays held itself).
+    await publishAll(binding, [...events, sig(60, 100_000)]);
+    const h = run(twoSinks(true, boom), {
+      transport: binding,
+      capture: true,
+      idleTimeoutMs: 20,
+      config: { watermarkIntervalMs: 1 },
+    });
+    await waitUntil(() => h.stats.acked >= events.length, 20_000, "every signal but the last acked or dead-lettered");
+    const s = await h.stop();
+    await binding.client.close();
+    expect(s.error).toBeUndefined();
+    expect(s.stats.nacked).toBeGreaterThan(0); // s7 once, and what was open when the pipeline was reset
+    const dl = h.captured
+      .filter((c) => c.topic === "dlq")
+      .map((c) => DeadLetterEvent.parse(JSON.parse(c.data.toString())));
+    expect(dl.map((d) => d.reason)).toEqual(["operator-failure"]);
+    expect(dl[0]!.message).toContain("s7 breaks the audit");
+    expect(dl[0]!.redeliveryCount).toBe(1);
+    const ids = (topic: string) => h.captured.filter((c) => c.topic === topic).map((c) => c.eventId);
+    const expected = events.map((e) => e.eventId).filter((id) => id !== "s7");
+    expect(new Set(ids("audit"))).toEqual(new Set(expected));
+    expect(ids("audit")).toHaveLength(expected.length); // redone records are not written twice
+    expect(new Set(ids("live"))).toEqual(new Set(events.map((e) => e.eventId)));
+  });
+});

@@ -1,0 +1,107 @@
+import { Observable } from "rxjs";
+import type { Topology } from "../topology/types.js";
+
+/**
+ * Work the runtime does after the outputs that sit on a topology's latency path.
+ *
+ * A watermark that closes a window runs every step after it synchronously: an embedded broker's
+ * consumer (like any in-process listener) gets the messages written in that turn only when the
+ * turn ends. So the audit and analytics outputs of a window — state updates, analytics, side
+ * outputs — written in the same turn stood between the window's close and its decisions' delivery.
+ * Deferred work runs in a task of its own right after the turn, in the order it was queued:
+ *
+ * - side-output writes (the record is set aside at once; encoding and sending it waits);
+ * - sinks marked `deferred`, and every step whose consumers are all deferred and which reads no
+ *   side input or keyed state (a pure step: running it later gives the same values). Each such
+ *   step sees the same items in the same order, only later, so its outputs are byte-identical.
+ *
+ * Acks never overtake it: the ack release runs the queue first, and an output takes its ack
+ * token when it is queued (side outputs) or written (deferred sinks, before the acks run).
+ */
+export class DeferredWork {
+  private readonly queue: (() => void)[] = [];
+  private scheduled = false;
+  private running = false;
+
+  /**
+   * @param schedule runs the queue in a task of its own (live runs: the injected scheduler, delay
+   *   0); undefined: the queue runs when the runtime calls {@link run} (replays, after each push).
+   */
+  constructor(private readonly schedule: ((run: () => void) => void) | undefined) {}
+
+  get size(): number {
+    return this.queue.length;
+  }
+
+  add(task: () => void): void {
+    this.queue.push(task);
+    if (this.schedule !== undefined && !this.scheduled && !this.running) {
+      this.scheduled = true;
+      this.schedule(this.runTask);
+    }
+  }
+
+  /** Run everything queued, including what the tasks queue meanwhile, in order. */
+  run(): void {
+    if (this.running) return;
+    this.running = true;
+    try {
+      const q = this.queue;
+      for (let i = 0; i < q.length; i++) q[i]!();
+      q.length = 0;
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private readonly runTask = (): void => {
+    this.scheduled = false;
+    this.run();
+  };
+
+  /**
+   * `source`'s items, each delivered through the queue (same order, later). `deliver`, if given,
+   * wraps each delivery (the runtime uses it to tell which item raised a pipeline error).
+   */
+  later<T>(source: Observable<T>, deliver?: (item: T, next: () => void) => void): Observable<T> {
+    return new Observable<T>((subscriber) =>
+      source.subscribe({
+        next: (item) =>
+          this.add(
+            deliver === undefined ? () => subscriber.next(item) : () => deliver(item, () => subscriber.next(item)),
+          ),
+        error: (e) => subscriber.error(e),
+        complete: () => this.add(() => subscriber.complete()),
+      }),
+    );
+  }
+}
+
+/**
+ * The steps that run deferred: those with at least one consumer, every consumer a deferred sink or
+ * a deferred step, and no side inputs or keyed state (see {@link DeferredWork}).
+ */
+export function deferredSteps(topology: Pick<Topology, "order" | "steps" | "sinks">): ReadonlySet<string> {
+  const consumers = new Map<string, { step?: string; deferredSink?: boolean }[]>();
+  const add = (from: string | readonly string[], c: { step?: string; deferredSink?: boolean }) => {
+    for (const f of typeof from === "string" ? [from] : from) {
+      let list = consumers.get(f);
+      if (list === undefined) consumers.set(f, (list = []));
+      list.push(c);
+    }
+  };
+  for (const [name, step] of Object.entries(topology.steps)) add(step.from, { step: name });
+  for (const sink of Object.values(topology.sinks)) add(sink.from, { deferredSink: sink.deferred === true });
+  const deferred = new Set<string>();
+  // `order` is topological: walking it backwards sees every consumer of a step before the step.
+  for (let i = topology.order.length - 1; i >= 0; i--) {
+    const name = topology.order[i]!;
+    const step = topology.steps[name]!;
+    if ((step.sideInputs?.length ?? 0) > 0 || (step.state?.length ?? 0) > 0) continue;
+    const cs = consumers.get(name) ?? [];
+    if (cs.length > 0 && cs.every((c) => (c.step !== undefined ? deferred.has(c.step) : c.deferredSink))) {
+      deferred.add(name);
+    }
+  }
+  return deferred;
+}
