@@ -14,8 +14,27 @@ export const sha256Hex: (data: string) => string =
     ? (data) => oneShot("sha256", data, "hex")
     : (data) => crypto.createHash("sha256").update(data).digest("hex");
 
+/**
+ * Arrays known to be sorted and duplicate-free, by identity: the id lists that windows and batch
+ * unions build are, and checking it again costs a string comparison per id on every use (a busy
+ * portfolio window has thousands). Only arrays nobody mutates afterwards (emitted lineage) belong here.
+ */
+const knownSorted = new WeakSet<readonly string[]>();
+
+/** Record that `ids` is sorted, duplicate-free and will not change; returns it. */
+export function markSorted<T extends readonly string[]>(ids: T): T {
+  knownSorted.add(ids);
+  return ids;
+}
+
+/** Whether `ids` was marked with {@link markSorted}. */
+export function isMarkedSorted(ids: readonly string[]): boolean {
+  return knownSorted.has(ids);
+}
+
 /** The ids in order: the array itself when it already is (lineage ids are), else a sorted copy. */
 export function sortedIds(ids: readonly string[]): readonly string[] {
+  if (knownSorted.has(ids)) return ids;
   for (let i = 1; i < ids.length; i++) if (!(ids[i - 1]! <= ids[i]!)) return [...ids].sort();
   return ids;
 }

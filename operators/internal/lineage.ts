@@ -1,3 +1,5 @@
+import { isMarkedSorted, markSorted } from "../../lib/events/lineage.js";
+
 /**
  * Union of lineage id lists as one sorted, duplicate-free array — the same result as `mergeIds`
  * from `lib/stream`, without the intermediate Set (hot path of every window firing). Lists that
@@ -10,8 +12,11 @@ export function unionIds(lists: readonly (readonly string[])[]): string[] {
     if (only.length <= 1) return only.slice();
   }
   let sorted = true;
-  for (let i = 0; i < lists.length && sorted; i++) sorted = strictlyIncreasing(lists[i]!);
-  if (sorted) return mergeSorted(lists);
+  for (let i = 0; i < lists.length && sorted; i++) {
+    const l = lists[i]!;
+    sorted = isMarkedSorted(l) || strictlyIncreasing(l);
+  }
+  if (sorted) return markSorted(mergeSorted(lists));
   const all: string[] = [];
   for (let i = 0; i < lists.length; i++) {
     const l = lists[i]!;
@@ -24,7 +29,7 @@ export function unionIds(lists: readonly (readonly string[])[]): string[] {
     if (w === 0 || all[w - 1] !== id) all[w++] = id;
   }
   all.length = w;
-  return all;
+  return markSorted(all);
 }
 
 function strictlyIncreasing(l: readonly string[]): boolean {
@@ -173,12 +178,12 @@ export class IdArena {
     const out: string[] = [];
     for (let i = list.ids; i >= 0; i = this.links[i]!) out.push(this.ids[i]!);
     const n = out.length;
-    if (n <= 1) return out;
-    if (list.idsFirst >= this.lastBreak) return out.reverse();
+    if (n <= 1) return markSorted(out);
+    if (list.idsFirst >= this.lastBreak) return markSorted(out.reverse());
     // the list is newest first: strictly decreasing here = strictly increasing arrival
     let i = 1;
     while (i < n && out[i - 1]! > out[i]!) i++;
-    if (i === n) return out.reverse();
+    if (i === n) return markSorted(out.reverse());
     out.sort();
     let w = 1;
     for (let r = 1; r < out.length; r++) {
@@ -186,7 +191,7 @@ export class IdArena {
       if (id !== out[w - 1]) out[w++] = id;
     }
     out.length = w;
-    return out;
+    return markSorted(out);
   }
 
   /** Append list `b` to list `a` (a break: see above), leaving `b` empty. */
