@@ -20,21 +20,23 @@ export const sha256Hex: (data: string) => string =
  * portfolio window has thousands). Only arrays nobody mutates afterwards (emitted lineage) belong here.
  */
 const knownSorted = new WeakSet<readonly string[]>();
+/** Shorter arrays are not recorded: checking them again is cheaper than the WeakSet. */
+const MARK_MIN = 32;
 
 /** Record that `ids` is sorted, duplicate-free and will not change; returns it. */
 export function markSorted<T extends readonly string[]>(ids: T): T {
-  knownSorted.add(ids);
+  if (ids.length >= MARK_MIN) knownSorted.add(ids);
   return ids;
 }
 
-/** Whether `ids` was marked with {@link markSorted}. */
+/** Whether `ids` was marked with {@link markSorted} (always false below `MARK_MIN` ids). */
 export function isMarkedSorted(ids: readonly string[]): boolean {
-  return knownSorted.has(ids);
+  return ids.length >= MARK_MIN && knownSorted.has(ids);
 }
 
 /** The ids in order: the array itself when it already is (lineage ids are), else a sorted copy. */
 export function sortedIds(ids: readonly string[]): readonly string[] {
-  if (knownSorted.has(ids)) return ids;
+  if (isMarkedSorted(ids)) return ids;
   for (let i = 1; i < ids.length; i++) if (!(ids[i - 1]! <= ids[i]!)) return [...ids].sort();
   return ids;
 }
