@@ -9,9 +9,10 @@ const u = sp500Universe(120);
 const n = u.tickers.length;
 
 /** Long-only minimum variance with a 5 % cap and a sector-like group cap on the first third. */
-function problem(): QPProblem {
+function problem(universe = u): QPProblem {
+  const n = universe.tickers.length;
   return {
-    P: u.cov,
+    P: universe.cov,
     q: new Array(n).fill(0),
     lower: 0,
     upper: 0.05,
@@ -65,6 +66,9 @@ describe("SolverPool (HiGHS on worker threads)", () => {
   });
 
   it("keeps the event loop running while a solve is in flight", async () => {
+    // A solve long enough (tens of ms) that the worker cannot answer before the main thread's first
+    // loop turn even when the machine is loaded: with 120 names it once answered first (turns 0).
+    const large = problem(sp500Universe(400));
     let turns = 0;
     let done = false;
     const spin = () => {
@@ -73,7 +77,7 @@ describe("SolverPool (HiGHS on worker threads)", () => {
       setImmediate(spin);
     };
     setImmediate(spin);
-    const res = await pool.solve(problem());
+    const res = await pool.solve(large);
     done = true;
     expect(res.status).toBe("optimal");
     expect(turns).toBeGreaterThan(0);
