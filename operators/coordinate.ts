@@ -7,11 +7,11 @@ import {
   batchDecisionIds,
   batchEventId,
   type DecisionSelection,
-  inputsDigest,
   isDecision,
   type TopologyRef,
 } from "./portfolio-internal/decisions.js";
 import { tradeWeight } from "./portfolio-internal/proposal.js";
+import { inputsDigest } from "../lib/events/lineage.js";
 import { Observable } from "rxjs";
 
 export type { DecisionSelection, TopologyRef } from "./portfolio-internal/decisions.js";

@@ -10,9 +10,9 @@ import {
   batchEventId,
   type DecisionSelection,
   isDecision,
-  sortedIds,
   type TopologyRef,
 } from "./portfolio-internal/decisions.js";
+import { sortedIds } from "../lib/events/lineage.js";
 
 export interface PortfolioStateUpdatesOptions extends DecisionSelection {
   /** Same topology (and selection) as the `coordinate` step, so that decisionIds match its eventIds. */

@@ -8,6 +8,7 @@ import { embeddedBinding } from "../transports/embedded/index.js";
 import type { MessageLike, PulsarBinding } from "../transports/pulsar-client-like.js";
 import { DeferredWork, deferredSteps } from "./deferred.js";
 import { outputDigest } from "./digest.js";
+import { signal } from "../../test/e2e/runtime-fixtures.js";
 import { waitUntil } from "../../test/fixtures/wait-until.js";
 import { replay } from "./replay-binding.js";
 import { run } from "./run.js";
@@ -84,25 +85,6 @@ describe("DeferredWork", () => {
 });
 
 // ---- the runtime: a live sink and a deferred one fed by the same windowed step ---------------
-
-function sig(n: number, t: number): TradingSignalEvent {
-  return {
-    eventType: "TradingSignal",
-    eventId: `s${n}`,
-    eventTime: t,
-    schemaVersion: 1,
-    portfolioId: `p${n % 3}`,
-    instrumentId: "AAPL",
-    source: "unit",
-    strategy: "x",
-    direction: "long",
-    strength: 0.5,
-    confidence: 0.5,
-    horizonMs: 1000,
-    expectedReturn: 0.01,
-    urgency: "normal",
-  };
-}
 
 /** Emits each record once the watermark passed its event time + 100 (retention 100 ms). */
 const held: StreamOperator<TradingSignalEvent, TradingSignalEvent> = describeOperator(
@@ -194,7 +176,7 @@ async function publishAll(b: PulsarBinding, events: readonly TradingSignalEvent[
 }
 
 describe("run: deferred sinks", () => {
-  const events = Array.from({ length: 60 }, (_, i) => sig(i, 1000 + i * 40));
+  const events = Array.from({ length: 60 }, (_, i) => signal(i, `p${i % 3}`, 1000 + i * 40));
 
   it("writes a window's live outputs before its deferred ones, acks after both, and the same bytes", async () => {
     const { binding, log } = logging();
@@ -242,12 +224,12 @@ describe("run: deferred sinks", () => {
 
   it("a deferred step that fails gets its record's inputs retried, then dead-lettered; the rest are redone", async () => {
     const boom: StreamOperator<TradingSignalEvent, TradingSignalEvent> = map((item) => {
-      if (item.kind === "record" && item.value.eventId === "s7") throw new Error("s7 breaks the audit");
+      if (item.kind === "record" && item.value.eventId === "sig-7") throw new Error("s7 breaks the audit");
       return item;
     });
     const binding = embeddedBinding();
     // A last signal far ahead moves the watermark past every other one (it stays held itself).
-    await publishAll(binding, [...events, sig(60, 100_000)]);
+    await publishAll(binding, [...events, signal(60, "p0", 100_000)]);
     const h = run(twoSinks(true, boom), {
       transport: binding,
       capture: true,
@@ -266,7 +248,7 @@ describe("run: deferred sinks", () => {
     expect(dl[0]!.message).toContain("s7 breaks the audit");
     expect(dl[0]!.redeliveryCount).toBe(1);
     const ids = (topic: string) => h.captured.filter((c) => c.topic === topic).map((c) => c.eventId);
-    const expected = events.map((e) => e.eventId).filter((id) => id !== "s7");
+    const expected = events.map((e) => e.eventId).filter((id) => id !== "sig-7");
     expect(new Set(ids("audit"))).toEqual(new Set(expected));
     expect(ids("audit")).toHaveLength(expected.length); // redone records are not written twice
     expect(new Set(ids("live"))).toEqual(new Set(events.map((e) => e.eventId)));
@@ -277,7 +259,7 @@ describe("run: deferred sinks", () => {
     // test above is the one that needs the rebuilt pipeline to start at the current watermark.)
     for (const deferAudit of [false, true]) {
       const boom: StreamOperator<TradingSignalEvent, TradingSignalEvent> = map((item) => {
-        if (item.kind === "record" && item.value.eventId === "s7") throw new Error("s7 breaks the audit");
+        if (item.kind === "record" && item.value.eventId === "sig-7") throw new Error("s7 breaks the audit");
         return item;
       });
       const h = run(twoSinks(deferAudit, boom), {
@@ -291,7 +273,7 @@ describe("run: deferred sinks", () => {
       expect(s.stats.inFlight).toBe(0);
       expect(s.stats.deadLettered).toEqual({ "operator-failure": 1 });
       const audited = h.captured.filter((c) => c.topic === "audit").map((c) => c.eventId);
-      expect(new Set(audited)).toEqual(new Set(events.map((e) => e.eventId).filter((id) => id !== "s7")));
+      expect(new Set(audited)).toEqual(new Set(events.map((e) => e.eventId).filter((id) => id !== "sig-7")));
       expect(audited).toHaveLength(events.length - 1);
     }
   });

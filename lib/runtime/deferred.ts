@@ -1,5 +1,6 @@
 import { Observable } from "rxjs";
 import type { Topology } from "../topology/types.js";
+import { fromNames } from "../topology/validate.js";
 
 /**
  * Work the runtime does after the outputs that sit on a topology's latency path.
@@ -84,7 +85,7 @@ export class DeferredWork {
 export function deferredSteps(topology: Pick<Topology, "order" | "steps" | "sinks">): ReadonlySet<string> {
   const consumers = new Map<string, { step?: string; deferredSink?: boolean }[]>();
   const add = (from: string | readonly string[], c: { step?: string; deferredSink?: boolean }) => {
-    for (const f of typeof from === "string" ? [from] : from) {
+    for (const f of fromNames(from)) {
       let list = consumers.get(f);
       if (list === undefined) consumers.set(f, (list = []));
       list.push(c);

@@ -115,6 +115,11 @@ let lastAck: Promise<unknown> | undefined;
  * that it is not an unhandled rejection. A client that answers every ack with the same settled
  * promise (the embedded broker) gets one handler, not a derived promise and a microtask per ack.
  */
+/** The failure reason a pipeline error gives the messages it fails. */
+function pipelineErrorReason(e: unknown): string {
+  return `pipeline error: ${(e as Error)?.message ?? String(e)}`;
+}
+
 function ignoreRejection(p: Promise<unknown>): void {
   if (p === lastAck) return;
   lastAck = p;
@@ -332,7 +337,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       : (task) =>
           void scheduler.schedule(() => {
             task();
-            if (pipelineError !== undefined) afterPush(undefined);
+            afterPush(undefined);
           }, 0),
   );
   /**
@@ -586,7 +591,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       const before = pipelineError;
       next();
       if (before !== undefined || pipelineError === undefined || item.kind !== "record") return;
-      ackTracker.markFailed(item.ids, `pipeline error: ${(pipelineError as Error)?.message ?? String(pipelineError)}`);
+      ackTracker.markFailed(item.ids, pipelineErrorReason(pipelineError));
     };
     const edge = (from: string, consumerDeferred: boolean) => {
       const s = streams.get(from)!;
@@ -801,7 +806,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     if (pipelineError === undefined) return;
     const e = pipelineError;
     pipelineError = undefined;
-    const reason = `pipeline error: ${(e as Error)?.message ?? String(e)}`;
+    const reason = pipelineErrorReason(e);
     if (culprit && !culprit.done) {
       culprit.processed = true;
       culprit.failed = reason;

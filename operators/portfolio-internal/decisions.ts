@@ -31,8 +31,6 @@ export function stableId(parts: readonly (string | number)[]): string {
   return sha256Hex(parts.map(String).join("\u001f")).slice(0, 32);
 }
 
-export { inputsDigest, sortedIds } from "../../lib/events/lineage.js";
-
 /** The decision id: topology hash + portfolio + instrument + window + digest of the input ids. */
 export function decisionEventId(
   topologyHash: string,
