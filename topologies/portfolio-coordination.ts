@@ -13,7 +13,7 @@
  * Every parameter comes from {@link PortfolioCoordinationConfig} (defaults for everything).
  * Side outputs: `duplicate` → duplicates topic, `late` → late topic, `rejected` → rejected topic,
  * `no-decision` (a batch that yields no trade) → no-decision topic; undecodable / invalid messages → dead letters.
- * State updates, analytics and side outputs are deferred (`SinkSpec.deferred`): a window's
+ * State updates and analytics are deferred (`SinkSpec.deferred`): a window's
  * decisions are written first, the rest right after, in a task of its own.
  */
 import { type Observable, of, pipe } from "rxjs";

@@ -7,17 +7,16 @@ import { fromNames } from "../topology/validate.js";
  *
  * A watermark that closes a window runs every step after it synchronously: an embedded broker's
  * consumer (like any in-process listener) gets the messages written in that turn only when the
- * turn ends. So the audit and analytics outputs of a window — state updates, analytics, side
- * outputs — written in the same turn stood between the window's close and its decisions' delivery.
- * Deferred work runs in a task of its own right after the turn, in the order it was queued:
+ * turn ends. So the audit and analytics outputs of a window — state updates, analytics — written
+ * in the same turn stood between the window's close and its decisions' delivery. Deferred work
+ * runs in a task of its own right after the turn, in the order it was queued: sinks marked
+ * `deferred`, and every step whose consumers are all deferred and which reads no side input or
+ * keyed state (a pure step: running it later gives the same values). Each such step sees the same
+ * items in the same order, only later, so its outputs are byte-identical. (Side outputs are
+ * written at once, by the step that sets them aside.)
  *
- * - side-output writes (the record is set aside at once; encoding and sending it waits);
- * - sinks marked `deferred`, and every step whose consumers are all deferred and which reads no
- *   side input or keyed state (a pure step: running it later gives the same values). Each such
- *   step sees the same items in the same order, only later, so its outputs are byte-identical.
- *
- * Acks never overtake it: the ack release runs the queue first, and an output takes its ack
- * token when it is queued (side outputs) or written (deferred sinks, before the acks run).
+ * Acks never overtake it: the ack release runs the queue first, so a deferred output takes its
+ * ack token before the acks it must hold back are decided.
  */
 export class DeferredWork {
   private readonly queue: (() => void)[] = [];

@@ -328,7 +328,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
 
   const maxRedeliver = (source: string) => topology.sources[source]?.subscription?.maxRedeliverCount ?? 3;
 
-  // ---- deferred work: side-output writes, deferred sinks and the steps only they consume -------
+  // ---- deferred work: deferred sinks and the steps only they consume ----------------------------
   const deferredStepNames = deferredSteps(topology);
   /** Live: a task right after the turn (then any error it raised is handled); replays: run by the ack release. */
   const deferred = new DeferredWork(
@@ -493,15 +493,13 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       value: rec.value,
     };
     const token = ackTracker.outputStarted();
-    deferred.add(() =>
-      writer(route.topic).write({
-        data: encodeEvent(body),
-        key: rec.key,
-        eventId: sideOutputEventId(step, item.tag, rec.ids),
-        eventTime: rec.eventTime,
-        done: () => ackTracker.outputConfirmed(token),
-      }),
-    );
+    writer(route.topic).write({
+      data: encodeEvent(body),
+      key: rec.key,
+      eventId: sideOutputEventId(step, item.tag, rec.ids),
+      eventTime: rec.eventTime,
+      done: () => ackTracker.outputConfirmed(token),
+    });
   }
 
   /** Merge several inputs: items in arrival order, watermark = min over the inputs. */
