@@ -3,6 +3,7 @@ import { Observable, type Subscriber } from "rxjs";
 import { type Envelope, type StreamItem, SideTag, sideOutput, watermark } from "../lib/stream/item.js";
 import { type DescribedOperator, describeOperator } from "../lib/stream/operator.js";
 import { MergePressure } from "./internal/merge-pressure.js";
+import { SortedTimes } from "./internal/sorted-times.js";
 
 export { MergePressure };
 
@@ -66,10 +67,6 @@ function compareOutput<T>(a: Entry<T>, b: Entry<T>): number {
   if (a.rec.eventTime !== b.rec.eventTime) return a.rec.eventTime - b.rec.eventTime;
   if (a.input !== b.input) return a.input - b.input;
   return a.seq - b.seq;
-}
-
-function compareNumbers(a: number, b: number): number {
-  return a - b;
 }
 
 /** Binary min-heap of buffered entries by event time. */
@@ -186,7 +183,7 @@ class MergeState<T> {
   private readonly runs: Entry<T>[][];
   private readonly runHeads: number[];
   /** Input watermark values above the merged watermark: the batch boundaries still to come. */
-  private readonly boundaries = new PriorityQueue<number>(compareNumbers);
+  private readonly boundaries = new SortedTimes();
   private lowest: PriorityQueue<Entry<T>> | undefined;
   private size = 0;
   private open: number;
@@ -218,7 +215,7 @@ class MergeState<T> {
     else if (item.kind === "watermark") {
       if (item.time > this.wms[k]!) {
         this.wms[k] = item.time;
-        if (item.time > this.merged && this.boundaries.size() < this.maxBuffer) this.boundaries.enqueue(item.time);
+        if (item.time > this.merged && this.boundaries.size < this.maxBuffer) this.boundaries.add(item.time);
         this.advance();
       }
     } else this.out.next(item);
@@ -238,8 +235,8 @@ class MergeState<T> {
 
   private emitBoundariesUpTo(w: number): void {
     const b = this.boundaries;
-    while (!b.isEmpty() && b.front()! <= w) {
-      const t = b.dequeue()!;
+    while (b.size > 0 && b.first()! <= w) {
+      const t = b.shift()!;
       if (t <= this.lastBoundary) continue;
       this.lastBoundary = t;
       this.emitUpTo(t);
@@ -311,6 +308,9 @@ class MergeState<T> {
   }
 
   private emitUpTo(w: number): void {
+    // Nothing buffered (a watermark between window closes, the common case): no batch. Entries
+    // left in the runs or the heap are all emitted or dropped, and are skipped whenever they are reached.
+    if (this.size === 0 && this.lowest === undefined) return;
     const batch: Entry<T>[] = [];
     // collection order does not matter: the batch is sorted by the total order below
     for (let k = 0; k < this.n; k++) {
@@ -321,7 +321,7 @@ class MergeState<T> {
         if (e.state === 0) batch.push(e);
       }
       if (h === run.length) {
-        run.length = 0;
+        if (h > 0) run.length = 0;
         h = 0;
       } else if (h > 1024 && 2 * h > run.length) {
         run.copyWithin(0, h);
@@ -382,9 +382,10 @@ class MergeState<T> {
  * heartbeat) when the output must not depend on which input completes first. Side outputs pass
  * through at once. On completion of all inputs, the rest is emitted as a last batch.
  *
- * Data structures: the pending batch boundaries and the drop-lowest order live in
- * @datastructures-js/priority-queue heaps; the buffer itself is an inline binary heap by event
- * time (the per-record hot path).
+ * Data structures: the drop-lowest order lives in a @datastructures-js/priority-queue heap; the
+ * buffer itself is an inline binary heap by event time (the per-record hot path); the pending batch
+ * boundaries are a sorted array ({@link SortedTimes}: watermarks mostly arrive in order, and a
+ * watermark between window closes then costs a push and an index step, not two heap sifts).
  *
  * Buffer bound `maxBuffer` with `overflow`: `fail` (error {@link BufferOverflowError}),
  * `drop-lowest` (the lowest record in the total order, the new one included, goes to the
