@@ -7,6 +7,7 @@ import { type DescribedOperator, describeOperator } from "../lib/stream/operator
 import { type GroupPath, groupGrossAt, maxStepGroup } from "./portfolio-internal/exposure.js";
 import { annotate, increasesExposure, reject, withProposals, withTargetWeight } from "./portfolio-internal/proposal.js";
 import { forPortfolio, withSideInputs } from "./portfolio-internal/side-inputs.js";
+import { sortStrings } from "./internal/sort-strings.js";
 
 export interface PolicyGateOptions {
   /** Investment policies by portfolioId (key `"*"` = default). */
@@ -287,7 +288,7 @@ export function applyPolicy(
       const g = groupOf(market.get(batch.proposals[k]!.instrumentId));
       if (g !== undefined && g !== "") entry(g).moving.push(k);
     }
-    for (const g of Array.from(members.keys()).sort()) {
+    for (const g of sortStrings(Array.from(members.keys()))) {
       const e = members.get(g)!;
       const limit = cfg.overrides?.[g] ?? cfg.maxWeight;
       let fixed = e.fixed;

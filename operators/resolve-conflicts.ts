@@ -13,6 +13,7 @@ import { annotate, reject, tradeWeight, withProposals, withTargetWeight } from "
 import { maxStepQuad, normalMultipliers } from "./portfolio-internal/risk.js";
 import { forPortfolio, withSideInputs } from "./portfolio-internal/side-inputs.js";
 import { DAY_MS, YEAR_MS } from "./size-positions.js";
+import { sortStrings } from "./internal/sort-strings.js";
 
 export interface ResolveConflictsOptions {
   /** Latest correlation matrix with annualized volatilities. */
@@ -260,7 +261,7 @@ export function resolveBatch(
     for (const src of q.sources) competing.add(src);
     for (const src of q.conflictingSources) competing.add(src);
   }
-  const competingSources = Array.from(competing).sort();
+  const competingSources = sortStrings(Array.from(competing));
 
   let x = full; // resolved trade weights per universe instrument
   let finalSw = p1.sw; // Σ·(w0 + x)

@@ -24,6 +24,7 @@ import {
 import { maxStepQuad, quadPath } from "./portfolio-internal/risk.js";
 import { withSideInputs } from "./portfolio-internal/side-inputs.js";
 import { sortedUnion } from "./portfolio-internal/sorted.js";
+import { sortStrings } from "./internal/sort-strings.js";
 
 export const DAY_MS = 86_400_000;
 export const YEAR_MS = 365.25 * DAY_MS;
@@ -189,7 +190,7 @@ function maxUrgency(a: Urgency, b: Urgency): Urgency {
 }
 
 function sortedUnique(xs: Iterable<string>): string[] {
-  return [...new Set(xs)].sort();
+  return sortStrings([...new Set(xs)]);
 }
 
 function sizeBatch(
@@ -206,7 +207,7 @@ function sizeBatch(
   // (the positions record is read once).
   const fixed = new Map<string, number>();
   const quantity = new Map<string, number>();
-  for (const id of Object.keys(state.positions).sort()) {
+  for (const id of sortStrings(Object.keys(state.positions))) {
     const qty = state.positions[id]!;
     quantity.set(id, qty);
     if (qty === 0) continue;
@@ -392,7 +393,7 @@ function sizeBatch(
         : (s?.contributingSignalIds ?? []),
       sources,
       conflict,
-      conflictingSources: conflictingSources ? [...conflictingSources].sort() : (s?.conflictingSources ?? []),
+      conflictingSources: conflictingSources ? sortStrings([...conflictingSources]) : (s?.conflictingSources ?? []),
       checks: [],
       reasonCodes,
       rejected,

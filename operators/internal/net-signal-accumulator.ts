@@ -2,6 +2,7 @@ import { URGENCY_RANK, type Urgency } from "../../lib/events/common.js";
 import type { TradingSignalEvent } from "../../lib/events/trading-signal.js";
 import type { NetSignal } from "../../lib/domain/signals.js";
 import { sortedUnique } from "./lineage.js";
+import { sortStrings } from "./sort-strings.js";
 
 /** How signals are weighted when they are combined. */
 export interface SignalWeighting {
@@ -146,7 +147,7 @@ export class NetSignalAccumulator {
       const minority = new Set<string>();
       if (longW <= shortW) for (const s of this.longSources) minority.add(s);
       if (shortW <= longW) for (const s of this.shortSources) minority.add(s);
-      conflictingSources = [...minority].sort();
+      conflictingSources = sortStrings([...minority]);
     }
     return {
       portfolioId: this.portfolioId,
@@ -162,7 +163,7 @@ export class NetSignalAccumulator {
       urgency: this.urgency,
       contributingSignalIds:
         this.idsAreLineage && lineageIds !== undefined ? lineageIds.slice() : sortedUnique(this.ids),
-      sources: this.sources.slice().sort(),
+      sources: sortStrings(this.sources.slice()),
       conflict,
       conflictingSources,
     };
