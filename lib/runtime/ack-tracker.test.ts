@@ -23,6 +23,7 @@ function inbound(id: string, eventTime: number, retention: number, seq: number):
     failed: undefined,
     t0: 0n,
     confirmBelow: 0,
+    copies: undefined,
     prevOpen: undefined,
     nextOpen: undefined,
   };

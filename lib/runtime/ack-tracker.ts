@@ -22,6 +22,11 @@ export class Inbound {
   t0: bigint = 0n;
   /** Outputs with a token below this must be confirmed before the ack (set when retention passed). */
   confirmBelow = 0;
+  /**
+   * Copies of this message the broker delivered again on another consumer (a re-subscribed one)
+   * while this one was open: acked or negatively acked with it (see the runtime's `heldAlready`).
+   */
+  copies: { readonly msg: MessageLike; readonly consumer: ConsumerLike }[] | undefined = undefined;
   /** Neighbours in the tracker's list of open messages (registration order). */
   prevOpen: Inbound | undefined = undefined;
   nextOpen: Inbound | undefined = undefined;

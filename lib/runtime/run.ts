@@ -80,6 +80,16 @@ interface Feed {
   /** Sources: the event schema and its compiled byte decoder (zod output or UNDECIDED). */
   readonly schema: z.ZodType | undefined;
   readonly decode: BytesPath | undefined;
+  /** Sources of stateful topologies: each key's latest received records (see `heldAlready`). */
+  readonly keyFronts: Map<string, KeyFront>;
+}
+
+/** A key's latest records received on a source: their event time and event ids. */
+interface KeyFront {
+  time: number;
+  id: string;
+  /** Further ids at `time`, when several records of the key share it. */
+  more: Set<string> | undefined;
 }
 
 /** A feed with nothing buffered or seen yet. */
@@ -101,6 +111,7 @@ function newFeed(name: string, rank: 0 | 1, caughtUp: () => boolean, schema?: z.
     holdUntil: (t) => t,
     schema,
     decode: schema ? jsonBytesPath(schema) : undefined,
+    keyFronts: new Map(),
   };
 }
 
@@ -168,6 +179,7 @@ function newStats(): RuntimeStats {
     reconnects: 0,
     keyMoveHolds: 0,
     redeliveredDone: 0,
+    duplicateDeliveries: 0,
     lanes: 0,
     handedBack: 0,
     watermark: Number.NEGATIVE_INFINITY,
@@ -366,6 +378,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
         }
         finishedRecords?.acked(m.key, m.id);
         ignoreRejection(m.consumer.acknowledge(m.msg));
+        if (m.copies !== undefined) for (const c of m.copies) ignoreRejection(c.consumer.acknowledge(c.msg));
         wake();
       },
       fail(m, reason) {
@@ -373,6 +386,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
           stats.nacked++;
           stats.inFlight--;
           m.consumer.negativeAcknowledge(m.msg);
+          if (m.copies !== undefined) for (const c of m.copies) c.consumer.negativeAcknowledge(c.msg);
           reviveFeed(m.source);
           wake();
           return;
@@ -381,6 +395,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
           stats.acked++;
           stats.inFlight--;
           ignoreRejection(m.consumer.acknowledge(m.msg));
+          if (m.copies !== undefined) for (const c of m.copies) ignoreRejection(c.consumer.acknowledge(c.msg));
           wake();
         });
       },
@@ -1039,11 +1054,18 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     }
     const eventTime = spec.eventTime ? spec.eventTime(v as never) : (v.eventTime as number);
     const key = spec.key ? spec.key(v as never) : typeof v.portfolioId === "string" ? v.portfolioId : "";
+    const id = String(v.eventId);
+    if (finishedRecords !== undefined && heldAlready(f, consumer, msg, key, id, eventTime)) {
+      // The first copy's ack or nack stands for this one.
+      stats.inFlight--;
+      stats.duplicateDeliveries++;
+      return;
+    }
     const m = new Inbound(
       msg,
       consumer,
       f.name,
-      String(v.eventId),
+      id,
       key,
       eventTime,
       v,
@@ -1053,6 +1075,52 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     );
     ackTracker.register(m);
     enqueueInOrder(f.buf, f.head, m);
+  }
+
+  /**
+   * Whether `msg` is a message this worker holds already: received and not yet acked or negatively
+   * acked. Pulsar delivers at least once, and a real broker's Key_Shared dispatcher was seen sending
+   * a run of messages to a consumer a second time (same message ids, redelivery count 0) while the
+   * first copies were still open. Processing such a copy would apply its record to keyed state (or
+   * a window) a second time — its outputs are dropped as duplicates by the sinks, so only the state
+   * shows it, in every later output of its key. The copy rides on the first: its ack or nack stands
+   * for both (with the copy's own ack or nack when it came on another consumer).
+   *
+   * Cheap on the common path: per source and key, the latest event time received and the event ids
+   * at that time. Only a record that is not after them — a copy, a redelivery, a late record — is
+   * looked for among the open messages (same source, key, event id and message id).
+   */
+  function heldAlready(
+    f: Feed,
+    consumer: ConsumerLike,
+    msg: MessageLike,
+    key: string,
+    id: string,
+    eventTime: number,
+  ): boolean {
+    const front = f.keyFronts.get(key);
+    if (front === undefined) {
+      f.keyFronts.set(key, { time: eventTime, id, more: undefined });
+      return false;
+    }
+    if (eventTime > front.time) {
+      front.time = eventTime;
+      front.id = id;
+      front.more?.clear();
+      return false;
+    }
+    if (eventTime === front.time && id !== front.id && front.more?.has(id) !== true) {
+      (front.more ??= new Set()).add(id);
+      return false;
+    }
+    const messageId = msg.getMessageId().toString();
+    for (const o of ackTracker.openMessages()) {
+      if (o.id !== id || o.key !== key || o.source !== f.name) continue;
+      if (o.msg.getMessageId().toString() !== messageId) continue; // another message with the same event
+      if (o.consumer !== consumer) (o.copies ??= []).push({ msg, consumer });
+      return true;
+    }
+    return false;
   }
 
   async function receiveLoop(f: Feed, cap: number): Promise<void> {

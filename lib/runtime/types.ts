@@ -146,6 +146,12 @@ export interface RuntimeStats {
    */
   redeliveredDone: number;
   /**
+   * Messages the broker delivered again while this worker still held them (received, not acked or
+   * negatively acked yet): dropped, the first copy's ack or nack stands for both. Pulsar delivers at
+   * least once, and a real broker's Key_Shared dispatcher was seen sending a run of messages twice.
+   */
+  duplicateDeliveries: number;
+  /**
    * Messages still open when `stop()` ended the run — received but not released (a source's later
    * records, not received here, could precede them), or released and held for a window that has
    * not fired: left unacked, the broker redelivers them to the next owner.

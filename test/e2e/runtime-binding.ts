@@ -230,6 +230,34 @@ export function lostAcksAtClose(b: PulsarBinding, lost: number): PulsarBinding {
   });
 }
 
+/**
+ * `b` with its consumers on `topic` delivering some messages twice, as a real Pulsar broker did in
+ * the real-broker scale-out suite (Key_Shared, no reconnection): every `every`-th message comes
+ * again, the same message (same id, redelivery count 0), after `lag` further messages, while the
+ * worker still holds the first copy.
+ */
+export function duplicatedDeliveries(
+  b: PulsarBinding,
+  topic: string,
+  options: { readonly every: number; readonly lag: number },
+): PulsarBinding {
+  return wrapConsumers(b, (inner, config) => {
+    if (config.topic !== topic) return inner;
+    let n = 0;
+    const again: { m: MessageLike; due: number }[] = [];
+    return {
+      ...forward(inner),
+      receive: async (t) => {
+        if (again.length > 0 && again[0]!.due <= n) return again.shift()!.m;
+        const m = await inner.receive(t);
+        n++;
+        if (n % options.every === 0) again.push({ m, due: n + options.lag });
+        return m;
+      },
+    };
+  });
+}
+
 /** `b` with every consumer it subscribes passed through `wrap`. */
 function wrapConsumers(
   b: PulsarBinding,

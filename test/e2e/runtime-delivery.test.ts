@@ -7,8 +7,19 @@ import { afterEach, describe, expect, it } from "vitest";
 import { DeadLetterEvent } from "../../lib/events/index.js";
 import { run } from "../../lib/runtime/index.js";
 import type { ProducerLike, ProducerMessageLike, PulsarBinding } from "../../lib/transports/pulsar-client-like.js";
-import { closeAll, publish, readAll, uniquePrefix, workerBindings } from "./runtime-binding.js";
-import { passThroughTopology, signal, signals, T, transportTimings, waitUntil } from "./runtime-fixtures.js";
+import { firstDifferences } from "../fixtures/first-differences.js";
+import { closeAll, duplicatedDeliveries, publish, readAll, uniquePrefix, workerBindings } from "./runtime-binding.js";
+import {
+  P,
+  passThroughTopology,
+  pricedInputs,
+  pricedTopology,
+  signal,
+  signals,
+  T,
+  transportTimings,
+  waitUntil,
+} from "./runtime-fixtures.js";
 
 const timings = transportTimings();
 
@@ -50,6 +61,28 @@ function killable(inner: PulsarBinding, topic: string) {
       dead = true;
       await inner.client.close();
       for (const reject of held.splice(0)) reject(new Error("connection closed"));
+    },
+  };
+}
+
+/** `inner` with every send confirmed `ms` late (a broker farther away): outputs stay open longer. */
+function slowSends(inner: PulsarBinding, ms: number): PulsarBinding {
+  return {
+    MessageId: inner.MessageId,
+    client: {
+      subscribe: (c) => inner.client.subscribe(c),
+      createReader: (c) => inner.client.createReader(c),
+      close: () => inner.client.close(),
+      async createProducer(c) {
+        const p = await inner.client.createProducer(c);
+        return Object.assign(Object.create(p) as ProducerLike, {
+          send: async (m: ProducerMessageLike) => {
+            const id = await p.send(m);
+            await new Promise((r) => setTimeout(r, ms));
+            return id;
+          },
+        });
+      },
     },
   };
 }
@@ -162,6 +195,41 @@ describe("runtime delivery (e2e)", () => {
     }
     expect(byPf.size).toBe(4);
     for (const times of byPf.values()) expect(times).toEqual([...times].sort((a, c) => a - c));
+  });
+
+  it("a message the broker delivers again while the worker still holds it is not applied to keyed state twice", async () => {
+    // A real broker (Key_Shared) once sent a run of messages a second time, the same messages
+    // (redelivery count 0), while the worker had not acked the first copies yet: each copy went
+    // through the pipeline, and the keyed counts ran ahead of the reference from there on (the
+    // decisions themselves were dropped as duplicates by the sink).
+    const inputs = pricedInputs(600, 6);
+    const decide = async (wrap: (b: PulsarBinding, prefix: string) => PulsarBinding) => {
+      const { bindings, prefix, topic } = await setup();
+      const b = bindings[0]!;
+      await publish(b, topic(P.prices), inputs.prices);
+      await publish(b, topic(P.signalsA), inputs.a);
+      await publish(b, topic(P.signalsB), inputs.b);
+      const s = await run(pricedTopology(prefix), {
+        transport: wrap(b, prefix),
+        stopWhenIdle: true,
+        idleTimeoutMs: timings.idleTimeoutMs,
+      }).done;
+      expect(s.error).toBeUndefined();
+      return { stats: s.stats, decisions: await readAll(b, topic(P.decisions)) };
+    };
+    const content = (j: Record<string, unknown>) => `${String(j.instrumentId)} ${JSON.stringify(j.reasonCodes)}`;
+    const reference = await decide((b) => b);
+    // Copies a few messages after their originals; sends confirmed 5 ms late, so the worker still
+    // holds the originals (their outputs unconfirmed) when the copies arrive.
+    const twice = await decide((b, prefix) =>
+      duplicatedDeliveries(slowSends(b, 5), prefix + P.signalsA, { every: 7, lag: 3 }),
+    );
+    expect(twice.stats.duplicateDeliveries).toBeGreaterThan(50);
+    expect(twice.stats.in.a).toBe(reference.stats.in.a! + twice.stats.duplicateDeliveries);
+    expect(twice.stats.inFlight).toBe(0);
+    expect(twice.stats.acked).toBe(reference.stats.acked);
+    expect(twice.decisions.length).toBe(reference.decisions.length);
+    expect(firstDifferences(twice.decisions, reference.decisions, { show: content })).toBe("");
   });
 
   it("stop() drains gracefully; a restarted worker finishes the rest without duplicates or loss", async () => {

@@ -4,7 +4,7 @@
  * (with their keyed state, restored from the changelog) move to the others.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { outputDigest, type RunHandle, run } from "../../lib/runtime/index.js";
+import { outputDigest, type RunHandle, type RunSummary, run } from "../../lib/runtime/index.js";
 import type { Topology } from "../../lib/topology/types.js";
 import type { EmbeddedBinding } from "../../lib/transports/embedded/index.js";
 import type { PulsarBinding } from "../../lib/transports/pulsar-client-like.js";
@@ -67,6 +67,16 @@ async function decidedByOneWorker(t: Topology<unknown>, prefix: string) {
   const single = await prepare(1, prefix);
   await run(t, { transport: single[0]!, workerId: "solo", stopWhenIdle: true, idleTimeoutMs }).done;
   return summarize(await readAll(single[0]!, prefix + P.decisions));
+}
+
+/** Each worker's counters, one line per worker (for failure messages). */
+function describeWorkers(summaries: readonly RunSummary[]): string {
+  return summaries
+    .map((s, i) => {
+      const { latency: _l, ...counters } = s.stats;
+      return `w${i} (${s.reason}): ${JSON.stringify(counters)}`;
+    })
+    .join("\n");
 }
 
 /** Resolves once `h` has written `n` decisions. */
@@ -142,9 +152,11 @@ describe("scale-out (KeyShared)", () => {
     expect([stopped, ...rest].every((s) => (s.stats.out.decisions ?? 0) > 0)).toBe(true);
 
     const together = summarize(await readAll(bindings[0]!, prefix2 + P.decisions));
-    expect(together.unique).toBe(together.ids.length); // no duplicate decision ids
+    // On a failure, each worker's counters (resets, nacks, redeliveries, lanes, hand-backs).
+    const workerStats = describeWorkers([stopped, ...rest]);
+    expect(together.unique, workerStats).toBe(together.ids.length); // no duplicate decision ids
     // Per portfolio, in the same order, the same content (keyed state followed the moved keys).
-    expect(firstDifferences(together.decisions, reference.decisions, { show: contentOf })).toBe("");
+    expect(firstDifferences(together.decisions, reference.decisions, { show: contentOf }), workerStats).toBe("");
     expect(together.contentDigest).toBe(reference.contentDigest);
     if (sameNames) {
       expect(new Set(together.ids)).toEqual(new Set(reference.ids)); // the same set
