@@ -9,6 +9,7 @@ import type { EmbeddedBinding } from "../../lib/transports/embedded/index.js";
 import type {
   ConsumerLike,
   MessageLike,
+  ProducerLike,
   PulsarBinding,
   PulsarClientLike,
 } from "../../lib/transports/pulsar-client-like.js";
@@ -268,6 +269,20 @@ function wrapConsumers(
     createReader: (c) => b.client.createReader(c),
     close: () => b.client.close(),
     subscribe: async (config) => wrap(await b.client.subscribe(config), config),
+  };
+  return { ...b, client, MessageId: b.MessageId };
+}
+
+/** `b` with every producer it creates passed through `wrap`. */
+export function wrapProducers(
+  b: PulsarBinding,
+  wrap: (inner: ProducerLike, config: Parameters<PulsarClientLike["createProducer"]>[0]) => ProducerLike,
+): PulsarBinding {
+  const client: PulsarClientLike = {
+    createProducer: async (config) => wrap(await b.client.createProducer(config), config),
+    createReader: (c) => b.client.createReader(c),
+    close: () => b.client.close(),
+    subscribe: (c) => b.client.subscribe(c),
   };
   return { ...b, client, MessageId: b.MessageId };
 }

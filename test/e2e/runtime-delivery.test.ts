@@ -8,7 +8,15 @@ import { DeadLetterEvent } from "../../lib/events/index.js";
 import { run } from "../../lib/runtime/index.js";
 import type { ProducerLike, ProducerMessageLike, PulsarBinding } from "../../lib/transports/pulsar-client-like.js";
 import { firstDifferences } from "../fixtures/first-differences.js";
-import { closeAll, duplicatedDeliveries, publish, readAll, uniquePrefix, workerBindings } from "./runtime-binding.js";
+import {
+  closeAll,
+  duplicatedDeliveries,
+  publish,
+  readAll,
+  uniquePrefix,
+  workerBindings,
+  wrapProducers,
+} from "./runtime-binding.js";
 import {
   P,
   passThroughTopology,
@@ -36,25 +44,17 @@ afterEach(async () => {
 function killable(inner: PulsarBinding, topic: string) {
   const held: ((e: Error) => void)[] = [];
   let dead = false;
-  const binding: PulsarBinding = {
-    MessageId: inner.MessageId,
-    client: {
-      subscribe: (c) => inner.client.subscribe(c),
-      createReader: (c) => inner.client.createReader(c),
-      close: () => inner.client.close(),
-      async createProducer(c) {
-        const p = await inner.client.createProducer(c);
-        if (c.topic !== topic) return p;
-        return Object.assign(Object.create(p) as ProducerLike, {
+  const binding = wrapProducers(inner, (p, c) =>
+    c.topic !== topic
+      ? p
+      : Object.assign(Object.create(p) as ProducerLike, {
           send: (_m: ProducerMessageLike) =>
             new Promise((_resolve, reject) => {
               if (dead) reject(new Error("connection closed"));
               else held.push(reject);
             }),
-        });
-      },
-    },
-  };
+        }),
+  );
   return {
     binding,
     async kill() {
@@ -67,24 +67,15 @@ function killable(inner: PulsarBinding, topic: string) {
 
 /** `inner` with every send confirmed `ms` late (a broker farther away): outputs stay open longer. */
 function slowSends(inner: PulsarBinding, ms: number): PulsarBinding {
-  return {
-    MessageId: inner.MessageId,
-    client: {
-      subscribe: (c) => inner.client.subscribe(c),
-      createReader: (c) => inner.client.createReader(c),
-      close: () => inner.client.close(),
-      async createProducer(c) {
-        const p = await inner.client.createProducer(c);
-        return Object.assign(Object.create(p) as ProducerLike, {
-          send: async (m: ProducerMessageLike) => {
-            const id = await p.send(m);
-            await new Promise((r) => setTimeout(r, ms));
-            return id;
-          },
-        });
+  return wrapProducers(inner, (p) =>
+    Object.assign(Object.create(p) as ProducerLike, {
+      send: async (m: ProducerMessageLike) => {
+        const id = await p.send(m);
+        await new Promise((r) => setTimeout(r, ms));
+        return id;
       },
-    },
-  };
+    }),
+  );
 }
 
 async function setup(n = 1) {
