@@ -188,3 +188,37 @@ describe("AckTracker (the ack rule)", () => {
     expect(t.open).toBe(0);
   });
 });
+
+describe("AckTracker.findNewestOpen", () => {
+  it("looks only at the `limit` newest open messages, newest first, skipping closed ones", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 30 }),
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 30 }),
+        fc.integer({ min: 0, max: 35 }),
+        (n, closeIt, limit) => {
+          const tracker = new AckTracker({ ack: () => undefined, fail: () => undefined }, 0);
+          const ms = Array.from({ length: n }, (_, i) => inbound(`id${i}`, i, 0, i));
+          for (const m of ms) tracker.register(m);
+          // close some (no retention, no outputs: processed means acked at once)
+          ms.forEach((m, i) => {
+            if (closeIt[i % closeIt.length]) tracker.processed(m);
+          });
+          const open = ms.filter((m) => !m.done);
+          const visited: Inbound[] = [];
+          const found = tracker.findNewestOpen(limit, (m) => {
+            visited.push(m);
+            return false;
+          });
+          expect(found).toBeUndefined();
+          expect(visited).toEqual(open.slice(Math.max(0, open.length - limit)).reverse());
+          // and it returns the first accepted one
+          if (open.length > 0 && limit > 0) {
+            const want = open[open.length - 1]!;
+            expect(tracker.findNewestOpen(limit, (m) => m.id === want.id)).toBe(want);
+          }
+        },
+      ),
+    );
+  });
+});

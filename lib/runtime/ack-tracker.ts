@@ -171,6 +171,16 @@ export class AckTracker {
   }
 
   /** The open messages, in registration order. */
+  /**
+   * The first of the `limit` newest open messages (newest first) that `match` accepts, if any: a
+   * bounded look-up for a message that may have come again shortly after it was received.
+   */
+  findNewestOpen(limit: number, match: (m: Inbound) => boolean): Inbound | undefined {
+    let n = 0;
+    for (let m = this.lastOpen; m !== undefined && n < limit; m = m.prevOpen, n++) if (match(m)) return m;
+    return undefined;
+  }
+
   *openMessages(): IterableIterator<Inbound> {
     for (let m = this.firstOpen; m !== undefined; m = m.nextOpen) yield m;
   }

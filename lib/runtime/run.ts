@@ -46,6 +46,9 @@ import type { CapturedOutput, ReplayTransport, RunHandle, RunOptions, RunSummary
 
 type Item = StreamItem<unknown>;
 
+/** How many of the newest open messages a possible copy of a held message is looked for among (see `heldAlready`). */
+const COPY_SEARCH = 512;
+
 /**
  * An item waiting in a feed's merge buffer: a source's {@link Inbound} message itself (no wrapper
  * per message), or a side-input update.
@@ -1088,7 +1091,11 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
    *
    * Cheap on the common path: per source and key, the latest event time received and the event ids
    * at that time. Only a record that is not after them — a copy, a redelivery, a late record — is
-   * looked for among the open messages (same source, key, event id and message id).
+   * looked for among the {@link COPY_SEARCH} newest open messages (same event time, event id, key,
+   * source and message id), so a stream whose keys' records often arrive out of order pays a
+   * bounded search for them (a few microseconds at most), not one over every open message. A copy
+   * that comes after that many newer open messages, or after the first was acked, is not
+   * recognised and is processed again.
    */
   function heldAlready(
     f: Feed,
@@ -1113,14 +1120,20 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       (front.more ??= new Set()).add(id);
       return false;
     }
-    const messageId = msg.getMessageId().toString();
-    for (const o of ackTracker.openMessages()) {
-      if (o.id !== id || o.key !== key || o.source !== f.name) continue;
-      if (o.msg.getMessageId().toString() !== messageId) continue; // another message with the same event
-      if (o.consumer !== consumer) (o.copies ??= []).push({ msg, consumer });
-      return true;
-    }
-    return false;
+    let messageId: string | undefined;
+    const first = ackTracker.findNewestOpen(
+      COPY_SEARCH,
+      (o) =>
+        o.eventTime === eventTime &&
+        o.id === id &&
+        o.key === key &&
+        o.source === f.name &&
+        // the same message, not another one with the same event
+        o.msg.getMessageId().toString() === (messageId ??= msg.getMessageId().toString()),
+    );
+    if (first === undefined) return false;
+    if (first.consumer !== consumer) (first.copies ??= []).push({ msg, consumer });
+    return true;
   }
 
   async function receiveLoop(f: Feed, cap: number): Promise<void> {
