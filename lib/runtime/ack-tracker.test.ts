@@ -198,7 +198,8 @@ describe("AckTracker.findNewestOpen", () => {
         fc.integer({ min: 0, max: 35 }),
         (n, closeIt, limit) => {
           const tracker = new AckTracker({ ack: () => undefined, fail: () => undefined }, 0);
-          const ms = Array.from({ length: n }, (_, i) => inbound(`id${i}`, i, 0, i));
+          // event time 7 (even index) or 8: `match` sees only those at the time asked for
+          const ms = Array.from({ length: n }, (_, i) => inbound(`id${i}`, i % 2 === 0 ? 7 : 8, 0, i));
           for (const m of ms) tracker.register(m);
           // close some (no retention, no outputs: processed means acked at once)
           ms.forEach((m, i) => {
@@ -206,17 +207,16 @@ describe("AckTracker.findNewestOpen", () => {
           });
           const open = ms.filter((m) => !m.done);
           const visited: Inbound[] = [];
-          const found = tracker.findNewestOpen(limit, (m) => {
+          const found = tracker.findNewestOpen(limit, 7, (m) => {
             visited.push(m);
             return false;
           });
           expect(found).toBeUndefined();
-          expect(visited).toEqual(open.slice(Math.max(0, open.length - limit)).reverse());
+          const newest = open.slice(Math.max(0, open.length - limit)).reverse();
+          expect(visited).toEqual(newest.filter((m) => m.eventTime === 7));
           // and it returns the first accepted one
-          if (open.length > 0 && limit > 0) {
-            const want = open[open.length - 1]!;
-            expect(tracker.findNewestOpen(limit, (m) => m.id === want.id)).toBe(want);
-          }
+          const want = newest.find((m) => m.eventTime === 8);
+          if (want !== undefined) expect(tracker.findNewestOpen(limit, 8, (m) => m.id === want.id)).toBe(want);
         },
       ),
     );

@@ -172,12 +172,15 @@ export class AckTracker {
 
   /** The open messages, in registration order. */
   /**
-   * The first of the `limit` newest open messages (newest first) that `match` accepts, if any: a
-   * bounded look-up for a message that may have come again shortly after it was received.
+   * The first of the `limit` newest open messages (newest first) with event time `eventTime` that
+   * `match` accepts, if any: a bounded look-up for a message that may have come again shortly after
+   * it was received (the event time is compared inline, `match` only called for those at it).
    */
-  findNewestOpen(limit: number, match: (m: Inbound) => boolean): Inbound | undefined {
+  findNewestOpen(limit: number, eventTime: number, match: (m: Inbound) => boolean): Inbound | undefined {
     let n = 0;
-    for (let m = this.lastOpen; m !== undefined && n < limit; m = m.prevOpen, n++) if (match(m)) return m;
+    for (let m = this.lastOpen; m !== undefined && n < limit; m = m.prevOpen, n++) {
+      if (m.eventTime === eventTime && match(m)) return m;
+    }
     return undefined;
   }
 

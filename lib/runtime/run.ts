@@ -1123,8 +1123,8 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     let messageId: string | undefined;
     const first = ackTracker.findNewestOpen(
       COPY_SEARCH,
+      eventTime,
       (o) =>
-        o.eventTime === eventTime &&
         o.id === id &&
         o.key === key &&
         o.source === f.name &&
