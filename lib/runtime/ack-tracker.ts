@@ -24,7 +24,7 @@ export class Inbound {
   confirmBelow = 0;
   /**
    * Copies of this message the broker delivered again on another consumer (a re-subscribed one)
-   * while this one was open: acked or negatively acked with it (see the runtime's `heldAlready`).
+   * while this one was open: acked or negatively acked with it (see `HeldCopies`).
    */
   copies: { readonly msg: MessageLike; readonly consumer: ConsumerLike }[] | undefined = undefined;
   /** Neighbours in the tracker's list of open messages (registration order). */
@@ -170,7 +170,6 @@ export class AckTracker {
     this.lastOpen = m;
   }
 
-  /** The open messages, in registration order. */
   /**
    * The first of the `limit` newest open messages (newest first) with event time `eventTime` that
    * `match` accepts, if any: a bounded look-up for a message that may have come again shortly after
@@ -184,6 +183,7 @@ export class AckTracker {
     return undefined;
   }
 
+  /** The open messages, in registration order. */
   *openMessages(): IterableIterator<Inbound> {
     for (let m = this.firstOpen; m !== undefined; m = m.nextOpen) yield m;
   }

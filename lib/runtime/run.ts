@@ -40,14 +40,12 @@ import { sideOutputEventId } from "./side-output-id.js";
 import { AsOfTable } from "./side-table.js";
 import { withBackoff } from "./backoff.js";
 import { createReplayBinding } from "./replay-binding.js";
+import { HeldCopies } from "./held-copies.js";
 import { TopicTail } from "./topic-tail.js";
 import { TopicWriter } from "./topic-writer.js";
 import type { CapturedOutput, ReplayTransport, RunHandle, RunOptions, RunSummary, RuntimeStats } from "./types.js";
 
 type Item = StreamItem<unknown>;
-
-/** How many of the newest open messages a possible copy of a held message is looked for among (see `heldAlready`). */
-const COPY_SEARCH = 256;
 
 /**
  * An item waiting in a feed's merge buffer: a source's {@link Inbound} message itself (no wrapper
@@ -83,16 +81,8 @@ interface Feed {
   /** Sources: the event schema and its compiled byte decoder (zod output or UNDECIDED). */
   readonly schema: z.ZodType | undefined;
   readonly decode: BytesPath | undefined;
-  /** Sources of stateful topologies: each key's latest received records (see `heldAlready`). */
-  readonly keyFronts: Map<string, KeyFront>;
-}
-
-/** A key's latest records received on a source: their event time and event ids. */
-interface KeyFront {
-  time: number;
-  id: string;
-  /** Further ids at `time`, when several records of the key share it. */
-  more: Set<string> | undefined;
+  /** Sources of stateful live topologies: recognises a message delivered again while held. */
+  held: HeldCopies | undefined;
 }
 
 /** A feed with nothing buffered or seen yet. */
@@ -114,7 +104,7 @@ function newFeed(name: string, rank: 0 | 1, caughtUp: () => boolean, schema?: z.
     holdUntil: (t) => t,
     schema,
     decode: schema ? jsonBytesPath(schema) : undefined,
-    keyFronts: new Map(),
+    held: undefined,
   };
 }
 
@@ -123,21 +113,33 @@ const MAX_WM = Number.MAX_SAFE_INTEGER;
 /** Rejection handler of fire-and-forget acks (one shared function, not a closure per message). */
 const ignore = () => undefined;
 
+/** The failure reason a pipeline error gives the messages it fails. */
+function pipelineErrorReason(e: unknown): string {
+  return `pipeline error: ${(e as Error)?.message ?? String(e)}`;
+}
+
 let lastAck: Promise<unknown> | undefined;
 /**
  * An ack's failure needs no handling (the broker redelivers an unacked message), only a handler so
  * that it is not an unhandled rejection. A client that answers every ack with the same settled
  * promise (the embedded broker) gets one handler, not a derived promise and a microtask per ack.
  */
-/** The failure reason a pipeline error gives the messages it fails. */
-function pipelineErrorReason(e: unknown): string {
-  return `pipeline error: ${(e as Error)?.message ?? String(e)}`;
-}
-
 function ignoreRejection(p: Promise<unknown>): void {
   if (p === lastAck) return;
   lastAck = p;
   p.catch(ignore);
+}
+
+/** Ack a message, and the copies of it that came on other consumers (see {@link HeldCopies}). */
+function acknowledge(m: Inbound): void {
+  ignoreRejection(m.consumer.acknowledge(m.msg));
+  if (m.copies !== undefined) for (const c of m.copies) ignoreRejection(c.consumer.acknowledge(c.msg));
+}
+
+/** Negatively ack a message, and the copies of it that came on other consumers. */
+function negativeAcknowledge(m: Inbound): void {
+  m.consumer.negativeAcknowledge(m.msg);
+  if (m.copies !== undefined) for (const c of m.copies) c.consumer.negativeAcknowledge(c.msg);
 }
 
 /** A macrotask boundary (not a timer: it never decides anything, it only lets I/O run). */
@@ -380,16 +382,14 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
           onLatency?.(ns);
         }
         finishedRecords?.acked(m.key, m.id);
-        ignoreRejection(m.consumer.acknowledge(m.msg));
-        if (m.copies !== undefined) for (const c of m.copies) ignoreRejection(c.consumer.acknowledge(c.msg));
+        acknowledge(m);
         wake();
       },
       fail(m, reason) {
         if (m.failed?.startsWith("reset:") || m.redeliveryCount < maxRedeliver(m.source)) {
           stats.nacked++;
           stats.inFlight--;
-          m.consumer.negativeAcknowledge(m.msg);
-          if (m.copies !== undefined) for (const c of m.copies) c.consumer.negativeAcknowledge(c.msg);
+          negativeAcknowledge(m);
           reviveFeed(m.source);
           wake();
           return;
@@ -397,8 +397,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
         deadLetter(m.msg, topology.sources[m.source]!.topic, "operator-failure", reason, m.eventTime, () => {
           stats.acked++;
           stats.inFlight--;
-          ignoreRejection(m.consumer.acknowledge(m.msg));
-          if (m.copies !== undefined) for (const c of m.copies) ignoreRejection(c.consumer.acknowledge(c.msg));
+          acknowledge(m);
           wake();
         });
       },
@@ -1058,8 +1057,10 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     const eventTime = spec.eventTime ? spec.eventTime(v as never) : (v.eventTime as number);
     const key = spec.key ? spec.key(v as never) : typeof v.portfolioId === "string" ? v.portfolioId : "";
     const id = String(v.eventId);
-    if (finishedRecords !== undefined && heldAlready(f, consumer, msg, key, id, eventTime)) {
-      // The first copy's ack or nack stands for this one.
+    const original = f.held?.originalOf(key, id, eventTime, msg);
+    if (original !== undefined) {
+      // The first copy's ack or nack stands for this one (and is repeated on its consumer).
+      if (original.consumer !== consumer) (original.copies ??= []).push({ msg, consumer });
       stats.inFlight--;
       stats.duplicateDeliveries++;
       return;
@@ -1078,63 +1079,6 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     );
     ackTracker.register(m);
     enqueueInOrder(f.buf, f.head, m);
-  }
-
-  /**
-   * Whether `msg` is a message this worker holds already: received and not yet acked or negatively
-   * acked. Pulsar delivers at least once, and a real broker's Key_Shared dispatcher was seen sending
-   * a run of messages to a consumer a second time (same message ids, redelivery count 0) while the
-   * first copies were still open. Processing such a copy would apply its record to keyed state (or
-   * a window) a second time — its outputs are dropped as duplicates by the sinks, so only the state
-   * shows it, in every later output of its key. The copy rides on the first: its ack or nack stands
-   * for both (with the copy's own ack or nack when it came on another consumer).
-   *
-   * Cheap on the common path: per source and key, the latest event time received and the event ids
-   * at that time. Only a record that is not after them — a copy, a redelivery, a late record — is
-   * looked for among the {@link COPY_SEARCH} newest open messages (same event time, event id, key,
-   * source and message id), so a stream whose keys' records often arrive out of order pays a
-   * bounded search for them (~4–5 µs with 10,000 open messages), not one over every open message
-   * (~250–450 µs). A copy
-   * that comes after that many newer open messages, or after the first was acked, is not
-   * recognised and is processed again.
-   */
-  function heldAlready(
-    f: Feed,
-    consumer: ConsumerLike,
-    msg: MessageLike,
-    key: string,
-    id: string,
-    eventTime: number,
-  ): boolean {
-    const front = f.keyFronts.get(key);
-    if (front === undefined) {
-      f.keyFronts.set(key, { time: eventTime, id, more: undefined });
-      return false;
-    }
-    if (eventTime > front.time) {
-      front.time = eventTime;
-      front.id = id;
-      front.more?.clear();
-      return false;
-    }
-    if (eventTime === front.time && id !== front.id && front.more?.has(id) !== true) {
-      (front.more ??= new Set()).add(id);
-      return false;
-    }
-    let messageId: string | undefined;
-    const first = ackTracker.findNewestOpen(
-      COPY_SEARCH,
-      eventTime,
-      (o) =>
-        o.id === id &&
-        o.key === key &&
-        o.source === f.name &&
-        // the same message, not another one with the same event
-        o.msg.getMessageId().toString() === (messageId ??= msg.getMessageId().toString()),
-    );
-    if (first === undefined) return false;
-    if (first.consumer !== consumer) (first.copies ??= []).push({ msg, consumer });
-    return true;
   }
 
   async function receiveLoop(f: Feed, cap: number): Promise<void> {
@@ -1454,6 +1398,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       );
       await finishedRecords.catchUp();
       restorable.push(finishedRecords);
+      for (const f of feeds) if (f.rank === 1) f.held = new HeldCopies(f.name, ackTracker);
     }
     for (const f of feeds) {
       if (f.rank === 0) void sideLoop(f, readers[feeds.indexOf(f)]!, 10_000);
