@@ -7,9 +7,10 @@ import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { buildRecording, defaultRecordingOptions } from "./build.js";
 import { encodeRecording, projectRoot } from "./format.js";
+import { sharedDataDir } from "../../lib/data/shared-data-dir.js";
 
 const root = projectRoot();
-const dataDir = process.argv[2] ?? resolve(root, "../shared/data");
+const dataDir = process.argv[2] ?? sharedDataDir(root);
 const { messages, summary } = buildRecording({ ...defaultRecordingOptions, dataDir });
 const bytes = encodeRecording(messages);
 const out = resolve(root, "examples/recordings/portfolio-coordination.jsonl.gz");

@@ -8,6 +8,7 @@ import { eventSchemas } from "../../lib/events/registry.js";
 import { coordinationTopics } from "../../topologies/topics.js";
 import { buildRecording, defaultRecordingOptions, type RecordingSummary } from "./build.js";
 import { bundledRecordingPath, encodeRecording, messageBytes, projectRoot, readRecording } from "./format.js";
+import { sharedDataDir } from "../../lib/data/shared-data-dir.js";
 
 const schemaOfTopic = new Map<string, (typeof eventSchemas)[keyof typeof eventSchemas]>([
   [coordinationTopics.signals, eventSchemas.TradingSignalEvent],
@@ -71,7 +72,7 @@ describe("bundled recording", () => {
     expect(valid + duplicates + Object.values(reasons).reduce((a, b) => a + b, 0)).toBe(messages.length);
   });
 
-  const dataDir = resolve(projectRoot(), "../shared/data");
+  const dataDir = sharedDataDir(projectRoot());
   it("is regenerated identically by the committed generator from ../shared/data", () => {
     const rebuilt = encodeRecording(buildRecording({ ...defaultRecordingOptions, dataDir }).messages);
     // Compare the uncompressed JSON Lines: gzip bytes may differ between zlib versions.
