@@ -13,8 +13,9 @@
  * Every parameter comes from {@link PortfolioCoordinationConfig} (defaults for everything).
  * Side outputs: `duplicate` → duplicates topic, `late` → late topic, `rejected` → rejected topic,
  * `no-decision` (a batch that yields no trade) → no-decision topic; undecodable / invalid messages → dead letters.
- * State updates and analytics are deferred (`SinkSpec.deferred`): a window's
- * decisions are written first, the rest right after, in a task of its own.
+ * State updates, analytics and the `no-decision` side outputs are deferred (`SinkSpec.deferred`,
+ * `SideOutputRoute`'s `deferred`): a window's decisions are written first, the rest right after,
+ * in a task of its own.
  */
 import { type Observable, of, pipe } from "rxjs";
 import type { PolicyTable } from "../lib/domain/policy.js";
@@ -241,7 +242,8 @@ export function portfolioCoordination(
       [SideTag.duplicate]: { topic: t.duplicates },
       [SideTag.late]: { topic: t.late },
       [SideTag.rejected]: { topic: t.rejected },
-      [NO_DECISION]: { topic: t.noDecision },
+      // A whole proposal batch each (checks, lineage): encoded off the latency path.
+      [NO_DECISION]: { topic: t.noDecision, deferred: true },
     },
     deadLetters: { topic: t.deadLetters },
   });

@@ -12,8 +12,9 @@ import { fromNames } from "../topology/validate.js";
  * runs in a task of its own right after the turn, in the order it was queued: sinks marked
  * `deferred`, and every step whose consumers are all deferred and which reads no side input or
  * keyed state (a pure step: running it later gives the same values). Each such step sees the same
- * items in the same order, only later, so its outputs are byte-identical. (Side outputs are
- * written at once, by the step that sets them aside.)
+ * items in the same order, only later, so its outputs are byte-identical. Side outputs are
+ * written at once, by the step that sets them aside, unless their route is `deferred`: then their
+ * encoding and write are queued here too.
  *
  * Acks never overtake it: the ack release runs the queue first, so a deferred output takes its
  * ack token before the acks it must hold back are decided.

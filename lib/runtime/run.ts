@@ -500,22 +500,39 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       // Unrouted tags cannot pass validation; absorbing is the explicit "acked, counted" route.
       return;
     }
-    const body: SideOutputMessage = {
-      tag: item.tag,
-      reason: item.reason,
-      step,
-      key: rec.key,
-      eventTime: rec.eventTime,
-      ids: rec.ids,
-      value: rec.value,
-    };
     const token = ackTracker.outputStarted();
-    writer(route.topic).write({
-      data: encodeEvent(body),
-      key: rec.key,
-      eventId: sideOutputEventId(step, item.tag, rec.ids),
-      eventTime: rec.eventTime,
-      done: () => ackTracker.outputConfirmed(token),
+    const write = () => {
+      const body: SideOutputMessage = {
+        tag: item.tag,
+        reason: item.reason,
+        step,
+        key: rec.key,
+        eventTime: rec.eventTime,
+        ids: rec.ids,
+        value: rec.value,
+      };
+      writer(route.topic).write({
+        data: encodeEvent(body),
+        key: rec.key,
+        eventId: sideOutputEventId(step, item.tag, rec.ids),
+        eventTime: rec.eventTime,
+        done: () => ackTracker.outputConfirmed(token),
+      });
+    };
+    if (route.deferred !== true) {
+      write();
+      return;
+    }
+    // Off the latency path: in the deferred work, in order with the deferred sinks. The ack token
+    // is taken now, so the record's inputs wait for it either way. A value that cannot be encoded
+    // fails its record's inputs, as the same failure inside the step would.
+    deferred.add(() => {
+      try {
+        write();
+      } catch (e) {
+        pipelineError ??= e;
+        ackTracker.markFailed(rec.ids, pipelineErrorReason(e));
+      }
     });
   }
 

@@ -83,6 +83,10 @@ suite("defineTopology validation", () => {
       'steps.win: unrouted side output "late": add sideOutputs["late"] or sideOutputs["win.late"] (a topic or "absorb")',
     ]);
     expect(issuesOf({ ...s, sideOutputs: { "win.late": "absorb" } })).toEqual([]);
+    expect(issuesOf({ ...s, sideOutputs: { late: { topic: "late", deferred: true } } })).toEqual([]);
+    expect(issuesOf({ ...s, sideOutputs: { late: { topic: "late", deferred: "yes" as never } } })).toEqual([
+      "sideOutputs.late.deferred: deferred is true or false",
+    ]);
     // filterRecords declares its tag; the declared `sideOutputs` of a step count too.
     const f = {
       ...s,
@@ -165,6 +169,14 @@ suite("describe and hash", () => {
     const json = JSON.parse(describe(t, "json"));
     expect(json.steps.map((s: { name: string }) => s.name)).toEqual(["win", "decide"]);
     expect(json.steps[0].retentionMs).toBe(5000);
+    expect(json.steps[0].sideOutputs).toEqual([{ tag: "late", route: "late" }]);
+    // A deferred route says so (and is part of the description, so of the hash).
+    const d = defineTopology({ ...base(), sideOutputs: { late: { topic: "late", deferred: true } } });
+    expect(describe(d, "text")).toContain("side output late -> late (deferred)");
+    expect(JSON.parse(describe(d, "json")).steps[0].sideOutputs).toEqual([
+      { tag: "late", route: "late", deferred: true },
+    ]);
+    expect(topologyHash(d)).not.toBe(topologyHash(defineTopology(base())));
   });
 
   it("hashes description and config stably, and changes with either", () => {

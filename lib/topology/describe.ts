@@ -14,7 +14,8 @@ export interface TopologyDescription {
     sideInputs: readonly string[];
     /** Keyed state tables and their changelog topics. */
     state: readonly { name: string; changelog: string }[];
-    sideOutputs: readonly { tag: string; route: string }[];
+    /** `deferred`: written after the turn's other outputs (`SideOutputRoute`'s `deferred`). */
+    sideOutputs: readonly { tag: string; route: string; deferred?: true }[];
     retentionMs: number;
     inputSchema?: string;
     outputSchema?: string;
@@ -35,6 +36,11 @@ export function sideOutputRoute(t: Pick<Topology, "sideOutputs">, step: string, 
   if (tag === FAILED_TAG) return "nack, then dead-letter";
   const r = t.sideOutputs[`${step}.${tag}`] ?? t.sideOutputs[tag];
   return r === undefined ? "UNROUTED" : r === "absorb" ? "absorb" : r.topic;
+}
+
+function isDeferredRoute(t: Pick<Topology, "sideOutputs">, step: string, tag: string): boolean {
+  const r = t.sideOutputs[`${step}.${tag}`] ?? t.sideOutputs[tag];
+  return r !== undefined && r !== "absorb" && r.deferred === true;
 }
 
 /** The changelog topic of a step's keyed state. */
@@ -74,7 +80,11 @@ export function describeTopology(t: Topology): TopologyDescription {
         from: [...fromNames(step.from)],
         sideInputs: [...(step.sideInputs ?? [])],
         state: (step.state ?? []).map((s) => ({ name: s, changelog: changelogTopic(t, name, s) })),
-        sideOutputs: info.sideOutputs.map((tag) => ({ tag, route: sideOutputRoute(t, name, tag) })),
+        sideOutputs: info.sideOutputs.map((tag) => ({
+          tag,
+          route: sideOutputRoute(t, name, tag),
+          ...(isDeferredRoute(t, name, tag) ? { deferred: true as const } : {}),
+        })),
         retentionMs: info.retentionMs,
         ...(step.inputSchema !== undefined ? { inputSchema: step.inputSchema } : {}),
         ...(step.outputSchema !== undefined ? { outputSchema: step.outputSchema } : {}),
@@ -110,7 +120,8 @@ export function describe(t: Topology, format: DescribeFormat = "text"): string {
     if (s.sideInputs.length > 0) lines.push(`    side inputs: ${s.sideInputs.join(", ")}`);
     for (const st of s.state) lines.push(`    state ${st.name} (changelog ${st.changelog})`);
     if (s.retentionMs > 0) lines.push(`    retention: ${s.retentionMs} ms`);
-    for (const o of s.sideOutputs) lines.push(`    side output ${o.tag} -> ${o.route}`);
+    for (const o of s.sideOutputs)
+      lines.push(`    side output ${o.tag} -> ${o.route}${o.deferred ? " (deferred)" : ""}`);
   }
   for (const s of d.sinks) {
     lines.push(`  Sink ${s.name}: ${s.topic} [${s.schema}] <- ${s.from.join(", ")}${s.deferred ? " (deferred)" : ""}`);

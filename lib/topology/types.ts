@@ -168,8 +168,14 @@ export interface SinkSpec<N extends EventName = EventName> {
   readonly description?: string;
 }
 
-/** Where a side output goes: a topic (JSON {@link SideOutputMessage}), or absorbed (acked, counted). */
-export type SideOutputRoute = { readonly topic: string } | "absorb";
+/**
+ * Where a side output goes: a topic (JSON {@link SideOutputMessage}), or absorbed (acked, counted).
+ * `deferred: true` writes it off the latency path, like a deferred sink (`SinkSpec.deferred`): in a
+ * task right after the turn that set it aside, after the outputs that are not deferred, in the
+ * order the side outputs were set aside. What is written is the same; acks still wait for it.
+ * Default false: written at once, by the step that sets it aside.
+ */
+export type SideOutputRoute = { readonly topic: string; readonly deferred?: boolean } | "absorb";
 
 /** The JSON written for a side output routed to a topic. */
 export interface SideOutputMessage {

@@ -204,6 +204,8 @@ export function validateTopology<C>(
     }
     if (route !== "absorb" && (typeof route !== "object" || !route.topic)) {
       add(`sideOutputs.${key}`, 'a route is { topic } or "absorb"');
+    } else if (route !== "absorb" && route.deferred !== undefined && typeof route.deferred !== "boolean") {
+      add(`sideOutputs.${key}.deferred`, "deferred is true or false");
     } else if (route !== "absorb" && consumed.has(route.topic)) {
       add(`sideOutputs.${key}`, `topic "${route.topic}" is also consumed by this topology (feedback loop)`);
     }
