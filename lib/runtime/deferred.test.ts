@@ -66,6 +66,64 @@ describe("DeferredWork", () => {
     );
   });
 
+  it("property: later() with coalesce keeps every record's place and latest watermark; with drop, skips", () => {
+    type It = { kind: "record"; n: number } | { kind: "watermark"; time: number };
+    const isWm = (i: It) => i.kind === "watermark";
+    fc.assert(
+      fc.property(
+        // each step: a record, a watermark, or the end of a turn (the queued work runs)
+        fc.array(fc.constantFrom("r", "w", "turn"), { maxLength: 60 }),
+        (steps) => {
+          const scheduled: (() => void)[] = [];
+          const w = new DeferredWork((t) => scheduled.push(t));
+          const src = new Subject<It>();
+          const coalesced: It[] = [];
+          const dropped: It[] = [];
+          w.later(src, undefined, { coalesce: isWm }).subscribe((x) => coalesced.push(x));
+          w.later(src, undefined, { drop: isWm }).subscribe((x) => dropped.push(x));
+          const input: It[] = [];
+          let wmsInTurn = 0;
+          let maxRun = 0; // longest run of watermarks queued in one turn with nothing between
+          let t = 0;
+          let n = 0;
+          for (const s of steps) {
+            if (s === "turn") {
+              for (const f of scheduled.splice(0)) f();
+              wmsInTurn = 0;
+              continue;
+            }
+            const item: It = s === "r" ? { kind: "record", n: n++ } : { kind: "watermark", time: ++t };
+            wmsInTurn = s === "w" ? wmsInTurn + 1 : 0;
+            maxRun = Math.max(maxRun, wmsInTurn);
+            input.push(item);
+            src.next(item);
+          }
+          for (const f of scheduled.splice(0)) f();
+          const records = input.filter((i) => !isWm(i));
+          expect(dropped).toEqual(records);
+          expect(coalesced.filter((i) => !isWm(i))).toEqual(records);
+          // Each record, and the end, comes after the same latest watermark as in the input.
+          const latestBefore = (xs: It[]) => {
+            const out: number[] = [];
+            let latest = 0;
+            for (const x of xs) {
+              if (x.kind === "watermark") latest = x.time;
+              else out.push(latest);
+            }
+            out.push(latest);
+            return out;
+          };
+          expect(latestBefore(coalesced)).toEqual(latestBefore(input));
+          // Watermarks delivered are input watermarks, in order; runs within a turn became one.
+          const times = coalesced.flatMap((x) => (x.kind === "watermark" ? [x.time] : []));
+          expect(times).toEqual([...new Set(times)].sort((a, b) => a - b));
+          if (maxRun > 1) expect(times.length).toBeLessThan(input.filter(isWm).length);
+          else expect(times.length).toBe(input.filter(isWm).length);
+        },
+      ),
+    );
+  });
+
   it("asks for one task per batch of work, and later() delivers items in order after the turn", () => {
     const scheduled: (() => void)[] = [];
     const w = new DeferredWork((t) => scheduled.push(t));

@@ -63,18 +63,54 @@ export class DeferredWork {
   /**
    * `source`'s items, each delivered through the queue (same order, later). `deliver`, if given,
    * wraps each delivery (the runtime uses it to tell which item raised a pipeline error).
+   *
+   * `options.drop`: items not delivered at all (what the consumer ignores anyway: watermarks, for
+   * a sink). `options.coalesce`: items that supersede one another (watermarks, for a step with
+   * this one input): one that arrives while this stream's previous item is such an item still
+   * waiting in the queue takes its place there. A run of watermarks with nothing between them,
+   * all queued in one turn, is then one delivery, of the latest; every other item keeps its
+   * place, and each record still comes after the latest watermark that came before it.
    */
-  later<T>(source: Observable<T>, deliver?: (item: T, next: () => void) => void): Observable<T> {
-    return new Observable<T>((subscriber) =>
-      source.subscribe({
-        next: (item) =>
-          this.add(
-            deliver === undefined ? () => subscriber.next(item) : () => deliver(item, () => subscriber.next(item)),
-          ),
+  later<T>(
+    source: Observable<T>,
+    deliver?: (item: T, next: () => void) => void,
+    options: { readonly drop?: (item: T) => boolean; readonly coalesce?: (item: T) => boolean } = {},
+  ): Observable<T> {
+    const { drop, coalesce } = options;
+    return new Observable<T>((subscriber) => {
+      const send = (item: T) => {
+        if (deliver === undefined) subscriber.next(item);
+        else deliver(item, () => subscriber.next(item));
+      };
+      /** The stream's last queued item while it is coalescable and not yet delivered. */
+      let waiting: { item: T } | undefined;
+      // The closures are made here, not in `next`: a closure over `next`'s own variables would
+      // cost a context object on every call, the coalesced and dropped ones included.
+      const queueSlot = (slot: { item: T }) =>
+        this.add(() => {
+          if (waiting === slot) waiting = undefined;
+          send(slot.item);
+        });
+      const queueItem = (item: T) => this.add(() => send(item));
+      return source.subscribe({
+        next: (item) => {
+          if (drop?.(item) === true) return;
+          if (coalesce?.(item) === true) {
+            if (waiting !== undefined) {
+              waiting.item = item;
+              return;
+            }
+            waiting = { item };
+            queueSlot(waiting);
+            return;
+          }
+          waiting = undefined;
+          queueItem(item);
+        },
         error: (e) => subscriber.error(e),
         complete: () => this.add(() => subscriber.complete()),
-      }),
-    );
+      });
+    });
   }
 }
 

@@ -113,6 +113,8 @@ const MAX_WM = Number.MAX_SAFE_INTEGER;
 /** Rejection handler of fire-and-forget acks (one shared function, not a closure per message). */
 const ignore = () => undefined;
 
+const isWatermark = (item: Item): boolean => item.kind === "watermark";
+
 /** The failure reason a pipeline error gives the messages it fails. */
 function pipelineErrorReason(e: unknown): string {
   return `pipeline error: ${(e as Error)?.message ?? String(e)}`;
@@ -625,16 +627,30 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       if (before !== undefined || pipelineError === undefined || item.kind !== "record") return;
       ackTracker.markFailed(item.ids, pipelineErrorReason(pipelineError));
     };
-    const edge = (from: string, consumerDeferred: boolean) => {
+    /**
+     * Watermarks on a deferred edge: a sink ignores them, so they are not queued for it; a step
+     * with this one input gets each run of them queued in one turn as one, the latest (see
+     * `DeferredWork.later`). Between window closes a steady stream sends a watermark nearly every
+     * record, and each would otherwise be a queued delivery through the deferred steps.
+     */
+    const edge = (from: string, consumerDeferred: boolean, consumer: "sink" | "only-input" | "one-of-inputs") => {
       const s = streams.get(from)!;
-      return consumerDeferred && !deferredStepNames.has(from) ? deferred.later(s, blame) : s;
+      if (!consumerDeferred || deferredStepNames.has(from)) return s;
+      return deferred.later(
+        s,
+        blame,
+        consumer === "sink" ? { drop: isWatermark } : consumer === "only-input" ? { coalesce: isWatermark } : {},
+      );
     };
     for (const name of topology.order) {
       const step = topology.steps[name]!;
       const op = stepOperator(step, stepContext(name, sides));
       maxRetention = Math.max(maxRetention, operatorInfo(op)?.retentionMs ?? 0);
       holdSteps.push({ name, from: fromNames(step.from), info: operatorInfo(op) });
-      const input = mergeInputs(fromNames(step.from).map((f) => edge(f, deferredStepNames.has(name))));
+      const froms = fromNames(step.from);
+      const input = mergeInputs(
+        froms.map((f) => edge(f, deferredStepNames.has(name), froms.length === 1 ? "only-input" : "one-of-inputs")),
+      );
       const out = new Fanout<Item>();
       streams.set(name, out);
       pipelineSubs.push(
@@ -653,7 +669,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       const fastValid = jsonFastCheck(schema);
       for (const f of fromNames(sink.from)) {
         pipelineSubs.push(
-          edge(f, sink.deferred === true).subscribe({
+          edge(f, sink.deferred === true, "sink").subscribe({
             next(item) {
               if (item.kind === "side") {
                 routeSide(f, item as never);
