@@ -185,6 +185,8 @@ class MergeState<T> {
   /** Input watermark values above the merged watermark: the batch boundaries still to come. */
   private readonly boundaries = new SortedTimes();
   private lowest: PriorityQueue<Entry<T>> | undefined;
+  /** The watermark item being handled: passed on when it is the one to emit (items are immutable). */
+  private arriving: StreamItem<T> | undefined;
   private size = 0;
   private open: number;
   private readonly maxBuffer: number;
@@ -216,7 +218,9 @@ class MergeState<T> {
       if (item.time > this.wms[k]!) {
         this.wms[k] = item.time;
         if (item.time > this.merged && this.boundaries.size < this.maxBuffer) this.boundaries.add(item.time);
+        this.arriving = item;
         this.advance();
+        this.arriving = undefined;
       }
     } else this.out.next(item);
   }
@@ -240,8 +244,13 @@ class MergeState<T> {
       if (t <= this.lastBoundary) continue;
       this.lastBoundary = t;
       this.emitUpTo(t);
-      this.out.next(watermark(t));
+      this.out.next(this.watermarkAt(t));
     }
+  }
+
+  private watermarkAt(t: number): StreamItem<T> {
+    const a = this.arriving;
+    return a !== undefined && a.kind === "watermark" && a.time === t ? a : watermark(t);
   }
 
   private onRecord(k: number, rec: Envelope<T>): void {
@@ -301,7 +310,7 @@ class MergeState<T> {
     if (this.lastBoundary < min) {
       this.lastBoundary = min;
       this.emitUpTo(min);
-      this.out.next(watermark(min));
+      this.out.next(this.watermarkAt(min));
     }
     // last: resuming an input may make it emit synchronously (re-entering this merge)
     if (this.policy === "backpressure") this.updatePressure();

@@ -4,7 +4,7 @@
 import { BehaviorSubject, type Subscription } from "rxjs";
 import type { StreamItem } from "../stream/item.js";
 import type { AckTracker, Inbound } from "./ack-tracker.js";
-import type { Fanout } from "./fanout.js";
+import type { Fanout } from "../stream/fanout.js";
 import type { HandOver } from "./finished-records.js";
 import { AsOfTable } from "./side-table.js";
 

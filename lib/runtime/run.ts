@@ -32,7 +32,7 @@ import { AckTracker, Inbound } from "./ack-tracker.js";
 import { ChangelogState } from "./keyed-state.js";
 import { enqueueInOrder } from "./feed-order.js";
 import { DeferredWork, deferredSteps } from "./deferred.js";
-import { Fanout } from "./fanout.js";
+import { Fanout } from "../stream/fanout.js";
 import { FinishedRecords } from "./finished-records.js";
 import { Lanes } from "./lanes.js";
 import { type HoldStep, holdBounds } from "./hold-bounds.js";

@@ -1,2 +1,3 @@
 export * from "./item.js";
 export * from "./operator.js";
+export * from "./fanout.js";

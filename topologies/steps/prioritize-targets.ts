@@ -1,6 +1,7 @@
 import { connect, filter, type Observable } from "rxjs";
 import { URGENCY_RANK } from "../../lib/events/common.js";
 import type { StreamItem } from "../../lib/stream/item.js";
+import { Fanout } from "../../lib/stream/fanout.js";
 import { type DescribedOperator, describeOperator } from "../../lib/stream/operator.js";
 import { type BatchInput, isTargetIntent } from "../../operators/batch-by-portfolio.js";
 import { priorityMerge } from "../../operators/priority-merge.js";
@@ -25,15 +26,18 @@ export function prioritizeTargets(): DescribedOperator<BatchInput, BatchInput> {
   return describeOperator(
     (source: Observable<StreamItem<BatchInput>>) =>
       source.pipe(
-        // `connect` subscribes both branches before the source starts, so nothing is missed.
-        connect((shared) =>
-          priorityMerge<BatchInput>(
-            [
-              shared.pipe(filter((i) => i.kind !== "record" || !isTargetIntent(i.value))),
-              shared.pipe(filter((i) => i.kind === "watermark" || (i.kind === "record" && isTargetIntent(i.value)))),
-            ],
-            { priority: batchInputPriority },
-          ),
+        // `connect` subscribes both branches before the source starts, so nothing is missed. A
+        // Fanout connector: every item (a watermark nearly every record) passes through it.
+        connect(
+          (shared) =>
+            priorityMerge<BatchInput>(
+              [
+                shared.pipe(filter((i) => i.kind !== "record" || !isTargetIntent(i.value))),
+                shared.pipe(filter((i) => i.kind === "watermark" || (i.kind === "record" && isTargetIntent(i.value)))),
+              ],
+              { priority: batchInputPriority },
+            ),
+          { connector: () => new Fanout<StreamItem<BatchInput>>() },
         ),
       ),
     { operatorName: "priorityMerge(targets, signals)" },
