@@ -13,6 +13,8 @@ import { signal } from "../../test/e2e/runtime-fixtures.js";
 import { waitUntil } from "../../test/fixtures/wait-until.js";
 import { replay } from "./replay-binding.js";
 import { run } from "./run.js";
+import type { RunHandle } from "./types.js";
+import type { Topology } from "../topology/types.js";
 
 describe("deferredSteps", () => {
   const op = map((x: unknown) => x) as never;
@@ -226,6 +228,23 @@ function logging() {
   return { binding, inner, log };
 }
 
+/** `captured`'s outputs on `topics` equal those of `topology` replaying `events` (same digest per topic). */
+async function expectReplayOutputs(
+  captured: RunHandle["captured"],
+  topology: Topology,
+  events: readonly TradingSignalEvent[],
+  topics: readonly string[],
+) {
+  const ref = run(topology, {
+    transport: replay(
+      events.map((e) => ({ topic: "in", data: encodeEvent(e), key: e.portfolioId, eventTime: e.eventTime })),
+    ),
+    config: { watermarkIntervalMs: 1 },
+  });
+  await ref.done;
+  for (const topic of topics) expect(outputDigest(captured, [topic])).toBe(outputDigest(ref.captured, [topic]));
+}
+
 async function publishAll(b: PulsarBinding, events: readonly TradingSignalEvent[]) {
   const p = await b.client.createProducer({ topic: "in" });
   for (const e of events)
@@ -269,16 +288,7 @@ describe("run: deferred sinks", () => {
       expect(ack).toBeGreaterThan(log.indexOf(`sent audit audit-${e.eventId}`));
     }
     // Deferring changes when, not what: byte-identical to the same topology without it (replay).
-    const ref = run(twoSinks(false), {
-      transport: replay(
-        events.map((e) => ({ topic: "in", data: encodeEvent(e), key: e.portfolioId, eventTime: e.eventTime })),
-      ),
-      config: { watermarkIntervalMs: 1 },
-    });
-    await ref.done;
-    for (const topic of ["live", "audit"]) {
-      expect(outputDigest(h.captured, [topic])).toBe(outputDigest(ref.captured, [topic]));
-    }
+    await expectReplayOutputs(h.captured, twoSinks(false), events, ["live", "audit"]);
   });
 
   it("a deferred step that fails gets its record's inputs retried, then dead-lettered; the rest are redone", async () => {
@@ -408,15 +418,6 @@ describe("run: deferred side outputs", () => {
       expect(log.indexOf(`sent ${odd ? "odds" : "live"} ${out!.eventId}`)).toBeGreaterThan(-1);
     }
     // Deferring changes when, not what: byte-identical to the same topology without it (replay).
-    const ref = run(splitOdd(false), {
-      transport: replay(
-        events.map((e) => ({ topic: "in", data: encodeEvent(e), key: e.portfolioId, eventTime: e.eventTime })),
-      ),
-      config: { watermarkIntervalMs: 1 },
-    });
-    await ref.done;
-    for (const topic of ["live", "odds"]) {
-      expect(outputDigest(h.captured, [topic])).toBe(outputDigest(ref.captured, [topic]));
-    }
+    await expectReplayOutputs(h.captured, splitOdd(false), events, ["live", "odds"]);
   });
 });
