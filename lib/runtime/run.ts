@@ -28,7 +28,7 @@ import { changelogTopic, finishedTopic } from "../topology/describe.js";
 import { topologyHash } from "../topology/hash.js";
 import { FAILED_TAG, type SideOutputMessage, type StepContext, type Topology } from "../topology/types.js";
 import { fromNames, stepOperator } from "../topology/validate.js";
-import { AckTracker, Inbound } from "./ack-tracker.js";
+import { AckTracker, Inbound, type OutputToken } from "./ack-tracker.js";
 import { ChangelogState } from "./keyed-state.js";
 import { enqueueInOrder } from "./feed-order.js";
 import { DeferredWork, deferredSteps } from "./deferred.js";
@@ -503,26 +503,8 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       return;
     }
     const token = ackTracker.outputStarted();
-    const write = () => {
-      const body: SideOutputMessage = {
-        tag: item.tag,
-        reason: item.reason,
-        step,
-        key: rec.key,
-        eventTime: rec.eventTime,
-        ids: rec.ids,
-        value: rec.value,
-      };
-      writer(route.topic).write({
-        data: encodeEvent(body),
-        key: rec.key,
-        eventId: sideOutputEventId(step, item.tag, rec.ids),
-        eventTime: rec.eventTime,
-        done: () => ackTracker.outputConfirmed(token),
-      });
-    };
     if (route.deferred !== true) {
-      write();
+      writeSide(route.topic, step, item, token);
       return;
     }
     // Off the latency path: in the deferred work, in order with the deferred sinks. The ack token
@@ -530,11 +512,37 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
     // fails its record's inputs, as the same failure inside the step would.
     deferred.add(() => {
       try {
-        write();
+        writeSide(route.topic, step, item, token);
       } catch (e) {
         pipelineError ??= e;
         ackTracker.markFailed(rec.ids, pipelineErrorReason(e));
       }
+    });
+  }
+
+  /** Encode and write a side output routed to `topic` ({@link SideOutputMessage}); `token` is its ack token. */
+  function writeSide(
+    topic: string,
+    step: string,
+    item: { tag: string; reason: string; record: StreamItem<unknown> & { kind: "record" } },
+    token: OutputToken,
+  ): void {
+    const rec = item.record;
+    const body: SideOutputMessage = {
+      tag: item.tag,
+      reason: item.reason,
+      step,
+      key: rec.key,
+      eventTime: rec.eventTime,
+      ids: rec.ids,
+      value: rec.value,
+    };
+    writer(topic).write({
+      data: encodeEvent(body),
+      key: rec.key,
+      eventId: sideOutputEventId(step, item.tag, rec.ids),
+      eventTime: rec.eventTime,
+      done: () => ackTracker.outputConfirmed(token),
     });
   }
 
