@@ -1,6 +1,6 @@
 import { PriorityQueue } from "@datastructures-js/priority-queue";
 import { Observable, type Subscriber } from "rxjs";
-import { type Envelope, type StreamItem, SideTag, sideOutput, watermark } from "../lib/stream/item.js";
+import { type Envelope, type StreamItem, SideTag, sideOutput, type Watermark, watermark } from "../lib/stream/item.js";
 import { type DescribedOperator, describeOperator } from "../lib/stream/operator.js";
 import { MergePressure } from "./internal/merge-pressure.js";
 import { SortedTimes } from "./internal/sorted-times.js";
@@ -186,7 +186,7 @@ class MergeState<T> {
   private readonly boundaries = new SortedTimes();
   private lowest: PriorityQueue<Entry<T>> | undefined;
   /** The watermark item being handled: passed on when it is the one to emit (items are immutable). */
-  private arriving: StreamItem<T> | undefined;
+  private arriving: Watermark | undefined;
   private size = 0;
   private open: number;
   private readonly maxBuffer: number;
@@ -250,7 +250,7 @@ class MergeState<T> {
 
   private watermarkAt(t: number): StreamItem<T> {
     const a = this.arriving;
-    return a !== undefined && a.kind === "watermark" && a.time === t ? a : watermark(t);
+    return a !== undefined && a.time === t ? a : watermark(t);
   }
 
   private onRecord(k: number, rec: Envelope<T>): void {

@@ -27,7 +27,7 @@ import type {
 import { changelogTopic, finishedTopic } from "../topology/describe.js";
 import { topologyHash } from "../topology/hash.js";
 import { FAILED_TAG, type SideOutputMessage, type StepContext, type Topology } from "../topology/types.js";
-import { fromNames, stepOperator } from "../topology/validate.js";
+import { fromNames, routeOf, stepOperator } from "../topology/validate.js";
 import { AckTracker, Inbound, type OutputToken } from "./ack-tracker.js";
 import { ChangelogState } from "./keyed-state.js";
 import { enqueueInOrder } from "./feed-order.js";
@@ -497,7 +497,7 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       ackTracker.markFailed(rec.ids, `${step}: ${item.reason}`);
       return;
     }
-    const route = topology.sideOutputs[`${step}.${item.tag}`] ?? topology.sideOutputs[item.tag];
+    const route = routeOf(topology, step, item.tag);
     if (route === undefined || route === "absorb") {
       // Unrouted tags cannot pass validation; absorbing is the explicit "acked, counted" route.
       return;

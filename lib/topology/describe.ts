@@ -1,5 +1,5 @@
 import { FAILED_TAG, type Topology } from "./types.js";
-import { fromNames, stepInfo, validateTopology } from "./validate.js";
+import { fromNames, routeOf, stepInfo, validateTopology } from "./validate.js";
 
 /** The JSON form of {@link describe}: stable key order, no functions. */
 export interface TopologyDescription {
@@ -34,12 +34,12 @@ export interface TopologyDescription {
 /** Where a side output of `step` tagged `tag` goes: a topic, `absorb`, or `nack/dead-letter` (failed). */
 export function sideOutputRoute(t: Pick<Topology, "sideOutputs">, step: string, tag: string): string {
   if (tag === FAILED_TAG) return "nack, then dead-letter";
-  const r = t.sideOutputs[`${step}.${tag}`] ?? t.sideOutputs[tag];
+  const r = routeOf(t, step, tag);
   return r === undefined ? "UNROUTED" : r === "absorb" ? "absorb" : r.topic;
 }
 
 function isDeferredRoute(t: Pick<Topology, "sideOutputs">, step: string, tag: string): boolean {
-  const r = t.sideOutputs[`${step}.${tag}`] ?? t.sideOutputs[tag];
+  const r = routeOf(t, step, tag);
   return r !== undefined && r !== "absorb" && r.deferred === true;
 }
 

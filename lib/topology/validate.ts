@@ -5,6 +5,7 @@ import { operatorInfo } from "../stream/operator.js";
 import {
   type AnyStreamOperator,
   FAILED_TAG,
+  type SideOutputRoute,
   type StepContext,
   type StepSpec,
   type TopologyIssue,
@@ -22,6 +23,11 @@ export class TopologyValidationError extends Error {
 }
 
 /** The names a `from` field refers to, as an array. */
+/** Where `step`'s side outputs tagged `tag` go: the `step.tag` route, else the `tag` route (undefined: unrouted). */
+export function routeOf(t: Pick<TopologySpec, "sideOutputs">, step: string, tag: string): SideOutputRoute | undefined {
+  return t.sideOutputs?.[`${step}.${tag}`] ?? t.sideOutputs?.[tag];
+}
+
 export function fromNames(from: string | readonly string[]): readonly string[] {
   return typeof from === "string" ? [from] : from;
 }
@@ -189,7 +195,7 @@ export function validateTopology<C>(
     // Every side output must be routed.
     for (const tag of stepInfo(step as StepSpec<never>, op).sideOutputs) {
       if (tag === FAILED_TAG) continue;
-      if (spec.sideOutputs?.[`${name}.${tag}`] === undefined && spec.sideOutputs?.[tag] === undefined) {
+      if (routeOf(spec, name, tag) === undefined) {
         add(
           `steps.${name}`,
           `unrouted side output "${tag}": add sideOutputs["${tag}"] or sideOutputs["${name}.${tag}"] (a topic or "absorb")`,
