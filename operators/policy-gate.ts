@@ -299,11 +299,12 @@ export function applyPolicy(
       }
       const path: GroupPath = {
         fixed,
-        c: inc.map((k) => current[k]!),
-        d: inc.map((k) => target[k]! - current[k]!),
+        // Float64Arrays: one array representation whatever the values (see resolveConflicts).
+        c: Float64Array.from(inc, (k) => current[k]!),
+        d: Float64Array.from(inc, (k) => target[k]! - current[k]!),
       };
       const post = groupGrossAt(path, 1);
-      const bound = Math.max(limit, fixed + path.c.reduce((s, c) => s + Math.abs(c), 0));
+      const bound = Math.max(limit, groupGrossAt(path, 0));
       const detail = `${rule === PolicyRule.sector ? "sector" : "country"}=${g}`;
       const live = e.moving.filter((k) => !dead[k]);
       if (post <= limit + EPS) {

@@ -184,7 +184,11 @@ export function resolveBatch(
   const book = buildBook(batch, limits?.trackingError ? Object.keys(bench) : []);
   const n = book.ids.length;
   const cov = covarianceFor(book.ids, model, market);
-  const live = batch.proposals.map((q, k) => (!q.rejected && tradeWeight(q) !== 0 ? k : -1)).filter((k) => k >= 0);
+  const live: number[] = [];
+  for (let k = 0; k < batch.proposals.length; k++) {
+    const q = batch.proposals[k]!;
+    if (!q.rejected && tradeWeight(q) !== 0) live.push(k);
+  }
 
   // Impact coefficient per universe instrument.
   const eta = new Float64Array(n);
@@ -194,7 +198,10 @@ export function resolveBatch(
     const sd = (Number.isFinite(cov.vols[i]!) ? cov.vols[i]! : 0) / Math.sqrt(252);
     eta[i] = adv$ > 0 ? (p.impact * sd * nav) / adv$ : p.impact * sd * 1e6;
   }
-  const alpha = batch.proposals.map((q) => proposalAlpha(q, p.minHorizon));
+  // Numeric vectors are Float64Arrays here and below, not number[]: an array of numbers is stored
+  // as small integers or as doubles depending on its values, and a batch whose values first take
+  // the other form deoptimizes the solver's compiled code (seen in the topology bench).
+  const alpha = Float64Array.from(batch.proposals, (q) => proposalAlpha(q, p.minHorizon));
 
   // Constraint set: linear groups (gross), stress scenarios, turnover, quadratic limits.
   const groups: GrossGroup[] = [];
@@ -272,14 +279,14 @@ export function resolveBatch(
     if (breach) for (const k of variables) anchor[book.proposalAt[k]!] = 0;
     // Σ·(w0 + anchor) = s0 + sf − Σ·(full − anchor), the difference living on the variables only.
     const vIdx = variables.map((k) => book.proposalAt[k]!);
-    const removed = vIdx.map((i) => full[i]! - anchor[i]!);
+    const removed = Float64Array.from(vIdx, (i) => full[i]! - anchor[i]!);
     const sAnchorW = addArr(addArr(s0, sf, 1), mulSparse(cov, vIdx, removed), -1);
     const sBase = addArr(
       addArr(s0, sf, 1),
       mulSparse(
         cov,
         vIdx,
-        vIdx.map((i) => full[i]!),
+        Float64Array.from(vIdx, (i) => full[i]!),
       ),
       -1,
     );
@@ -294,7 +301,7 @@ export function resolveBatch(
       const sdir = mulSparse(
         cov,
         vIdx,
-        vIdx.map((i) => dir[i]!),
+        Float64Array.from(vIdx, (i) => dir[i]!),
       );
       for (const q of quadLimits) s = Math.min(s, q.step(pa, dir, sdir, Math.max(q.limit, q.value(p0))));
       x = new Float64Array(n);
@@ -399,7 +406,7 @@ function solve(
   book: ReturnType<typeof buildBook>,
   cov: DenseCovariance,
   eta: Float64Array,
-  alpha: readonly number[],
+  alpha: Float64Array,
   variables: readonly number[],
   anchor: Float64Array,
   groups: readonly GrossGroup[],
@@ -524,8 +531,8 @@ function solve(
   }
   // Exact feasibility: clamp to the box, then move from the anchor (feasible) toward the solution
   // only as far as every linear row allows (solvers meet constraints within a tolerance only).
-  const anc = idx.map((i) => anchor[i]!);
-  const sol = xs.map((v, k) => Math.min(upper[k]!, Math.max(lower[k]!, v)));
+  const anc = Float64Array.from(idx, (i) => anchor[i]!);
+  const sol = Float64Array.from(xs, (v, k) => Math.min(upper[k]!, Math.max(lower[k]!, v)));
   let step = 1;
   for (const c of constraints) {
     const a = c.coefficients!;

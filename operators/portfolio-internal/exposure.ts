@@ -10,9 +10,9 @@ export interface GroupPath {
   /** Gross of the positions that do not move. */
   readonly fixed: number;
   /** Start weights of the moving positions. */
-  readonly c: readonly number[];
+  readonly c: ArrayLike<number>;
   /** Full trades of the moving positions. */
-  readonly d: readonly number[];
+  readonly d: ArrayLike<number>;
 }
 
 export function groupGrossAt(g: GroupPath, t: number): number {
