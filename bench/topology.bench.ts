@@ -10,6 +10,11 @@
  * the last windows. Sources are received in batches of `TOPOLOGY_BENCH_BATCH` (64). Each workload
  * runs with the default watermark cadence (1 s of event time) and with `COARSE_WM_MS` (see there).
  *
+ * Each of those four runs two ways: a new run (`run()`, a fresh embedded broker) per repetition,
+ * and one long-lived pipeline for all of a case's repetitions, each repetition the next segment of
+ * the workload moved on in event time ({@link longLivedTopology}) — what a live worker does, whose
+ * pipeline and keyed state persist.
+ *
  * Latency (end to end, excluding the time a window waits by design): per decision, from the moment
  * the watermark that closed its window was handed to the pipeline (a tap at the head of the
  * topology stamps the watermarks entering it: windows close on nothing else) to the moment a
@@ -45,6 +50,8 @@ import { describeOperator } from "../lib/stream/operator.js";
 import { defineTopology } from "../lib/topology/define-topology.js";
 import type { Topology } from "../lib/topology/types.js";
 import { type EmbeddedBinding, embeddedBinding } from "../lib/transports/embedded/index.js";
+import { fullTopicName } from "../lib/transports/embedded/topic.js";
+import type { ProducerLike } from "../lib/transports/pulsar-client-like.js";
 import { portfolioCoordinationTopology as base } from "../topologies/portfolio-coordination.js";
 import { coordinationTopics as topics } from "../topologies/topics.js";
 import type { BenchCase, BenchContext, BenchSuite } from "./harness/types.js";
@@ -281,24 +288,7 @@ function fullTopology(w: Workload, watermarkIntervalMs?: number): BenchCase {
   const { signals, encoded, sentinel } = w;
   let binding: EmbeddedBinding;
   let decisions = 0;
-  /**
-   * Per run: p99 (ms) of its decisions' latency, its samples, the samples of decisions with no GC
-   * pause inside their latency window, and the run's GC pauses (count, ms); the last
-   * {@link REPETITIONS} are the measured runs.
-   */
-  const runs: {
-    p99: number;
-    samples: number[];
-    /** Window close → decision emitted by `coordinate`, ms, per decision of the run. */
-    emitted: number[];
-    gcFree: number[];
-    gcCount: number;
-    gcMs: number;
-    /** Whether a mark-compact ended since the case's previous run ended (see {@link majorGcs}). */
-    afterMarkCompact: boolean;
-    /** Signals per CPU-second of the run (as the runner measures it, from inside `run`). */
-    perCpuSec: number;
-  }[] = [];
+  const runs: MeasuredRun[] = [];
   let majorGcsAtLastRun: number | undefined;
   return {
     name: `portfolio-coordination, embedded, 1 worker, ${w.label}, watermark every ${(watermarkIntervalMs ?? 1000) / 1000} s`,
@@ -417,39 +407,294 @@ function fullTopology(w: Workload, watermarkIntervalMs?: number): BenchCase {
     async teardown() {
       await binding.client.close();
     },
-    extra: () => {
-      const emitted = runs.flatMap((r) => r.emitted);
-      // pooled over the measured runs: the same samples as the HDR histogram's p99
-      const p99Ms = percentile(
-        runs.flatMap((r) => r.samples),
-        0.99,
-      );
-      return {
-        decisions,
-        "p99 ms, excl. window wait, pooled over the measured runs": Number(p99Ms.toFixed(3)),
-        "p99 ms, excl. window wait, per run": runs.map((r) => r.p99.toFixed(2)).join(" / "),
-        "p50 ms, window close → decision emitted, pooled": Number(percentile(emitted, 0.5).toFixed(3)),
-        "p99 ms, window close → decision emitted, pooled": Number(percentile(emitted, 0.99).toFixed(3)),
-        ...gcFigures(runs),
-        "goal: p99 < 2 ms": p99Ms < 2 ? "met" : "MISSED",
-        "original SLO: 10k signals/s": "see events/s",
-        "original SLO: p99 < 200 ms": p99Ms < 200 ? "met" : "MISSED",
-      };
+    extra: () => latencyFigures(runs, decisions),
+  };
+}
+
+/** Warm-up runs per case (see the suite's `warmups`). */
+const WARMUPS = 15;
+/** Event-time distance between the segments of a long-lived case: two weeks (weekdays stay weekdays). */
+const SEGMENT_SHIFT_MS = 14 * DAY;
+
+/** A recorded side input's bytes with its event time (and a correlation matrix's `asOf`) moved by `shift`. */
+function shiftedSideInput(m: RecordedMessage, shift: number): Buffer {
+  const v = JSON.parse(messageBytes(m).toString("utf8")) as { eventTime: number; asOf?: number };
+  v.eventTime += shift;
+  if (v.asOf !== undefined) v.asOf += shift;
+  return encodeEvent(v);
+}
+
+/** A workload's signals encoded once, with where each one's segment number and event time digits sit. */
+interface SignalTemplates {
+  readonly bytes: Buffer[];
+  readonly segmentAt: number[];
+  readonly timeAt: number[];
+}
+
+/**
+ * Each signal encoded once with the event id `bench-00-<i>`, and the byte offsets of the id's two
+ * segment digits and of the 13 digits of its event time. A segment rewrites those digits in place
+ * (same widths: segments below 100, event times stay 13 digits over the shifts), so the bytes a
+ * segment publishes cost what a live worker's inputs cost — the broker's copy of each message —
+ * and no Buffer per signal and segment besides (encoding each segment anew doubled that, and with
+ * it how often external memory set off a mark-compact).
+ */
+function signalTemplates(signals: readonly TradingSignalEvent[]): SignalTemplates {
+  const bytes: Buffer[] = [];
+  const segmentAt: number[] = [];
+  const timeAt: number[] = [];
+  const idKey = Buffer.from('"eventId":"bench-');
+  const timeKey = Buffer.from('"eventTime":');
+  for (let i = 0; i < signals.length; i++) {
+    const b = encodeEvent({ ...signals[i]!, eventId: `bench-00-${i}` });
+    const at = b.indexOf(idKey) + idKey.length;
+    const t = b.indexOf(timeKey) + timeKey.length;
+    if (b.toString("latin1", at, at + 3) !== "00-" || !/^\d{13}[,}]$/.test(b.toString("latin1", t, t + 14))) {
+      throw new Error(`signal ${i}: unexpected encoding ${b.toString("utf8", 0, 120)}`);
+    }
+    bytes.push(b);
+    segmentAt.push(at);
+    timeAt.push(t);
+  }
+  return { bytes, segmentAt, timeAt };
+}
+
+/**
+ * The same workload through one pipeline for the whole case, as a live worker runs: the runtime
+ * starts in the first run and stops after the last; each repetition is the next *segment* — the
+ * workload's signals, side inputs and sentinel moved {@link SEGMENT_SHIFT_MS} further in event
+ * time per segment (fresh event ids; see {@link signalTemplates}), published in the untimed setup. Keyed state (the books)
+ * carries over from segment to segment, as it would live. Outputs nobody reads are drained by an
+ * acking listener so that the broker does not keep them.
+ *
+ * Setup publishes without awaiting anything after its first message, so the pipeline cannot run
+ * before the timed part starts, but for the batch (≤ 64 messages) it may take in the one microtask
+ * turn the runner's `await` gives it. Signals are published before the side inputs: a source that
+ * has been silent no longer holds back the merge, so side inputs arriving first would be released
+ * (and the watermark moved) ahead of the signals, which would then all be late; the other way
+ * round, at most that first batch of signals is released before the segment's side inputs, which
+ * land behind the watermark, are inserted at their event time (`AsOfTable`), and are read by the
+ * window closes after it.
+ */
+function longLivedTopology(w: Workload, watermarkIntervalMs?: number): BenchCase {
+  const { signals } = w;
+  const marketData = sideInputs.filter((m) => m.topic === topics.marketData);
+  const correlations = sideInputs.filter((m) => m.topic === topics.correlations);
+  const inputTopics = new Set([topics.signals, topics.marketData, topics.correlations].map(fullTopicName));
+  let binding: EmbeddedBinding | undefined;
+  let handle: ReturnType<typeof run> | undefined;
+  let producers: { signals: ProducerLike; marketData: ProducerLike; correlations: ProducerLike } | undefined;
+  const drained = new Set<string>();
+  let templates: SignalTemplates | undefined;
+  let segment = 0;
+  let decisionsSeen = 0;
+  let received = 0;
+  /** Called by the decisions listener after each decision (the current segment's wait checks its count). */
+  let onReceived: () => void = () => {};
+  let sample: number[] = [];
+  let spans: [number, number][] = [];
+  let ctxNow: BenchContext | undefined;
+  let decisions = 0;
+  const runs: MeasuredRun[] = [];
+  let majorGcsAtLastRun: number | undefined;
+
+  /** Subscribe an acking listener to every output topic nobody reads yet. */
+  async function drainOutputs(b: EmbeddedBinding): Promise<void> {
+    for (const name of b.broker.topicNames()) {
+      if (inputTopics.has(name) || drained.has(name)) continue;
+      if (Object.keys(b.broker.stats(name)?.subscriptions ?? {}).length > 0) continue;
+      drained.add(name);
+      await b.client.subscribe({
+        topic: name,
+        subscription: "bench-drain",
+        subscriptionType: "Exclusive",
+        subscriptionInitialPosition: "Earliest",
+        listener: (msg, c) => void c.acknowledge(msg),
+      });
+    }
+  }
+
+  return {
+    name: `portfolio-coordination, embedded, 1 worker, one long-lived pipeline, ${w.label}, watermark every ${(watermarkIntervalMs ?? 1000) / 1000} s`,
+    events: SIGNALS,
+    async setup() {
+      if (binding === undefined) {
+        await initSolver();
+        const b = embeddedBinding();
+        binding = b;
+        producers = {
+          signals: await b.client.createProducer({ topic: topics.signals }),
+          marketData: await b.client.createProducer({ topic: topics.marketData }),
+          correlations: await b.client.createProducer({ topic: topics.correlations }),
+        };
+        await b.client.subscribe({
+          topic: topics.decisions,
+          subscription: "bench",
+          subscriptionType: "Exclusive",
+          subscriptionInitialPosition: "Earliest",
+          listener: (msg, c) => {
+            const fired = firedAt.get(msg.getProperties()[EVENT_ID_PROPERTY]!);
+            if (fired !== undefined && ctxNow !== undefined) {
+              const at = ctxNow.monotonicNs();
+              ctxNow.recordLatencyNs(at - fired);
+              sample.push((at - fired) / 1e6);
+              spans.push([fired / 1e6, at / 1e6]);
+            }
+            void c.acknowledge(msg);
+            received++;
+            onReceived();
+          },
+        });
+      } else await drainOutputs(binding);
+      firedAt.clear();
+      emittedMs.length = 0;
+      // From here on nothing is awaited (see the function's comment).
+      const shift = segment * SEGMENT_SHIFT_MS;
+      const p = producers!;
+      if (segment >= 100) throw new Error("a long-lived case runs at most 100 segments (two id digits)");
+      const t = (templates ??= signalTemplates(signals));
+      for (let i = 0; i < SIGNALS; i++) {
+        const s = signals[i]!;
+        // The broker copies the bytes as it takes the message, so the template can be rewritten
+        // for the next segment: no new Buffer per signal and segment (see `signalTemplates`).
+        const data = t.bytes[i]!;
+        data.write(String(segment).padStart(2, "0"), t.segmentAt[i]!, "latin1");
+        data.write(String(s.eventTime + shift), t.timeAt[i]!, "latin1");
+        void p.signals.send({ data, partitionKey: s.portfolioId, eventTimestamp: s.eventTime + shift });
+      }
+      const sentinel = { ...w.sentinel, eventId: `bench-${segment}-sentinel`, eventTime: w.sentinel.eventTime + shift };
+      void p.signals.send({ data: encodeEvent(sentinel), partitionKey: sentinel.portfolioId });
+      for (const [producer, items] of [
+        [p.marketData, marketData],
+        [p.correlations, correlations],
+      ] as const) {
+        for (const m of items) {
+          void producer.send({
+            data: shiftedSideInput(m, shift),
+            partitionKey: m.key,
+            eventTimestamp: m.eventTime + shift,
+          });
+        }
+      }
     },
+    async run(ctx: BenchContext) {
+      const cpu0 = process.cpuUsage();
+      now = () => ctx.monotonicNs();
+      ctxNow = ctx;
+      sample = [];
+      spans = [];
+      gcPauses.length = 0;
+      gcObserver.observe({ entryTypes: ["gc"] });
+      handle ??= run(instrumented, {
+        transport: binding!,
+        idleTimeoutMs: 20,
+        ...(watermarkIntervalMs !== undefined ? { config: { watermarkIntervalMs } } : {}),
+        maxInFlight: MAX_IN_FLIGHT,
+        ...(BATCH > 0 ? { batchReceive: { maxNumMessages: BATCH, timeoutMs: 1 } } : {}),
+      });
+      const h = handle;
+      let ended = false;
+      void h.done.then(() => {
+        ended = true;
+      });
+      // This segment's signals, and every earlier segment's sentinel (acked once the watermark
+      // passed its window, early in the next segment).
+      const target = (segment + 1) * SIGNALS + segment;
+      while (h.stats.acked < target && !ended) await tick();
+      if (ended) throw new Error(`the run ended early: ${(await h.done).reason}`);
+      // Every decision of the segment was confirmed by its sink before its inputs were acked.
+      const expected = (h.stats.out.decisions ?? 0) - decisionsSeen;
+      decisionsSeen += expected;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => {
+          onReceived = () => {
+            if (received >= decisionsSeen) resolve();
+          };
+          onReceived();
+        }),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () =>
+              reject(new Error(`segment ${segment}: ${decisionsSeen} decisions written, ${received} received in 10 s`)),
+            10_000,
+          );
+        }),
+      ]).finally(() => clearTimeout(timer));
+      onReceived = () => {};
+      await new Promise((r) => setTimeout(r, 0)); // the observer's entries arrive in a task
+      gcObserver.disconnect();
+      const gcFree = sample.filter((_, i) => {
+        const [a, b] = spans[i]!;
+        return !gcPauses.some((g) => g.start < b && g.end > a);
+      });
+      const cpu = process.cpuUsage(cpu0);
+      decisions = expected;
+      runs.push({
+        p99: percentile(sample, 0.99),
+        samples: sample,
+        emitted: emittedMs.slice(),
+        gcFree,
+        gcCount: gcPauses.length,
+        gcMs: gcPauses.reduce((t, g) => t + (g.end - g.start), 0),
+        afterMarkCompact: majorGcsAtLastRun !== undefined && majorGcs > majorGcsAtLastRun,
+        perCpuSec: SIGNALS / ((cpu.user + cpu.system) / 1e6),
+      });
+      majorGcsAtLastRun = majorGcs;
+      if (runs.length > REPETITIONS) runs.shift();
+      segment++;
+    },
+    async teardown() {
+      if (segment < WARMUPS + REPETITIONS) return;
+      await handle?.stop();
+      await binding?.client.close();
+    },
+    extra: () => latencyFigures(runs, decisions),
+  };
+}
+
+/** What a case keeps of each run (the last {@link REPETITIONS} are the measured ones). */
+interface MeasuredRun {
+  /** p99 (ms) of the run's decisions' latency. */
+  readonly p99: number;
+  /** Latency of each decision, ms. */
+  readonly samples: number[];
+  /** Window close → decision emitted by `coordinate`, ms, per decision of the run. */
+  readonly emitted: number[];
+  /** The samples of decisions with no GC pause inside their latency window. */
+  readonly gcFree: number[];
+  /** The run's GC pauses: count and total ms. */
+  readonly gcCount: number;
+  readonly gcMs: number;
+  /** Whether a mark-compact ended since the case's previous run ended (see {@link majorGcs}). */
+  readonly afterMarkCompact: boolean;
+  /** Signals per CPU-second of the run (as the runner measures it, from inside `run`). */
+  readonly perCpuSec: number;
+}
+
+/** A case's `extra`: latency pooled over the measured runs, per run, close → emitted, GC diagnostics, goals. */
+function latencyFigures(runs: readonly MeasuredRun[], decisions: number): Record<string, number | string> {
+  const emitted = runs.flatMap((r) => r.emitted);
+  // pooled over the measured runs: the same samples as the HDR histogram's p99
+  const p99Ms = percentile(
+    runs.flatMap((r) => r.samples),
+    0.99,
+  );
+  return {
+    decisions,
+    "p99 ms, excl. window wait, pooled over the measured runs": Number(p99Ms.toFixed(3)),
+    "p99 ms, excl. window wait, per run": runs.map((r) => r.p99.toFixed(2)).join(" / "),
+    "p50 ms, window close → decision emitted, pooled": Number(percentile(emitted, 0.5).toFixed(3)),
+    "p99 ms, window close → decision emitted, pooled": Number(percentile(emitted, 0.99).toFixed(3)),
+    ...gcFigures(runs),
+    "goal: p99 < 2 ms": p99Ms < 2 ? "met" : "MISSED",
+    "original SLO: 10k signals/s": "see events/s",
+    "original SLO: p99 < 200 ms": p99Ms < 200 ? "met" : "MISSED",
   };
 }
 
 /** The GC diagnostic over the measured runs: pauses per run, decisions with a pause inside their latency, the others' p99. */
-function gcFigures(
-  runs: readonly {
-    samples: number[];
-    gcFree: number[];
-    gcCount: number;
-    gcMs: number;
-    afterMarkCompact: boolean;
-    perCpuSec: number;
-  }[],
-) {
+function gcFigures(runs: readonly MeasuredRun[]) {
   const all = runs.reduce((t, r) => t + r.samples.length, 0);
   const hit = runs.reduce((t, r) => t + r.samples.length - r.gcFree.length, 0);
   const median = (xs: number[]) => percentile(xs, 0.5);
@@ -493,6 +738,10 @@ const suite: BenchSuite = {
     fullTopology(oneDay),
     fullTopology(spread, COARSE_WM_MS),
     fullTopology(oneDay, COARSE_WM_MS),
+    longLivedTopology(spread),
+    longLivedTopology(oneDay),
+    longLivedTopology(spread, COARSE_WM_MS),
+    longLivedTopology(oneDay, COARSE_WM_MS),
   ],
   goals: { "events/s": 200_000, "p99 ms": 2, "original SLO events/s": 10_000, "original SLO p99 ms": 200 },
   // A worker runs for hours, so what is measured is a process past its warm-up. Per run (spread
@@ -502,7 +751,7 @@ const suite: BenchSuite = {
   // warm-ups: 4–12 deoptimizations in the 7 measured runs of a case; with 25: 0–1). From there runs
   // vary by up to 2x on this 2-core VM (~10 scavenges of ~6 ms each per run; the runs right after
   // a mark-compact, see `majorGcs`): 15 warm-ups and the median of 11.
-  warmups: 15,
+  warmups: WARMUPS,
   repetitions: REPETITIONS,
 };
 
