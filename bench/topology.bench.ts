@@ -73,6 +73,8 @@ const BATCH = Number(process.env.TOPOLOGY_BENCH_BATCH ?? 64);
 const COARSE_WM_MS = Number(process.env.TOPOLOGY_BENCH_WM_MS ?? 60_000);
 /** Timed runs per case (after the warm-ups); latency figures pool them. */
 const REPETITIONS = 11;
+/** Warm-up runs per case (see the suite's `warmups`). */
+const WARMUPS = 15;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
@@ -92,6 +94,8 @@ function decodeEventOk(m: RecordedMessage): boolean {
     return false;
   }
 }
+const marketDataInputs = sideInputs.filter((m) => m.topic === topics.marketData);
+const correlationInputs = sideInputs.filter((m) => m.topic === topics.correlations);
 const universe = [...new Set(recording.filter((m) => m.topic === topics.marketData).map((m) => m.key))].sort();
 const portfolios = ["global-core", "tech-growth", "value-income", "defensive", "cyclicals"];
 const strategies = [
@@ -288,17 +292,16 @@ function fullTopology(w: Workload, watermarkIntervalMs?: number): BenchCase {
   const { signals, encoded, sentinel } = w;
   let binding: EmbeddedBinding;
   let decisions = 0;
-  const runs: MeasuredRun[] = [];
-  let majorGcsAtLastRun: number | undefined;
+  const log = new RunLog();
   return {
-    name: `portfolio-coordination, embedded, 1 worker, ${w.label}, watermark every ${(watermarkIntervalMs ?? 1000) / 1000} s`,
+    name: caseName(w, watermarkIntervalMs),
     events: SIGNALS,
     async setup() {
       await initSolver();
       binding = embeddedBinding();
       for (const [topic, items] of [
-        [topics.marketData, sideInputs.filter((m) => m.topic === topics.marketData)],
-        [topics.correlations, sideInputs.filter((m) => m.topic === topics.correlations)],
+        [topics.marketData, marketDataInputs],
+        [topics.correlations, correlationInputs],
       ] as const) {
         const p = await binding.client.createProducer({ topic });
         for (const m of items) void p.send({ data: messageBytes(m), partitionKey: m.key, eventTimestamp: m.eventTime });
@@ -320,8 +323,7 @@ function fullTopology(w: Workload, watermarkIntervalMs?: number): BenchCase {
       emittedMs.length = 0;
     },
     async run(ctx: BenchContext) {
-      const cpu0 = process.cpuUsage();
-      now = () => ctx.monotonicNs();
+      log.begin(ctx);
       let received = 0;
       /** Decisions the run wrote (known once it stopped): reading ends when it has them all. */
       let expected = Number.POSITIVE_INFINITY;
@@ -329,9 +331,6 @@ function fullTopology(w: Workload, watermarkIntervalMs?: number): BenchCase {
       const everyDecision = new Promise<void>((r) => {
         allIn = r;
       });
-      const sample: number[] = [];
-      /** Per sample: [fired, received] on the performance timeline, ms. */
-      const spans: [number, number][] = [];
       // pulsar-client's `listener`: each decision is pushed to the callback as it arrives (no
       // receive loop polling a queue), so received is when the message is in hand.
       const consumer = await binding.client.subscribe({
@@ -342,27 +341,12 @@ function fullTopology(w: Workload, watermarkIntervalMs?: number): BenchCase {
         listener: (msg, c) => {
           // The event id travels as a message property (what a de-duplicating consumer reads):
           // no need to parse the body.
-          const fired = firedAt.get(msg.getProperties()[EVENT_ID_PROPERTY]!);
-          if (fired !== undefined) {
-            const at = ctx.monotonicNs();
-            const ns = at - fired;
-            ctx.recordLatencyNs(ns);
-            sample.push(ns / 1e6);
-            spans.push([fired / 1e6, at / 1e6]);
-          }
+          log.received(firedAt.get(msg.getProperties()[EVENT_ID_PROPERTY]!));
           void c.acknowledge(msg);
           if (++received >= expected) allIn();
         },
       });
-      gcPauses.length = 0;
-      gcObserver.observe({ entryTypes: ["gc"] });
-      const h = run(instrumented, {
-        transport: binding,
-        idleTimeoutMs: 20,
-        ...(watermarkIntervalMs !== undefined ? { config: { watermarkIntervalMs } } : {}),
-        maxInFlight: MAX_IN_FLIGHT,
-        ...(BATCH > 0 ? { batchReceive: { maxNumMessages: BATCH, timeoutMs: 1 } } : {}),
-      });
+      const h = run(instrumented, runOptions(binding, watermarkIntervalMs));
       let ended = false;
       void h.done.then(() => {
         ended = true;
@@ -372,47 +356,22 @@ function fullTopology(w: Workload, watermarkIntervalMs?: number): BenchCase {
       // Every decision is on its way to the listener by now (sent before stop() resolved).
       expected = s.stats.out.decisions ?? 0;
       if (received >= expected) allIn();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const missing = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`the run wrote ${expected} decisions, ${received} reached the consumer in 10 s`)),
-          10_000,
-        );
-      });
-      await Promise.race([everyDecision, missing]).finally(() => clearTimeout(timer));
+      await within(
+        everyDecision,
+        () => `the run wrote ${expected} decisions, ${received} reached the consumer in 10 s`,
+      );
       await consumer.close();
-      await new Promise((r) => setTimeout(r, 0)); // the observer's entries arrive in a task
-      gcObserver.disconnect();
-      const gcFree = sample.filter((_, i) => {
-        const [a, b] = spans[i]!;
-        return !gcPauses.some((g) => g.start < b && g.end > a);
-      });
-      const gcMs = gcPauses.reduce((t, g) => t + (g.end - g.start), 0);
       if (s.stats.acked < SIGNALS) throw new Error(`acked ${s.stats.acked} of ${SIGNALS}: ${s.error?.message ?? ""}`);
       decisions = received;
-      const cpu = process.cpuUsage(cpu0);
-      runs.push({
-        p99: percentile(sample, 0.99),
-        samples: sample,
-        emitted: emittedMs.slice(),
-        gcFree,
-        gcCount: gcPauses.length,
-        gcMs,
-        afterMarkCompact: majorGcsAtLastRun !== undefined && majorGcs > majorGcsAtLastRun,
-        perCpuSec: SIGNALS / ((cpu.user + cpu.system) / 1e6),
-      });
-      majorGcsAtLastRun = majorGcs;
-      if (runs.length > REPETITIONS) runs.shift();
+      await log.end();
     },
     async teardown() {
       await binding.client.close();
     },
-    extra: () => latencyFigures(runs, decisions),
+    extra: () => latencyFigures(log.runs, decisions),
   };
 }
 
-/** Warm-up runs per case (see the suite's `warmups`). */
-const WARMUPS = 15;
 /** Event-time distance between the segments of a long-lived case: two weeks (weekdays stay weekdays). */
 const SEGMENT_SHIFT_MS = 14 * DAY;
 
@@ -478,8 +437,6 @@ function signalTemplates(signals: readonly TradingSignalEvent[]): SignalTemplate
  */
 function longLivedTopology(w: Workload, watermarkIntervalMs?: number): BenchCase {
   const { signals } = w;
-  const marketData = sideInputs.filter((m) => m.topic === topics.marketData);
-  const correlations = sideInputs.filter((m) => m.topic === topics.correlations);
   const inputTopics = new Set([topics.signals, topics.marketData, topics.correlations].map(fullTopicName));
   let binding: EmbeddedBinding | undefined;
   let handle: ReturnType<typeof run> | undefined;
@@ -491,12 +448,8 @@ function longLivedTopology(w: Workload, watermarkIntervalMs?: number): BenchCase
   let received = 0;
   /** Called by the decisions listener after each decision (the current segment's wait checks its count). */
   let onReceived: () => void = () => {};
-  let sample: number[] = [];
-  let spans: [number, number][] = [];
-  let ctxNow: BenchContext | undefined;
   let decisions = 0;
-  const runs: MeasuredRun[] = [];
-  let majorGcsAtLastRun: number | undefined;
+  const log = new RunLog();
 
   /** Subscribe an acking listener to every output topic nobody reads yet. */
   async function drainOutputs(b: EmbeddedBinding): Promise<void> {
@@ -515,7 +468,7 @@ function longLivedTopology(w: Workload, watermarkIntervalMs?: number): BenchCase
   }
 
   return {
-    name: `portfolio-coordination, embedded, 1 worker, one long-lived pipeline, ${w.label}, watermark every ${(watermarkIntervalMs ?? 1000) / 1000} s`,
+    name: caseName(w, watermarkIntervalMs, "one long-lived pipeline, "),
     events: SIGNALS,
     async setup() {
       if (binding === undefined) {
@@ -533,13 +486,7 @@ function longLivedTopology(w: Workload, watermarkIntervalMs?: number): BenchCase
           subscriptionType: "Exclusive",
           subscriptionInitialPosition: "Earliest",
           listener: (msg, c) => {
-            const fired = firedAt.get(msg.getProperties()[EVENT_ID_PROPERTY]!);
-            if (fired !== undefined && ctxNow !== undefined) {
-              const at = ctxNow.monotonicNs();
-              ctxNow.recordLatencyNs(at - fired);
-              sample.push((at - fired) / 1e6);
-              spans.push([fired / 1e6, at / 1e6]);
-            }
+            log.received(firedAt.get(msg.getProperties()[EVENT_ID_PROPERTY]!));
             void c.acknowledge(msg);
             received++;
             onReceived();
@@ -565,8 +512,8 @@ function longLivedTopology(w: Workload, watermarkIntervalMs?: number): BenchCase
       const sentinel = { ...w.sentinel, eventId: `bench-${segment}-sentinel`, eventTime: w.sentinel.eventTime + shift };
       void p.signals.send({ data: encodeEvent(sentinel), partitionKey: sentinel.portfolioId });
       for (const [producer, items] of [
-        [p.marketData, marketData],
-        [p.correlations, correlations],
+        [p.marketData, marketDataInputs],
+        [p.correlations, correlationInputs],
       ] as const) {
         for (const m of items) {
           void producer.send({
@@ -578,20 +525,8 @@ function longLivedTopology(w: Workload, watermarkIntervalMs?: number): BenchCase
       }
     },
     async run(ctx: BenchContext) {
-      const cpu0 = process.cpuUsage();
-      now = () => ctx.monotonicNs();
-      ctxNow = ctx;
-      sample = [];
-      spans = [];
-      gcPauses.length = 0;
-      gcObserver.observe({ entryTypes: ["gc"] });
-      handle ??= run(instrumented, {
-        transport: binding!,
-        idleTimeoutMs: 20,
-        ...(watermarkIntervalMs !== undefined ? { config: { watermarkIntervalMs } } : {}),
-        maxInFlight: MAX_IN_FLIGHT,
-        ...(BATCH > 0 ? { batchReceive: { maxNumMessages: BATCH, timeoutMs: 1 } } : {}),
-      });
+      log.begin(ctx);
+      handle ??= run(instrumented, runOptions(binding!, watermarkIntervalMs));
       const h = handle;
       let ended = false;
       void h.done.then(() => {
@@ -605,43 +540,18 @@ function longLivedTopology(w: Workload, watermarkIntervalMs?: number): BenchCase
       // Every decision of the segment was confirmed by its sink before its inputs were acked.
       const expected = (h.stats.out.decisions ?? 0) - decisionsSeen;
       decisionsSeen += expected;
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
+      await within(
         new Promise<void>((resolve) => {
           onReceived = () => {
             if (received >= decisionsSeen) resolve();
           };
           onReceived();
         }),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () =>
-              reject(new Error(`segment ${segment}: ${decisionsSeen} decisions written, ${received} received in 10 s`)),
-            10_000,
-          );
-        }),
-      ]).finally(() => clearTimeout(timer));
+        () => `segment ${segment}: ${decisionsSeen} decisions written, ${received} received in 10 s`,
+      );
       onReceived = () => {};
-      await new Promise((r) => setTimeout(r, 0)); // the observer's entries arrive in a task
-      gcObserver.disconnect();
-      const gcFree = sample.filter((_, i) => {
-        const [a, b] = spans[i]!;
-        return !gcPauses.some((g) => g.start < b && g.end > a);
-      });
-      const cpu = process.cpuUsage(cpu0);
       decisions = expected;
-      runs.push({
-        p99: percentile(sample, 0.99),
-        samples: sample,
-        emitted: emittedMs.slice(),
-        gcFree,
-        gcCount: gcPauses.length,
-        gcMs: gcPauses.reduce((t, g) => t + (g.end - g.start), 0),
-        afterMarkCompact: majorGcsAtLastRun !== undefined && majorGcs > majorGcsAtLastRun,
-        perCpuSec: SIGNALS / ((cpu.user + cpu.system) / 1e6),
-      });
-      majorGcsAtLastRun = majorGcs;
-      if (runs.length > REPETITIONS) runs.shift();
+      await log.end();
       segment++;
     },
     async teardown() {
@@ -649,8 +559,93 @@ function longLivedTopology(w: Workload, watermarkIntervalMs?: number): BenchCase
       await handle?.stop();
       await binding?.client.close();
     },
-    extra: () => latencyFigures(runs, decisions),
+    extra: () => latencyFigures(log.runs, decisions),
   };
+}
+
+/** A case's name: workload, variant (`""` or "one long-lived pipeline, ") and watermark cadence. */
+function caseName(w: Workload, watermarkIntervalMs: number | undefined, variant = ""): string {
+  return `portfolio-coordination, embedded, 1 worker, ${variant}${w.label}, watermark every ${(watermarkIntervalMs ?? 1000) / 1000} s`;
+}
+
+/** The runtime options every case runs the instrumented topology with. */
+function runOptions(binding: EmbeddedBinding, watermarkIntervalMs: number | undefined) {
+  return {
+    transport: binding,
+    idleTimeoutMs: 20,
+    ...(watermarkIntervalMs !== undefined ? { config: { watermarkIntervalMs } } : {}),
+    maxInFlight: MAX_IN_FLIGHT,
+    ...(BATCH > 0 ? { batchReceive: { maxNumMessages: BATCH, timeoutMs: 1 } } : {}),
+  };
+}
+
+/** `done`, or a rejection with `message()` if it takes more than 10 s. */
+async function within(done: Promise<void>, message: () => string): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message())), 10_000);
+  });
+  await Promise.race([done, late]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * A case's record of its runs: between {@link begin} and {@link end}, the latency of each decision
+ * received ({@link received}), the GC pauses and the CPU time; kept for the last
+ * {@link REPETITIONS} runs (the measured ones).
+ */
+class RunLog {
+  readonly runs: MeasuredRun[] = [];
+  private majorGcsAtLastRun: number | undefined;
+  private ctx: BenchContext | undefined;
+  private cpu0 = process.cpuUsage();
+  private sample: number[] = [];
+  /** Per sample: [fired, received] on the performance timeline, ms. */
+  private spans: [number, number][] = [];
+
+  /** At the start of a timed run. */
+  begin(ctx: BenchContext): void {
+    this.cpu0 = process.cpuUsage();
+    this.ctx = ctx;
+    now = () => ctx.monotonicNs();
+    this.sample = [];
+    this.spans = [];
+    gcPauses.length = 0;
+    gcObserver.observe({ entryTypes: ["gc"] });
+  }
+
+  /** A decision arrived; `fired`: when the watermark that closed its window entered (ns), if stamped. */
+  received(fired: number | undefined): void {
+    const ctx = this.ctx;
+    if (fired === undefined || ctx === undefined) return;
+    const at = ctx.monotonicNs();
+    ctx.recordLatencyNs(at - fired);
+    this.sample.push((at - fired) / 1e6);
+    this.spans.push([fired / 1e6, at / 1e6]);
+  }
+
+  /** At the end of a timed run, once its decisions have all arrived. */
+  async end(): Promise<void> {
+    await new Promise((r) => setTimeout(r, 0)); // the observer's entries arrive in a task
+    gcObserver.disconnect();
+    const { sample, spans } = this;
+    const gcFree = sample.filter((_, i) => {
+      const [a, b] = spans[i]!;
+      return !gcPauses.some((g) => g.start < b && g.end > a);
+    });
+    const cpu = process.cpuUsage(this.cpu0);
+    this.runs.push({
+      p99: percentile(sample, 0.99),
+      samples: sample,
+      emitted: emittedMs.slice(),
+      gcFree,
+      gcCount: gcPauses.length,
+      gcMs: gcPauses.reduce((t, g) => t + (g.end - g.start), 0),
+      afterMarkCompact: this.majorGcsAtLastRun !== undefined && majorGcs > this.majorGcsAtLastRun,
+      perCpuSec: SIGNALS / ((cpu.user + cpu.system) / 1e6),
+    });
+    this.majorGcsAtLastRun = majorGcs;
+    if (this.runs.length > REPETITIONS) this.runs.shift();
+  }
 }
 
 /** What a case keeps of each run (the last {@link REPETITIONS} are the measured ones). */
