@@ -8,6 +8,7 @@ import { type GroupPath, groupGrossAt, maxStepGroup } from "./portfolio-internal
 import { annotate, increasesExposure, reject, withProposals, withTargetWeight } from "./portfolio-internal/proposal.js";
 import { forPortfolio, withSideInputs } from "./portfolio-internal/side-inputs.js";
 import { sortStrings } from "./internal/sort-strings.js";
+import { f64Map } from "../lib/quant/f64-slab.js";
 
 export interface PolicyGateOptions {
   /** Investment policies by portfolioId (key `"*"` = default). */
@@ -300,8 +301,8 @@ export function applyPolicy(
       const path: GroupPath = {
         fixed,
         // Float64Arrays: one array representation whatever the values (see resolveConflicts).
-        c: Float64Array.from(inc, (k) => current[k]!),
-        d: Float64Array.from(inc, (k) => target[k]! - current[k]!),
+        c: f64Map(inc, (k) => current[k]!),
+        d: f64Map(inc, (k) => target[k]! - current[k]!),
       };
       const post = groupGrossAt(path, 1);
       const bound = Math.max(limit, groupGrossAt(path, 0));

@@ -14,6 +14,7 @@ import { maxStepQuad, normalMultipliers } from "./portfolio-internal/risk.js";
 import { forPortfolio, withSideInputs } from "./portfolio-internal/side-inputs.js";
 import { DAY_MS, YEAR_MS } from "./size-positions.js";
 import { sortStrings } from "./internal/sort-strings.js";
+import { f64, f64Copy, f64Map } from "../lib/quant/f64-slab.js";
 
 export interface ResolveConflictsOptions {
   /** Latest correlation matrix with annualized volatilities. */
@@ -191,7 +192,7 @@ export function resolveBatch(
   }
 
   // Impact coefficient per universe instrument.
-  const eta = new Float64Array(n);
+  const eta = f64(n);
   for (let i = 0; i < n; i++) {
     const info = market.get(book.ids[i]!);
     const adv$ = (info?.averageDailyVolume ?? 0) * (info?.price ?? 0);
@@ -200,8 +201,9 @@ export function resolveBatch(
   }
   // Numeric vectors are Float64Arrays here and below, not number[]: an array of numbers is stored
   // as small integers or as doubles depending on its values, and a batch whose values first take
-  // the other form deoptimizes the solver's compiled code (seen in the topology bench).
-  const alpha = Float64Array.from(batch.proposals, (q) => proposalAlpha(q, p.minHorizon));
+  // the other form deoptimizes the solver's compiled code (seen in the topology bench). They come
+  // from `f64` slabs: a Float64Array of more than eight elements allocated on its own costs ~1.2 µs.
+  const alpha = f64Map(batch.proposals, (q) => proposalAlpha(q, p.minHorizon));
 
   // Constraint set: linear groups (gross), stress scenarios, turnover, quadratic limits.
   const groups: GrossGroup[] = [];
@@ -223,14 +225,14 @@ export function resolveBatch(
   const stress = (limits?.stress?.scenarios ?? []).map((s) => book.ids.map((id) => s.shocks[id] ?? 0));
 
   const post = (x: Float64Array) => {
-    const w = new Float64Array(n);
+    const w = f64(n);
     for (let i = 0; i < n; i++) w[i] = book.current[i]! + x[i]!;
     return w;
   };
   const gross = (w: Float64Array, members: readonly number[]) => members.reduce((s, i) => s + Math.abs(w[i]!), 0);
   const loss = (w: Float64Array, shocks: readonly number[]) => -dotArr(shocks, w);
-  const zero = new Float64Array(n);
-  const full = Float64Array.from(book.trade);
+  const zero = f64(n);
+  const full = f64Copy(book.trade);
   const w0 = post(zero);
   const w1 = post(full);
   // Σ-products computed once: every point on the trade paths below is a combination of these.
@@ -275,18 +277,18 @@ export function resolveBatch(
   let solverStatus = "not-needed";
   const proposals = batch.proposals.slice();
   if (variables.length > 0) {
-    const anchor = Float64Array.from(full);
+    const anchor = f64Copy(full);
     if (breach) for (const k of variables) anchor[book.proposalAt[k]!] = 0;
     // Σ·(w0 + anchor) = s0 + sf − Σ·(full − anchor), the difference living on the variables only.
     const vIdx = variables.map((k) => book.proposalAt[k]!);
-    const removed = Float64Array.from(vIdx, (i) => full[i]! - anchor[i]!);
+    const removed = f64Map(vIdx, (i) => full[i]! - anchor[i]!);
     const sAnchorW = addArr(addArr(s0, sf, 1), mulSparse(cov, vIdx, removed), -1);
     const sBase = addArr(
       addArr(s0, sf, 1),
       mulSparse(
         cov,
         vIdx,
-        Float64Array.from(vIdx, (i) => full[i]!),
+        f64Map(vIdx, (i) => full[i]!),
       ),
       -1,
     );
@@ -296,15 +298,15 @@ export function resolveBatch(
       // Quadratic limits: move from the anchor toward the QP solution as far as they allow.
       let s = 1;
       const pa: Pt = { w: post(anchor), sw: sAnchorW };
-      const dir = new Float64Array(n);
+      const dir = f64(n);
       for (let i = 0; i < n; i++) dir[i] = solved.x[i]! - anchor[i]!;
       const sdir = mulSparse(
         cov,
         vIdx,
-        Float64Array.from(vIdx, (i) => dir[i]!),
+        f64Map(vIdx, (i) => dir[i]!),
       );
       for (const q of quadLimits) s = Math.min(s, q.step(pa, dir, sdir, Math.max(q.limit, q.value(p0))));
-      x = new Float64Array(n);
+      x = f64(n);
       for (let i = 0; i < n; i++) x[i] = anchor[i]! + s * dir[i]!;
       finalSw = addArr(sAnchorW, sdir, s);
       for (const k of variables) {
@@ -313,7 +315,7 @@ export function resolveBatch(
         proposals[k] = annotate(withTargetWeight(q, q.currentWeight + x[i]!, nav), [], ["conflict-resolved"]);
       }
     } else {
-      x = Float64Array.from(full);
+      x = f64Copy(full);
       for (const k of variables) {
         proposals[k] = reject(batch.proposals[k]!, "conflict-unresolved", nav);
         x[book.proposalAt[k]!] = 0;
@@ -352,7 +354,7 @@ interface Pt {
 
 /** a + f·b, elementwise. */
 function addArr(a: Float64Array, b: Float64Array, f: number): Float64Array {
-  const out = new Float64Array(a.length);
+  const out = f64(a.length);
   for (let i = 0; i < a.length; i++) out[i] = a[i]! + f * b[i]!;
   return out;
 }
@@ -395,7 +397,7 @@ function quadraticLimits(
   if (limits.valueAtRisk?.method === "parametric") out.push(volLimit(varK * h, limits.valueAtRisk.max));
   if (limits.expectedShortfall?.method === "parametric") out.push(volLimit(esK * h, limits.expectedShortfall.max));
   if (limits.trackingError) {
-    const b = Float64Array.from(ids, (id) => bench[id] ?? 0);
+    const b = f64Map(ids, (id) => bench[id] ?? 0);
     out.push(volLimit(1, limits.trackingError.max, { w: b, sw: mulVec(cov, b) }));
   }
   return out;
@@ -423,7 +425,7 @@ function solve(
   const d = variables.map((k) => tradeWeight(batch.proposals[k]!));
   const c = idx.map((i) => book.current[i]!);
   // Base portfolio: everything except the variables' trades.
-  const base = Float64Array.from(book.current);
+  const base = f64Copy(book.current);
   for (let i = 0; i < n; i++) base[i]! += book.trade[i]!;
   for (let v = 0; v < m; v++) base[idx[v]!]! -= d[v]!;
   const P: number[][] = [];
@@ -515,7 +517,7 @@ function solve(
     xs = res.x;
     status = "highs:optimal";
   } else {
-    const flat = new Float64Array(m * m);
+    const flat = f64(m * m);
     for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) flat[a * m + b] = P[a]![b]!;
     const res = solveAdmm({
       P: flat,
@@ -531,8 +533,8 @@ function solve(
   }
   // Exact feasibility: clamp to the box, then move from the anchor (feasible) toward the solution
   // only as far as every linear row allows (solvers meet constraints within a tolerance only).
-  const anc = Float64Array.from(idx, (i) => anchor[i]!);
-  const sol = Float64Array.from(xs, (v, k) => Math.min(upper[k]!, Math.max(lower[k]!, v)));
+  const anc = f64Map(idx, (i) => anchor[i]!);
+  const sol = f64Map(xs, (v, k) => Math.min(upper[k]!, Math.max(lower[k]!, v)));
   let step = 1;
   for (const c of constraints) {
     const a = c.coefficients!;
@@ -544,7 +546,7 @@ function solve(
     }
     if (slope > 0) step = Math.min(step, Math.max(0, (c.upper! - at) / slope));
   }
-  const x = Float64Array.from(anchor);
+  const x = f64Copy(anchor);
   for (let v = 0; v < m; v++) x[idx[v]!] = anc[v]! + step * (sol[v]! - anc[v]!);
   return { status, x };
 }

@@ -18,6 +18,7 @@ import {
   quadPathFrom,
 } from "./portfolio-internal/risk.js";
 import { forPortfolio, withSideInputs } from "./portfolio-internal/side-inputs.js";
+import { f64 } from "../lib/quant/f64-slab.js";
 
 export interface RiskGateOptions {
   /** Risk limits by portfolioId (key `"*"` = default); may change at any time. */
@@ -147,9 +148,9 @@ export function applyRiskLimits(
     book = buildBook({ ...batch, proposals });
   }
   const n = ids.length;
-  const w0 = new Float64Array(n);
-  const d = new Float64Array(n);
-  const b = new Float64Array(n);
+  const w0 = f64(n);
+  const d = f64(n);
+  const b = f64(n);
   ids.forEach((id, i) => {
     const k = book.index.get(id);
     if (k !== undefined) {
@@ -168,8 +169,8 @@ export function applyRiskLimits(
   let te: QuadPath | undefined;
   if (limits.trackingError || batch.benchmarkWeights) {
     const sb = mulVec(cov, b);
-    const active = new Float64Array(n);
-    const sActive = new Float64Array(n);
+    const active = f64(n);
+    const sActive = f64(n);
     for (let i = 0; i < n; i++) {
       active[i] = w0[i]! - b[i]!;
       sActive[i] = sw0[i]! - sb[i]!;
@@ -348,8 +349,8 @@ function historicalPaths(history: ReturnHistory, ids: readonly string[], w0: Flo
   });
   const cols = ids.map((id) => col.get(id) ?? -1);
   const T = history.returns.length;
-  const p0 = new Float64Array(T);
-  const pd = new Float64Array(T);
+  const p0 = f64(T);
+  const pd = f64(T);
   for (let r = 0; r < T; r++) {
     const row = history.returns[r]!;
     let a = 0;

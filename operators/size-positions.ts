@@ -25,6 +25,7 @@ import { maxStepQuad, quadPath } from "./portfolio-internal/risk.js";
 import { withSideInputs } from "./portfolio-internal/side-inputs.js";
 import { sortedUnion } from "./portfolio-internal/sorted.js";
 import { sortStrings } from "./internal/sort-strings.js";
+import { f64 } from "../lib/quant/f64-slab.js";
 
 export const DAY_MS = 86_400_000;
 export const YEAR_MS = 365.25 * DAY_MS;
@@ -269,14 +270,14 @@ function sizeBatch(
   const sIds = kellyIds.filter((id) => !noVol.has(id));
   const sIdx = sIds.map((id) => pos.get(id)!);
   const n = universe.length;
-  const wF = new Float64Array(n);
+  const wF = f64(n);
   for (const id of fixedIds) wF[pos.get(id)!] = fixed.get(id)!;
 
   const mu = sIds.map((id) => annualizedSignalReturn(signals.get(id)!, p.minHorizon));
   let wS: Float64Array;
-  if (sIds.length === 0) wS = new Float64Array(0);
+  if (sIds.length === 0) wS = f64(0);
   else if (p.corrAdj) {
-    const rhs = new Float64Array(sIds.length);
+    const rhs = f64(sIds.length);
     // (Σ w_F)_S, from the model's entries on the fixed columns only (bit-identical to the dense product).
     const fCols = fixedIds.map((id) => pos.get(id)!).sort((x, y) => x - y);
     const sigmaFw = p.hedge ? mulRowsSparse(uv, sIdx, fCols, wF) : undefined;
@@ -293,7 +294,7 @@ function sizeBatch(
       m >= 64 && complement ** 3 + 6 * m * nModel < m ** 3 ? solveViaPrecision(model, sIds, rhs) : undefined;
     wS = viaPrecision ?? solveSubsystem(cov(), sIdx, rhs);
   } else {
-    wS = new Float64Array(sIds.length);
+    wS = f64(sIds.length);
     for (let a = 0; a < sIds.length; a++) {
       const v = uv.vols[sIdx[a]!]!;
       wS[a] = v > 0 ? (p.c * mu[a]!) / (v * v) : 0;
@@ -310,7 +311,7 @@ function sizeBatch(
   }
   // Common scale k for the risk budget and leverage.
   let k = 1;
-  const dS = new Float64Array(n);
+  const dS = f64(n);
   for (let a = 0; a < sIdx.length; a++) dS[sIdx[a]!] = wS[a]!;
   if (p.maxVolatility !== undefined && wS.length > 0) {
     k = Math.min(k, maxStepQuad(quadPath(cov(), wF, dS), p.maxVolatility * p.maxVolatility));

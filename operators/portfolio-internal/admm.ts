@@ -11,6 +11,7 @@
  * `resolveConflicts`), so the solver only needs to be accurate, not exactly feasible.
  */
 import { cholSolve, cholesky } from "./covariance.js";
+import { f64, f64Copy, f64Map } from "../../lib/quant/f64-slab.js";
 
 export interface AdmmProblem {
   /** Dense symmetric positive definite m×m, row-major. */
@@ -38,7 +39,7 @@ export function solveAdmm(problem: AdmmProblem): AdmmResult {
   const eps = problem.tolerance ?? 1e-7;
   // Equilibrate: variables x = D·x̂ with D = the box widths (so x̂ lives in boxes of size ~1), then
   // the objective scaled so that P̂ has unit mean diagonal. The solution maps back as x = D·x̂.
-  const D = new Float64Array(m);
+  const D = f64(m);
   for (let i = 0; i < m; i++) {
     const w = Math.max(Math.abs(problem.lower[i]!), Math.abs(problem.upper[i]!));
     D[i] = Number.isFinite(w) && w > 0 ? w : 1;
@@ -46,14 +47,14 @@ export function solveAdmm(problem: AdmmProblem): AdmmResult {
   let tr = 0;
   for (let i = 0; i < m; i++) tr += problem.P[i * m + i]! * D[i]! * D[i]!;
   const scale = tr > 0 ? m / tr : 1;
-  const P = new Float64Array(m * m);
+  const P = f64(m * m);
   for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) P[i * m + j] = problem.P[i * m + j]! * D[i]! * D[j]! * scale;
-  const q = Float64Array.from(problem.q, (v, i) => v * D[i]! * scale);
-  const lo = Float64Array.from(problem.lower, (v, i) => v / D[i]!);
-  const hi = Float64Array.from(problem.upper, (v, i) => v / D[i]!);
+  const q = f64Map(problem.q, (v, i) => v * D[i]! * scale);
+  const lo = f64Map(problem.lower, (v, i) => v / D[i]!);
+  const hi = f64Map(problem.upper, (v, i) => v / D[i]!);
   // Inequality rows C x <= b, each normalized to a largest |coefficient| of 1 (row-major R×m).
-  const C = new Float64Array(R * m);
-  const b = new Float64Array(R);
+  const C = f64(R * m);
+  const b = f64(R);
   problem.rows.forEach((r, k) => {
     let norm = 0;
     for (let i = 0; i < m; i++) norm = Math.max(norm, Math.abs(r.a[i]! * D[i]!));
@@ -67,7 +68,7 @@ export function solveAdmm(problem: AdmmProblem): AdmmResult {
   let rho = 10;
   // K = P + σI + ρI + ρC'C (A = [I; C]).
   const factor = (): Float64Array | undefined => {
-    const K = new Float64Array(m * m);
+    const K = f64(m * m);
     K.set(P);
     for (let i = 0; i < m; i++) K[i * m + i]! += sigma + rho;
     for (let k = 0; k < R; k++) {
@@ -82,15 +83,15 @@ export function solveAdmm(problem: AdmmProblem): AdmmResult {
   };
   let L = factor();
   if (L === undefined) return { status: "error", x: [], iterations: 0 };
-  const x = new Float64Array(m);
-  const zb = new Float64Array(m); // box part of z (= x at the solution)
-  const zc = new Float64Array(R); // row part of z (= Cx)
-  const yb = new Float64Array(m);
-  const yc = new Float64Array(R);
+  const x = f64(m);
+  const zb = f64(m); // box part of z (= x at the solution)
+  const zc = f64(R); // row part of z (= Cx)
+  const yb = f64(m);
+  const yc = f64(R);
   for (let i = 0; i < m; i++) zb[i] = Math.min(hi[i]!, Math.max(lo[i]!, 0));
   for (let k = 0; k < R; k++) zc[k] = Math.min(b[k]!, 0);
-  const rhs = new Float64Array(m);
-  const cx = new Float64Array(R);
+  const rhs = f64(m);
+  const cx = f64(R);
   const mulC = (v: Float64Array, out: Float64Array) => {
     for (let k = 0; k < R; k++) {
       let s2 = 0;
@@ -143,7 +144,7 @@ export function solveAdmm(problem: AdmmProblem): AdmmResult {
     let pxN = 0;
     let atyN = 0;
     let qN = 0;
-    const aty = Float64Array.from(yb);
+    const aty = f64Copy(yb);
     for (let k = 0; k < R; k++) {
       const yk = yc[k]!;
       if (yk === 0) continue;

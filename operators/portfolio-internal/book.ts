@@ -5,6 +5,7 @@
 import type { ProposalBatch } from "../../lib/domain/portfolio.js";
 import { tradeWeight } from "./proposal.js";
 import { sortedUnion } from "./sorted.js";
+import { f64 } from "../../lib/quant/f64-slab.js";
 
 export interface Book {
   readonly nav: number;
@@ -45,8 +46,8 @@ export function buildBook(batch: ProposalBatch, extraIds: Iterable<string> = [])
     index.set(id, i);
   });
   const n = ids.length;
-  const current = new Float64Array(n);
-  const trade = new Float64Array(n);
+  const current = f64(n);
+  const trade = f64(n);
   for (let i = 0; i < n; i++) current[i] = currentById.get(ids[i]!)!;
   const proposalAt: number[] = [];
   for (const p of batch.proposals) {
@@ -59,7 +60,7 @@ export function buildBook(batch: ProposalBatch, extraIds: Iterable<string> = [])
 
 /** Post-trade weights current + t * trade. */
 export function weightsAt(book: Book, t = 1): Float64Array {
-  const w = new Float64Array(book.ids.length);
+  const w = f64(book.ids.length);
   for (let i = 0; i < w.length; i++) w[i] = book.current[i]! + t * book.trade[i]!;
   return w;
 }

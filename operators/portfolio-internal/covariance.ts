@@ -5,6 +5,7 @@
  * (its row and column are zero).
  */
 import type { CovarianceModel, InstrumentInfo } from "../../lib/domain/portfolio.js";
+import { f64, f64Copy } from "../../lib/quant/f64-slab.js";
 
 /** A dense symmetric n x n matrix, row-major. */
 export interface DenseCovariance {
@@ -85,7 +86,7 @@ export function universeVols(
 ): UniverseVols {
   const n = ids.length;
   const modelAt = new Int32Array(n).fill(-1);
-  const vols = new Float64Array(n);
+  const vols = f64(n);
   const missing: string[] = [];
   const idx = model ? indexOf(model) : undefined;
   for (let i = 0; i < n; i++) {
@@ -113,7 +114,7 @@ function buildCovariance(
   market: ReadonlyMap<string, InstrumentInfo> | undefined,
 ): DenseCovariance {
   const { n, vols, modelAt, missing } = universeVols(ids, model, market);
-  const data = new Float64Array(n * n);
+  const data = f64(n * n);
   for (let i = 0; i < n; i++) {
     const vi = vols[i]!;
     if (Number.isNaN(vi)) continue;
@@ -149,8 +150,8 @@ export function mulRowsSparse(
   const { n, vols, modelAt } = u;
   const corr = u.model?.correlations;
   const n4 = n - (n % 4);
-  const out = new Float64Array(rows.length);
-  const acc = new Float64Array(4);
+  const out = f64(rows.length);
+  const acc = f64(4);
   for (let r = 0; r < rows.length; r++) {
     const i = rows[r]!;
     const vi = vols[i]!;
@@ -199,8 +200,8 @@ export function mulVec(cov: DenseCovariance, x: ArrayLike<number>): Float64Array
     entries = [];
     productCache.set(cov, entries);
   }
-  const out = new Float64Array(n);
-  const xs = Float64Array.from(x as ArrayLike<number>);
+  const out = f64(n);
+  const xs = f64Copy(x as ArrayLike<number>);
   const n4 = n - (n % 4);
   for (let i = 0; i < n; i++) {
     const off = i * n;
@@ -278,7 +279,7 @@ function factor(a: Float64Array, n: number, cache: FactorCache | undefined): Flo
 
 /** Dense Cholesky factor L (row-major, lower) of a + ridge·I; undefined when not positive definite. */
 export function cholesky(a: Float64Array, n: number, ridge: number): Float64Array | undefined {
-  const l = new Float64Array(n * n);
+  const l = f64(n * n);
   for (let j = 0; j < n; j++) {
     let d = a[j * n + j]! + ridge;
     for (let k = 0; k < j; k++) d -= l[j * n + k]! ** 2;
@@ -296,13 +297,13 @@ export function cholesky(a: Float64Array, n: number, ridge: number): Float64Arra
 
 /** Solves L L' x = b for a factor from {@link cholesky}. */
 export function cholSolve(l: Float64Array, n: number, b: ArrayLike<number>): Float64Array {
-  const y = new Float64Array(n);
+  const y = f64(n);
   for (let i = 0; i < n; i++) {
     let s = b[i]!;
     for (let k = 0; k < i; k++) s -= l[i * n + k]! * y[k]!;
     y[i] = s / l[i * n + i]!;
   }
-  const x = new Float64Array(n);
+  const x = f64(n);
   for (let i = n - 1; i >= 0; i--) {
     let s = y[i]!;
     for (let k = i + 1; k < n; k++) s -= l[k * n + i]! * x[k]!;
@@ -343,7 +344,7 @@ export function solveSubsystem(cov: DenseCovariance, rows: readonly number[], b:
 /** Σ·x for an x that is non-zero only at `idx` (values `vals`): O(n·|idx|). */
 export function mulSparse(cov: DenseCovariance, idx: readonly number[], vals: ArrayLike<number>): Float64Array {
   const { n, data } = cov;
-  const out = new Float64Array(n);
+  const out = f64(n);
   for (let k = 0; k < idx.length; k++) {
     const v = vals[k]!;
     if (v === 0) continue;
@@ -356,7 +357,7 @@ export function mulSparse(cov: DenseCovariance, idx: readonly number[], vals: Ar
 /** The principal submatrix of `cov` on the given rows/columns. */
 export function submatrix(cov: DenseCovariance, rows: readonly number[]): Float64Array {
   const m = rows.length;
-  const out = new Float64Array(m * m);
+  const out = f64(m * m);
   for (let a = 0; a < m; a++) {
     const off = rows[a]! * cov.n;
     for (let b = 0; b < m; b++) out[a * m + b] = cov.data[off + rows[b]!]!;
@@ -400,7 +401,7 @@ function modelPrecision(model: CovarianceModel): SortedPrecision | undefined {
     return undefined;
   }
   // Li = L⁻¹ (lower), then Σ⁻¹ = Li' Li.
-  const li = new Float64Array(n * n);
+  const li = f64(n * n);
   for (let j = 0; j < n; j++) {
     li[j * n + j] = 1 / l[j * n + j]!;
     for (let i = j + 1; i < n; i++) {
@@ -419,7 +420,7 @@ function modelPrecision(model: CovarianceModel): SortedPrecision | undefined {
   order.forEach((k, r) => {
     pos[k] = r;
   });
-  const p = new Float64Array(n * n);
+  const p = f64(n * n);
   for (let i = 0; i < n; i++) {
     const pi = pos[i]!;
     for (let j = 0; j <= i; j++) {
@@ -472,7 +473,7 @@ export function solveViaPrecision(
   // Row r of P (sorted order) times b over S.
   let rowDot: (r: number) => number;
   if (sorted) {
-    const bt = new Float64Array(n);
+    const bt = f64(n);
     for (let a = 0; a < m; a++) bt[pos[s[a]!]!] = b[a]!;
     const n4 = n - (n % 4);
     rowDot = (r) => {
@@ -500,13 +501,13 @@ export function solveViaPrecision(
       return v;
     };
   }
-  const x = new Float64Array(m);
+  const x = f64(m);
   for (let a = 0; a < m; a++) x[a] = rowDot(pos[s[a]!]!);
   if (c.length === 0) return x;
-  const pcsb = new Float64Array(c.length);
+  const pcsb = f64(c.length);
   for (let u = 0; u < c.length; u++) pcsb[u] = rowDot(pos[c[u]!]!);
   const cp = c.map((k) => pos[k]!);
-  const pcc = new Float64Array(c.length * c.length);
+  const pcc = f64(c.length * c.length);
   for (let u = 0; u < c.length; u++) for (let w = 0; w < c.length; w++) pcc[u * c.length + w] = p[cp[u]! * n + cp[w]!]!;
   const y = cholSolve(factor(pcc, c.length, undefined), c.length, pcsb);
   for (let a = 0; a < m; a++) {

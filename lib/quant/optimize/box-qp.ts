@@ -23,6 +23,7 @@
  */
 import type { Matrix } from "../linalg.js";
 import type { SolveStatus } from "./qp-solver.js";
+import { f64, f64Copy } from "../f64-slab.js";
 
 export interface BoxQPProblem {
   /** Symmetric (not checked here; the optimizers validate it), positive definite on free variables. */
@@ -77,7 +78,7 @@ export function solveBoxQP(problem: BoxQPProblem): BoxQPResult {
   // to zero; if zero is inside, the one its linear cost favours), unbounded ones free at 0; then
   // the budget is met by moving variables toward their other bound, most attractive first (lowest
   // cᵢ, then lowest Qᵢᵢ).
-  const x = new Float64Array(n);
+  const x = f64(n);
   const state = new Uint8Array(n);
   let sumLower = 0;
   let sumUpper = 0;
@@ -131,7 +132,7 @@ export function solveBoxQP(problem: BoxQPProblem): BoxQPResult {
   }
 
   // ---- gradient g = Qx + c
-  const g = new Float64Array(n);
+  const g = f64(n);
   const fullGradient = () => {
     for (let k = 0; k < n; k++) {
       const row = Q[k]!;
@@ -149,7 +150,7 @@ export function solveBoxQP(problem: BoxQPProblem): BoxQPResult {
   const L: Float64Array[] = [];
   let m = 0;
   const append = (j: number): boolean => {
-    const row = L[m] ?? new Float64Array(n);
+    const row = L[m] ?? f64(n);
     L[m] = row;
     const qj = Q[j]!;
     let d = qj[j]!;
@@ -194,7 +195,7 @@ export function solveBoxQP(problem: BoxQPProblem): BoxQPResult {
     const initial = free.splice(0, free.length);
     for (const j of initial) if (!append(j)) return fail("error", "Q is not positive definite on the free variables");
   }
-  const y = new Float64Array(n);
+  const y = f64(n);
   const solveInto = (rhs: (r: number) => number, out: Float64Array) => {
     for (let r = 0; r < m; r++) {
       const lr = L[r]!;
@@ -210,9 +211,9 @@ export function solveBoxQP(problem: BoxQPProblem): BoxQPResult {
   };
 
   const maxIterations = problem.maxIterations ?? 50 * n + 1000;
-  const qg = new Float64Array(n);
-  const qo = new Float64Array(n);
-  const p = new Float64Array(n);
+  const qg = f64(n);
+  const qo = f64(n);
+  const p = f64(n);
   let nu = 0;
   let atMinimum = false;
   // Anti-cycling: a variable released and then blocked by a zero-length step (its multiplier's
@@ -333,7 +334,7 @@ export function solveBoxQP(problem: BoxQPProblem): BoxQPResult {
     }
     if (worst < 0) {
       // confirm against a freshly computed gradient before accepting
-      const drift = new Float64Array(g);
+      const drift = f64Copy(g);
       fullGradient();
       let moved = 0;
       for (let k = 0; k < n; k++) moved = Math.max(moved, Math.abs(drift[k]! - g[k]!));
