@@ -8,7 +8,7 @@ import { type GroupPath, groupGrossAt, maxStepGroup } from "./portfolio-internal
 import { annotate, increasesExposure, reject, withProposals, withTargetWeight } from "./portfolio-internal/proposal.js";
 import { forPortfolio, withSideInputs } from "./portfolio-internal/side-inputs.js";
 import { sortStrings } from "./internal/sort-strings.js";
-import { f64Map } from "../lib/quant/f64-slab.js";
+import { f64, f64Gather } from "../lib/quant/f64-slab.js";
 
 export interface PolicyGateOptions {
   /** Investment policies by portfolioId (key `"*"` = default). */
@@ -301,8 +301,8 @@ export function applyPolicy(
       const path: GroupPath = {
         fixed,
         // Float64Arrays: one array representation whatever the values (see resolveConflicts).
-        c: f64Map(inc, (k) => current[k]!),
-        d: f64Map(inc, (k) => target[k]! - current[k]!),
+        c: f64Gather(current, inc),
+        d: differences(target, current, inc),
       };
       const post = groupGrossAt(path, 1);
       const bound = Math.max(limit, groupGrossAt(path, 0));
@@ -343,4 +343,11 @@ export function applyPolicy(
     return annotate(q, checks[k]!, codes[k]!);
   });
   return withProposals(batch, proposals);
+}
+
+/** `target[k] − current[k]` for each k of `idx`, as a `Float64Array` ({@link f64}). */
+function differences(target: ArrayLike<number>, current: ArrayLike<number>, idx: readonly number[]): Float64Array {
+  const out = f64(idx.length);
+  for (let j = 0; j < idx.length; j++) out[j] = target[idx[j]!]! - current[idx[j]!]!;
+  return out;
 }

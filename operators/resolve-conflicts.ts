@@ -14,7 +14,7 @@ import { maxStepQuad, normalMultipliers } from "./portfolio-internal/risk.js";
 import { forPortfolio, withSideInputs } from "./portfolio-internal/side-inputs.js";
 import { DAY_MS, YEAR_MS } from "./size-positions.js";
 import { sortStrings } from "./internal/sort-strings.js";
-import { f64, f64Copy, f64Map } from "../lib/quant/f64-slab.js";
+import { f64, f64Copy, f64Gather, f64Map } from "../lib/quant/f64-slab.js";
 
 export interface ResolveConflictsOptions {
   /** Latest correlation matrix with annualized volatilities. */
@@ -203,7 +203,8 @@ export function resolveBatch(
   // as small integers or as doubles depending on its values, and a batch whose values first take
   // the other form deoptimizes the solver's compiled code (seen in the topology bench). They come
   // from `f64` slabs: a Float64Array of more than eight elements allocated on its own costs ~1.2 µs.
-  const alpha = f64Map(batch.proposals, (q) => proposalAlpha(q, p.minHorizon));
+  const alpha = f64(batch.proposals.length);
+  for (let k = 0; k < alpha.length; k++) alpha[k] = proposalAlpha(batch.proposals[k]!, p.minHorizon);
 
   // Constraint set: linear groups (gross), stress scenarios, turnover, quadratic limits.
   const groups: GrossGroup[] = [];
@@ -281,17 +282,10 @@ export function resolveBatch(
     if (breach) for (const k of variables) anchor[book.proposalAt[k]!] = 0;
     // Σ·(w0 + anchor) = s0 + sf − Σ·(full − anchor), the difference living on the variables only.
     const vIdx = variables.map((k) => book.proposalAt[k]!);
-    const removed = f64Map(vIdx, (i) => full[i]! - anchor[i]!);
+    const removed = f64(vIdx.length);
+    for (let k = 0; k < vIdx.length; k++) removed[k] = full[vIdx[k]!]! - anchor[vIdx[k]!]!;
     const sAnchorW = addArr(addArr(s0, sf, 1), mulSparse(cov, vIdx, removed), -1);
-    const sBase = addArr(
-      addArr(s0, sf, 1),
-      mulSparse(
-        cov,
-        vIdx,
-        f64Map(vIdx, (i) => full[i]!),
-      ),
-      -1,
-    );
+    const sBase = addArr(addArr(s0, sf, 1), mulSparse(cov, vIdx, f64Gather(full, vIdx)), -1);
     const solved = solve(batch, book, cov, eta, alpha, variables, anchor, groups, stress, limits, policy, p, w0, sBase);
     solverStatus = solved.status;
     if (solved.x !== undefined) {
@@ -300,11 +294,7 @@ export function resolveBatch(
       const pa: Pt = { w: post(anchor), sw: sAnchorW };
       const dir = f64(n);
       for (let i = 0; i < n; i++) dir[i] = solved.x[i]! - anchor[i]!;
-      const sdir = mulSparse(
-        cov,
-        vIdx,
-        f64Map(vIdx, (i) => dir[i]!),
-      );
+      const sdir = mulSparse(cov, vIdx, f64Gather(dir, vIdx));
       for (const q of quadLimits) s = Math.min(s, q.step(pa, dir, sdir, Math.max(q.limit, q.value(p0))));
       x = f64(n);
       for (let i = 0; i < n; i++) x[i] = anchor[i]! + s * dir[i]!;
@@ -533,7 +523,7 @@ function solve(
   }
   // Exact feasibility: clamp to the box, then move from the anchor (feasible) toward the solution
   // only as far as every linear row allows (solvers meet constraints within a tolerance only).
-  const anc = f64Map(idx, (i) => anchor[i]!);
+  const anc = f64Gather(anchor, idx);
   const sol = f64Map(xs, (v, k) => Math.min(upper[k]!, Math.max(lower[k]!, v)));
   let step = 1;
   for (const c of constraints) {

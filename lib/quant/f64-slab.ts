@@ -56,3 +56,11 @@ export function f64Map<T>(src: ArrayLike<T>, f: (value: T, index: number) => num
   for (let i = 0; i < n; i++) out[i] = f(src[i]!, i);
   return out;
 }
+
+/** `values[idx[k]]` for each k, as a `Float64Array` ({@link f64}): a gather without a callback. */
+export function f64Gather(values: ArrayLike<number>, idx: ArrayLike<number>): Float64Array {
+  const n = idx.length;
+  const out = f64(n);
+  for (let k = 0; k < n; k++) out[k] = values[idx[k]!]!;
+  return out;
+}
