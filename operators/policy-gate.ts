@@ -8,7 +8,7 @@ import { type GroupPath, groupGrossAt, maxStepGroup } from "./portfolio-internal
 import { annotate, increasesExposure, reject, withProposals, withTargetWeight } from "./portfolio-internal/proposal.js";
 import { forPortfolio, withSideInputs } from "./portfolio-internal/side-inputs.js";
 import { sortStrings } from "./internal/sort-strings.js";
-import { f64, f64Gather } from "../lib/quant/f64-slab.js";
+import { f64Gather, f64GatherDifference } from "../lib/quant/f64-slab.js";
 
 export interface PolicyGateOptions {
   /** Investment policies by portfolioId (key `"*"` = default). */
@@ -302,7 +302,7 @@ export function applyPolicy(
         fixed,
         // Float64Arrays: one array representation whatever the values (see resolveConflicts).
         c: f64Gather(current, inc),
-        d: differences(target, current, inc),
+        d: f64GatherDifference(target, current, inc),
       };
       const post = groupGrossAt(path, 1);
       const bound = Math.max(limit, groupGrossAt(path, 0));
@@ -343,11 +343,4 @@ export function applyPolicy(
     return annotate(q, checks[k]!, codes[k]!);
   });
   return withProposals(batch, proposals);
-}
-
-/** `target[k] − current[k]` for each k of `idx`, as a `Float64Array` ({@link f64}). */
-function differences(target: ArrayLike<number>, current: ArrayLike<number>, idx: readonly number[]): Float64Array {
-  const out = f64(idx.length);
-  for (let j = 0; j < idx.length; j++) out[j] = target[idx[j]!]! - current[idx[j]!]!;
-  return out;
 }

@@ -14,7 +14,7 @@ import { maxStepQuad, normalMultipliers } from "./portfolio-internal/risk.js";
 import { forPortfolio, withSideInputs } from "./portfolio-internal/side-inputs.js";
 import { DAY_MS, YEAR_MS } from "./size-positions.js";
 import { sortStrings } from "./internal/sort-strings.js";
-import { f64, f64Copy, f64Gather, f64Map } from "../lib/quant/f64-slab.js";
+import { f64, f64Copy, f64Gather, f64GatherDifference, f64Map } from "../lib/quant/f64-slab.js";
 
 export interface ResolveConflictsOptions {
   /** Latest correlation matrix with annualized volatilities. */
@@ -282,8 +282,7 @@ export function resolveBatch(
     if (breach) for (const k of variables) anchor[book.proposalAt[k]!] = 0;
     // Σ·(w0 + anchor) = s0 + sf − Σ·(full − anchor), the difference living on the variables only.
     const vIdx = variables.map((k) => book.proposalAt[k]!);
-    const removed = f64(vIdx.length);
-    for (let k = 0; k < vIdx.length; k++) removed[k] = full[vIdx[k]!]! - anchor[vIdx[k]!]!;
+    const removed = f64GatherDifference(full, anchor, vIdx);
     const sAnchorW = addArr(addArr(s0, sf, 1), mulSparse(cov, vIdx, removed), -1);
     const sBase = addArr(addArr(s0, sf, 1), mulSparse(cov, vIdx, f64Gather(full, vIdx)), -1);
     const solved = solve(batch, book, cov, eta, alpha, variables, anchor, groups, stress, limits, policy, p, w0, sBase);

@@ -64,3 +64,11 @@ export function f64Gather(values: ArrayLike<number>, idx: ArrayLike<number>): Fl
   for (let k = 0; k < n; k++) out[k] = values[idx[k]!]!;
   return out;
 }
+
+/** `a[idx[k]] − b[idx[k]]` for each k, as a `Float64Array` ({@link f64}). */
+export function f64GatherDifference(a: ArrayLike<number>, b: ArrayLike<number>, idx: ArrayLike<number>): Float64Array {
+  const n = idx.length;
+  const out = f64(n);
+  for (let k = 0; k < n; k++) out[k] = a[idx[k]!]! - b[idx[k]!]!;
+  return out;
+}
