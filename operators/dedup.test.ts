@@ -128,8 +128,27 @@ describe("dedup", () => {
     let wm = Number.NEGATIVE_INFINITY;
     const out: string[] = [];
     const emit = (i: unknown) => out.push(JSON.stringify(i) + JSON.stringify(m));
+    // Eviction for a watermark runs before the next record is looked up (or before the next
+    // watermark's own), not when the watermark passes: the watermark goes on first.
+    let evictDue = false;
+    const evict = () => {
+      evictDue = false;
+      let requeued = 0;
+      for (const [k, e] of seen) {
+        if (e <= wm) {
+          seen.delete(k);
+          m.evictedByWatermark++;
+        } else if (e > wm + 2 * ttl && requeued < 64) {
+          seen.delete(k);
+          seen.set(k, e);
+          requeued++;
+        } else break;
+      }
+      m.keys = seen.size;
+    };
     for (const item of items) {
       if (item.kind === "record") {
+        if (evictDue) evict();
         const k = item.value.eventId;
         const e = seen.get(k);
         if (e !== undefined) {
@@ -148,19 +167,9 @@ describe("dedup", () => {
         }
         m.keys = seen.size;
       } else if (item.kind === "watermark" && item.time > wm) {
+        if (evictDue) evict();
         wm = item.time;
-        let requeued = 0;
-        for (const [k, e] of seen) {
-          if (e <= wm) {
-            seen.delete(k);
-            m.evictedByWatermark++;
-          } else if (e > wm + 2 * ttl && requeued < 64) {
-            seen.delete(k);
-            seen.set(k, e);
-            requeued++;
-          } else break;
-        }
-        m.keys = seen.size;
+        evictDue = true;
       }
       emit(item);
     }

@@ -51,6 +51,13 @@ class DedupHandler<T> implements ItemHandler<T> {
   /** Remembered keys in admission order (recency for `maxKeys`), each with its expiry. */
   private readonly seen = new KeyFifo();
   private wm = Number.NEGATIVE_INFINITY;
+  /**
+   * Whether the watermark advanced since the last eviction. Eviction runs when the next record
+   * arrives, before it is looked up — the state every record sees is the one eviction at the
+   * watermark would have left — so that forgetting keys does not stand between a watermark and
+   * the window closes it sets off downstream.
+   */
+  private evictDue = false;
 
   constructor(
     private readonly out: Subscriber<StreamItem<T>>,
@@ -62,6 +69,7 @@ class DedupHandler<T> implements ItemHandler<T> {
 
   next(item: StreamItem<T>): void {
     if (item.kind === "record") {
+      if (this.evictDue) this.evict(this.wm);
       const k = this.keyOf(item.value, item);
       const seen = this.seen;
       const slot = seen.find(k);
@@ -85,8 +93,10 @@ class DedupHandler<T> implements ItemHandler<T> {
       this.out.next(item);
     } else if (item.kind === "watermark") {
       if (item.time > this.wm) {
+        // two watermarks in a row: the first one's eviction, as it would have run
+        if (this.evictDue) this.evict(this.wm);
         this.wm = item.time;
-        this.evict(item.time);
+        this.evictDue = true;
       }
       this.out.next(item);
     } else {
@@ -94,7 +104,9 @@ class DedupHandler<T> implements ItemHandler<T> {
     }
   }
 
-  complete(): void {}
+  complete(): void {
+    if (this.evictDue) this.evict(this.wm);
+  }
 
   /**
    * Forget expired keys from the oldest admitted on, stopping at the first live one (admission
@@ -105,6 +117,7 @@ class DedupHandler<T> implements ItemHandler<T> {
    * records and watermarks, so `dedup(dedup(s)) = dedup(s)` still holds.
    */
   private evict(wm: number): void {
+    this.evictDue = false;
     const seen = this.seen;
     const far = wm + 2 * this.ttl;
     let n = 0;
@@ -127,7 +140,9 @@ class DedupHandler<T> implements ItemHandler<T> {
 /**
  * Drops repeated records: the first record of a key is emitted, later records with the same key
  * go to the `duplicate` side output (reason `duplicate-key`) until the watermark passes the first
- * one's event time + `ttlMs`. Memory is bounded by watermark eviction and the optional `maxKeys`.
+ * one's event time + `ttlMs`. Memory is bounded by watermark eviction (run when the next record
+ * or watermark arrives, so that it does not delay the window closes a watermark sets off
+ * downstream) and the optional `maxKeys`.
  * Watermarks and upstream side outputs pass through. Deterministic: the decision depends only on
  * the records and watermarks before it. A 1:1 operator: main + duplicate = input.
  *
