@@ -124,7 +124,7 @@ export class EmbeddedConsumer implements ConsumerLike, DispatchTarget {
 
   private takeQueued(): EmbeddedMessage | undefined {
     const msg = this.queue.shift();
-    if (msg !== undefined) this.queuedBytes -= msg.data.length;
+    if (msg !== undefined) this.queuedBytes -= msg.byteLength;
     return msg;
   }
 
@@ -141,7 +141,7 @@ export class EmbeddedConsumer implements ConsumerLike, DispatchTarget {
       }
     }
     this.queue.push(msg);
-    this.queuedBytes += msg.data.length;
+    this.queuedBytes += msg.byteLength;
     if (this.options.listener !== undefined) {
       if (!this.listening) {
         this.listening = true;
@@ -239,9 +239,9 @@ export class EmbeddedConsumer implements ConsumerLike, DispatchTarget {
       if (batchMaxMessages > 0 && out.length >= batchMaxMessages) break;
       const head = this.queue.peek();
       if (head === undefined) break;
-      if (batchMaxBytes > 0 && out.length > 0 && bytes + head.data.length > batchMaxBytes) break;
+      if (batchMaxBytes > 0 && out.length > 0 && bytes + head.byteLength > batchMaxBytes) break;
       const msg = this.takeQueued()!;
-      bytes += msg.data.length;
+      bytes += msg.byteLength;
       this.received(msg);
       out.push(msg);
     }

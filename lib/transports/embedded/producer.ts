@@ -30,7 +30,7 @@ export class EmbeddedProducer implements ProducerLike {
       );
     }
     try {
-      return Promise.resolve(this.topic.publish(message, this.name).messageId);
+      return Promise.resolve(this.topic.publish(message, this.name));
     } catch (e) {
       return Promise.reject(e);
     }

@@ -1,5 +1,5 @@
 import type { SubscriptionType } from "../pulsar-client-like.js";
-import { KeySharedSelector, keySlot } from "./key-shared-selector.js";
+import { KeySharedSelector } from "./key-shared-selector.js";
 import type { EmbeddedMessage } from "./message.js";
 import type { Topic } from "./topic.js";
 
@@ -178,18 +178,22 @@ export class Subscription {
     if (consumers.length === 0) return;
     const topic = this.topic;
     for (;;) {
+      // The consumer is chosen before a new entry's message object is made (see TopicLog).
       let msg: EmbeddedMessage | undefined;
+      let entryId: number;
       const fromReplay = this.replay.length > 0;
-      if (fromReplay) msg = this.replay[0];
-      else if (this.readPos < topic.end) msg = topic.at(this.readPos);
-      if (msg === undefined) return;
+      if (fromReplay) {
+        msg = this.replay[0]!;
+        entryId = msg.entryId;
+      } else if (this.readPos < topic.end) entryId = this.readPos;
+      else return;
       let c: DispatchTarget | undefined;
       switch (this.type) {
         case "Shared":
           c = this.pickRoundRobin();
           break;
         case "KeyShared":
-          c = this.pickByKey(msg);
+          c = this.pickByKey(entryId);
           break;
         default: {
           const first = consumers[0]!;
@@ -199,13 +203,14 @@ export class Subscription {
       if (c === undefined) return;
       if (fromReplay) {
         this.replay.shift();
-        this.setSlot(msg.entryId, c);
+        this.setSlot(entryId, c);
       } else {
+        msg = topic.at(entryId)!;
         this.win.push(c);
         this.readPos++;
         this.pending++;
       }
-      c.deliver(msg);
+      c.deliver(msg!);
     }
   }
 
@@ -223,14 +228,12 @@ export class Subscription {
     return undefined;
   }
 
-  private pickByKey(msg: EmbeddedMessage): DispatchTarget | undefined {
-    const entry = msg.entry;
-    if (entry.keySlot < 0) entry.keySlot = keySlot(entry.stickyKey);
-    const c = this.selector?.select(entry.keySlot);
+  private pickByKey(entryId: number): DispatchTarget | undefined {
+    const c = this.selector?.select(this.topic.keySlotOf(entryId));
     if (c === undefined || !c.canAccept()) return undefined;
     if (this.barriers.size > 0) {
       const barrier = this.barriers.get(c);
-      if (barrier !== undefined && msg.entryId >= barrier) {
+      if (barrier !== undefined && entryId >= barrier) {
         if (this.pendingBelow(barrier)) return undefined;
         this.barriers.delete(c);
       }

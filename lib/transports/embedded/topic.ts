@@ -1,9 +1,11 @@
 import type { SchedulerLike } from "rxjs";
 import type { ProducerMessageLike, SubscriptionType } from "../pulsar-client-like.js";
 import { EmbeddedPulsarError } from "./errors.js";
-import { EmbeddedMessage } from "./message.js";
+import { keySlot } from "./key-shared-selector.js";
+import type { EmbeddedMessage } from "./message.js";
 import { EmbeddedMessageId } from "./message-id.js";
 import { Subscription } from "./subscription.js";
+import { TopicLog } from "./topic-log.js";
 
 /** Something waiting for the topic to grow (a reader with pending `readNext` calls). */
 export interface AppendListener {
@@ -43,13 +45,12 @@ export function fullTopicName(name: string): string {
 }
 
 /**
- * One topic: an append-only log of messages (one ledger per topic; entry ids count up from 0),
- * its durable subscriptions, and its readers. Retention follows {@link RetentionMode}; `base` is
- * the entry id of the oldest message still stored.
+ * One topic: an append-only log of messages (one ledger per topic; entry ids count up from 0; stored
+ * column by column, see {@link TopicLog}), its durable subscriptions, and its readers. Retention
+ * follows {@link RetentionMode}, in whole chunks of the log.
  */
 export class Topic {
-  private log: EmbeddedMessage[] = [];
-  private base = 0;
+  private readonly log: TopicLog;
   private sinceTrim = 0;
   private readonly readers = new Set<CursorHolder>();
   private readonly subscriptions = new Map<string, Subscription>();
@@ -62,24 +63,42 @@ export class Topic {
     readonly ledgerId: number,
     readonly scheduler: SchedulerLike,
     readonly retention: RetentionMode = "unacknowledged",
-  ) {}
+  ) {
+    this.log = new TopicLog(name, ledgerId);
+  }
 
   /** Entry id the next published message gets (= number of messages ever published). */
   get end(): number {
-    return this.base + this.log.length;
+    return this.log.end;
   }
 
   /** Entry id of the oldest stored message. */
   get start(): number {
-    return this.base;
+    return this.log.start;
   }
 
-  /** The stored message with this entry id (its first-delivery object), if still stored. */
+  /** The stored message with this entry id as a first delivery (a new object each call), if still stored. */
   at(entryId: number): EmbeddedMessage | undefined {
-    return this.log[entryId - this.base];
+    return this.log.message(entryId);
   }
 
-  publish(m: ProducerMessageLike, producerName: string): EmbeddedMessage {
+  /** Bytes of a stored entry (0 when not stored), without making its message. */
+  byteLength(entryId: number): number {
+    return this.log.byteLength(entryId);
+  }
+
+  /** Key_Shared hash slot of a stored entry's sticky key (computed once per entry). */
+  keySlotOf(entryId: number): number {
+    let slot = this.log.keySlot(entryId);
+    if (slot < 0) {
+      slot = keySlot(this.log.stickyKey(entryId));
+      this.log.setKeySlot(entryId, slot);
+    }
+    return slot;
+  }
+
+  /** Stores the message (a copy of its bytes) and dispatches it; returns its id. */
+  publish(m: ProducerMessageLike, producerName: string): EmbeddedMessageId {
     let props: Record<string, string> | undefined;
     if (m.properties !== undefined) {
       props = {};
@@ -91,26 +110,19 @@ export class Topic {
         props[k] = v;
       }
     }
-    const data = Buffer.allocUnsafe(m.data.length);
-    data.set(m.data);
-    const msg = new EmbeddedMessage(
-      this.name,
-      new EmbeddedMessageId(this.ledgerId, this.end),
-      data,
-      props,
-      m.partitionKey ?? "",
-      m.orderingKey ?? "",
-      m.eventTimestamp ?? 0,
-      this.scheduler.now(),
+    const entryId = this.log.append(m.data, {
+      properties: props,
+      partitionKey: m.partitionKey ?? "",
+      orderingKey: m.orderingKey ?? "",
+      eventTimestamp: m.eventTimestamp ?? 0,
+      publishTimestamp: this.scheduler.now(),
       producerName,
-      0,
-    );
-    this.log.push(msg);
+    });
     const subs = this.subList;
     for (let i = 0; i < subs.length; i++) subs[i]!.dispatch();
     if (this.waiting.size > 0) for (const w of this.waiting) w.onAppend();
     if (++this.sinceTrim >= TRIM_EVERY) this.trim();
-    return msg;
+    return new EmbeddedMessageId(this.ledgerId, entryId);
   }
 
   /** Drops the stored prefix no subscription or reader needs (see {@link RetentionMode}). */
@@ -120,10 +132,7 @@ export class Topic {
     let low = this.end;
     for (const s of this.subList) low = Math.min(low, s.lowWater());
     for (const r of this.readers) low = Math.min(low, r.position);
-    const drop = low - this.base;
-    if (drop <= 0 || drop * 2 < this.log.length) return;
-    this.log = this.log.slice(drop);
-    this.base = low;
+    this.log.trimBefore(low);
   }
 
   addReader(r: CursorHolder): void {
@@ -142,7 +151,7 @@ export class Topic {
   ensureSubscription(name: string, type: SubscriptionType, startAtEnd: boolean): Subscription {
     let sub = this.subscriptions.get(name);
     if (sub === undefined) {
-      sub = new Subscription(this, name, type, startAtEnd ? this.end : this.base);
+      sub = new Subscription(this, name, type, startAtEnd ? this.end : this.start);
       this.subscriptions.set(name, sub);
       this.subList = [...this.subscriptions.values()];
     }
