@@ -23,14 +23,14 @@ const resultsDir = join(
 async function main(): Promise<number> {
   const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
   const found = await discoverSuites(benchDir);
-  const selected: { name: string; suite: Awaited<ReturnType<typeof loadSuite>> }[] = [];
+  const selected: { name: string; file: string; suite: Awaited<ReturnType<typeof loadSuite>> }[] = [];
   for (const d of found) {
     if (wanted.length > 0 && !wanted.includes(d.name)) {
       const suite = await loadSuite(d);
-      if (wanted.includes(suite.name)) selected.push({ name: d.name, suite });
+      if (wanted.includes(suite.name)) selected.push({ name: d.name, file: d.file, suite });
       continue;
     }
-    selected.push({ name: d.name, suite: await loadSuite(d) });
+    selected.push({ name: d.name, file: d.file, suite: await loadSuite(d) });
   }
   if (selected.length === 0) {
     process.stderr.write(
@@ -41,9 +41,9 @@ async function main(): Promise<number> {
   const results: SuiteResult[] = [];
   const outDir = resultsDir;
   await mkdir(outDir, { recursive: true });
-  for (const { name, suite } of selected) {
+  for (const { name, file: suiteFile, suite } of selected) {
     process.stderr.write(`bench ${name}: ${suite.description}\n`);
-    const result = await runSuite(suite, (line) => process.stderr.write(`${line}\n`));
+    const result = await runSuite(suite, (line) => process.stderr.write(`${line}\n`), suiteFile);
     results.push(result);
     const file = join(outDir, `${name}.json`);
     await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);

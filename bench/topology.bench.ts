@@ -816,6 +816,11 @@ const suite: BenchSuite = {
   // a mark-compact, see `majorGcs`): 15 warm-ups and the median of 11.
   warmups: WARMUPS,
   repetitions: REPETITIONS,
+  // A worker process runs one topology. Measured in one process one after the other, the cases
+  // shaped each other: the long-lived cases ran on JIT feedback and code the eight cases before
+  // them had left (a single case alone in a process had a lower p99 than the same case late in
+  // the suite). So each case runs in a process of its own, as JMH forks a JVM per benchmark.
+  isolateCases: true,
 };
 
 export default suite;

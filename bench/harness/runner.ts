@@ -1,4 +1,7 @@
+import { fork } from "node:child_process";
 import { cpus, loadavg } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { LatencyHistogram, type LatencySummary } from "./histogram.js";
 import type { BenchCase, BenchContext, BenchSuite } from "./types.js";
 
@@ -49,11 +52,16 @@ function median(xs: readonly number[]): number {
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-async function measure(
-  c: BenchCase,
-  warmups: number,
-  repetitions: number,
-): Promise<{ runs: number[]; cpuRuns: number[]; latency: LatencySummary }> {
+/** What measuring one case yields (also what a case's own process sends back, see `case-process`). */
+export interface Measured {
+  readonly runs: number[];
+  readonly cpuRuns: number[];
+  readonly latency: LatencySummary;
+  readonly extra?: Record<string, number | string> | undefined;
+}
+
+/** Warm-ups, then timed repetitions of one case in this process; `extra` read after the last. */
+export async function measure(c: BenchCase, warmups: number, repetitions: number): Promise<Measured> {
   const histogram = new LatencyHistogram();
   const quiet: BenchContext = { recordLatencyNs: () => {}, nowNs: () => process.hrtime.bigint(), monotonicNs: perfNow };
   const recording: BenchContext = {
@@ -79,11 +87,41 @@ async function measure(
     runs.push(c.events / (elapsedNs / 1e9));
     cpuRuns.push(c.events / ((cpu.user + cpu.system) / 1e6));
   }
-  return { runs, cpuRuns, latency: histogram.summary() };
+  return { runs, cpuRuns, latency: histogram.summary(), extra: c.extra?.() };
 }
 
-/** Runs the baseline and every case of a suite: warm-ups, then timed repetitions. */
-export async function runSuite(suite: BenchSuite, log: (line: string) => void = () => {}): Promise<SuiteResult> {
+/** The module a forked case runs in (next to this one, compiled or not). */
+const caseProcessModule = join(dirname(fileURLToPath(import.meta.url)), `case-process${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`);
+
+/** {@link measure} in a process of its own: `index` -1 is the suite's baseline, else a case. */
+function measureInProcess(suiteFile: string, index: number, warmups: number, repetitions: number): Promise<Measured> {
+  return new Promise((resolve, reject) => {
+    const child = fork(caseProcessModule, [suiteFile, String(index), String(warmups), String(repetitions)], {
+      execArgv: process.execArgv,
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    let result: Measured | undefined;
+    child.on("message", (m) => {
+      result = m as Measured;
+    });
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      if (result !== undefined) resolve(result);
+      else reject(new Error(`bench case ${index} of ${suiteFile}: its process exited with ${code} and no result`));
+    });
+  });
+}
+
+/**
+ * Runs the baseline and every case of a suite: warm-ups, then timed repetitions; each in a process
+ * of its own when the suite asks for it ({@link BenchSuite.isolateCases}; `suiteFile` is then the
+ * module the processes load it from).
+ */
+export async function runSuite(
+  suite: BenchSuite,
+  log: (line: string) => void = () => {},
+  suiteFile?: string,
+): Promise<SuiteResult> {
   const warmups = suite.warmups ?? 2;
   const repetitions = suite.repetitions ?? 5;
   const goals = suite.goals ?? {};
@@ -91,14 +129,19 @@ export async function runSuite(suite: BenchSuite, log: (line: string) => void = 
   const loadAtStart = loadavg()[0]!;
   const results: CaseResult[] = [];
   let baselineEps = Number.NaN;
-  for (const c of [suite.baseline, ...suite.cases]) {
-    log(`  ${suite.name} / ${c.name} …`);
-    const { runs, cpuRuns, latency } = await measure(c, warmups, repetitions);
+  const isolate = suite.isolateCases === true;
+  if (isolate && suiteFile === undefined) throw new Error(`suite ${suite.name} isolates its cases: pass its file`);
+  const all = [suite.baseline, ...suite.cases];
+  for (let i = 0; i < all.length; i++) {
+    const c = all[i]!;
+    log(`  ${suite.name} / ${c.name}${isolate ? " (own process)" : ""} …`);
+    const { runs, cpuRuns, latency, extra } = isolate
+      ? await measureInProcess(suiteFile!, i - 1, warmups, repetitions)
+      : await measure(c, warmups, repetitions);
     const eps = median(runs);
     const epcs = median(cpuRuns);
     if (c === suite.baseline) baselineEps = eps;
     const goal = goals["events/s"];
-    const extra = c.extra?.();
     results.push({
       name: c.name,
       events: c.events,

@@ -43,4 +43,11 @@ export interface BenchSuite {
   readonly warmups?: number;
   /** Timed runs of every case; throughput is their median (default 5). */
   readonly repetitions?: number;
+  /**
+   * Run the baseline and each case in a Node process of its own (forked, with the parent's Node
+   * flags), one after the other, as JMH forks a JVM per benchmark: what a case measures is then
+   * not shaped by the JIT feedback, optimized code and heap the cases before it left in the
+   * process. Default false (all in the runner's process).
+   */
+  readonly isolateCases?: boolean;
 }
