@@ -1,6 +1,6 @@
 /**
- * A topic's stored messages, column by column: the bytes of a run of entries in one slab, their
- * offsets, timestamps and keys in typed arrays and plain arrays. A stored message is no JavaScript
+ * A topic's stored messages, column by column: their bytes packed in slabs, their offsets,
+ * timestamps and keys in typed arrays and plain arrays. A stored message is no JavaScript
  * object of its own; {@link TopicLog.message} makes one when it is delivered or read.
  *
  * Why: a broker holding a backlog kept five heap objects per message (the message, its id, its
@@ -14,8 +14,12 @@ import { EmbeddedMessage, type StoredEntries } from "./message.js";
 
 /** Entries per chunk: the unit of trimming (as a ledger is Pulsar's). */
 const CHUNK = 1024;
-/** A chunk's first slab, and the floor of later guesses (bytes). */
-const MIN_SLAB = 16 * 1024;
+/**
+ * Bytes per slab: a chunk's messages go into slabs of this size (a bigger message gets one of its
+ * own). Below the allocator's mmap threshold, so opening one is cheap, and a slab is never grown
+ * or copied.
+ */
+const SLAB = 64 * 1024;
 
 /** What a stored entry keeps besides its bytes. */
 export interface EntryFields {
@@ -29,14 +33,19 @@ export interface EntryFields {
 
 class Chunk implements StoredEntries {
   count = 0;
-  used = 0;
-  bytes: Buffer;
-  /** Byte offset of entry i is `ends[i - 1]` (0 for the first); its end is `ends[i]`. */
-  readonly ends = new Int32Array(CHUNK);
-  readonly eventTs = new Float64Array(CHUNK);
-  readonly publishTs = new Float64Array(CHUNK);
-  /** Key_Shared hash slot of each entry's sticky key, -1 until first asked for. */
-  readonly keySlots = new Int32Array(CHUNK).fill(-1);
+  private readonly slabs: Buffer[] = [];
+  /** Bytes used in the last slab. */
+  private used = 0;
+  // The numeric columns share one allocation (each typed array of its own would be a separate
+  // backing store: a new chunk cost up to tens of microseconds on the send that opened it).
+  readonly eventTs: Float64Array;
+  readonly publishTs: Float64Array;
+  /** Entry i's bytes: `slabs[slabOf[i]]` from `starts[i]`, `lengths[i]` long. */
+  private readonly slabOf: Int32Array;
+  private readonly starts: Int32Array;
+  private readonly lengths: Int32Array;
+  /** Key_Shared hash slot + 1 of each entry's sticky key, 0 until first asked for. */
+  readonly keySlots: Int32Array;
   readonly partitionKeys: string[] = [];
   /** Only entries with an ordering key or properties have an element (most have neither). */
   readonly orderingKeys: (string | undefined)[] = [];
@@ -46,35 +55,43 @@ class Chunk implements StoredEntries {
   constructor(
     readonly ledgerId: number,
     readonly first: number,
-    slabBytes: number,
   ) {
-    this.bytes = Buffer.allocUnsafeSlow(slabBytes);
-  }
-
-  bytesOf(i: number): Buffer {
-    return this.bytes.subarray(i === 0 ? 0 : this.ends[i - 1]!, this.ends[i]!);
-  }
-
-  byteLengthOf(i: number): number {
-    return this.ends[i]! - (i === 0 ? 0 : this.ends[i - 1]!);
+    const columns = new ArrayBuffer(CHUNK * 32);
+    this.eventTs = new Float64Array(columns, 0, CHUNK);
+    this.publishTs = new Float64Array(columns, CHUNK * 8, CHUNK);
+    this.slabOf = new Int32Array(columns, CHUNK * 16, CHUNK);
+    this.starts = new Int32Array(columns, CHUNK * 20, CHUNK);
+    this.lengths = new Int32Array(columns, CHUNK * 24, CHUNK);
+    this.keySlots = new Int32Array(columns, CHUNK * 28, CHUNK);
   }
 
   get end(): number {
     return this.first + this.count;
   }
 
+  bytesOf(i: number): Buffer {
+    const start = this.starts[i]!;
+    return this.slabs[this.slabOf[i]!]!.subarray(start, start + this.lengths[i]!);
+  }
+
+  byteLengthOf(i: number): number {
+    return this.lengths[i]!;
+  }
+
   append(data: Uint8Array, f: EntryFields): void {
     const i = this.count;
-    const need = this.used + data.length;
-    if (need > this.bytes.length) {
-      // Grown by doubling; views already handed out keep the old slab, whose bytes never change.
-      const grown = Buffer.allocUnsafeSlow(Math.max(need, 2 * this.bytes.length));
-      this.bytes.copy(grown, 0, 0, this.used);
-      this.bytes = grown;
+    const n = data.length;
+    let slab = this.slabs.length - 1;
+    if (slab < 0 || this.used + n > this.slabs[slab]!.length) {
+      this.slabs.push(Buffer.allocUnsafeSlow(Math.max(SLAB, n)));
+      this.used = 0;
+      slab++;
     }
-    this.bytes.set(data, this.used);
-    this.used = need;
-    this.ends[i] = need;
+    this.slabs[slab]!.set(data, this.used);
+    this.slabOf[i] = slab;
+    this.starts[i] = this.used;
+    this.lengths[i] = n;
+    this.used += n;
     this.eventTs[i] = f.eventTimestamp;
     this.publishTs[i] = f.publishTimestamp;
     this.partitionKeys.push(f.partitionKey);
@@ -89,8 +106,6 @@ export class TopicLog {
   private chunks: Chunk[] = [];
   private base = 0;
   private next = 0;
-  /** Size of the last completed chunk's bytes: the next chunk's first slab, so few grow. */
-  private slabGuess = MIN_SLAB;
 
   constructor(
     readonly topicName: string,
@@ -112,8 +127,7 @@ export class TopicLog {
     const chunks = this.chunks;
     let last = chunks[chunks.length - 1];
     if (last === undefined || last.count === CHUNK) {
-      if (last !== undefined) this.slabGuess = Math.max(MIN_SLAB, Math.ceil(last.used * 1.125));
-      last = new Chunk(this.ledgerId, this.next, Math.max(this.slabGuess, data.length));
+      last = new Chunk(this.ledgerId, this.next);
       chunks.push(last);
     }
     last.append(data, fields);
@@ -149,12 +163,12 @@ export class TopicLog {
   /** The cached Key_Shared hash slot of a stored entry, or -1. */
   keySlot(entryId: number): number {
     const c = this.chunkOf(entryId);
-    return c === undefined ? -1 : c.keySlots[entryId - c.first]!;
+    return c === undefined ? -1 : c.keySlots[entryId - c.first]! - 1;
   }
 
   setKeySlot(entryId: number, slot: number): void {
     const c = this.chunkOf(entryId);
-    if (c !== undefined) c.keySlots[entryId - c.first] = slot;
+    if (c !== undefined) c.keySlots[entryId - c.first] = slot + 1;
   }
 
   /** Drops every chunk whose entries all lie below `low` (whole chunks, as Pulsar drops whole ledgers). */
