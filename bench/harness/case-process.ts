@@ -9,13 +9,16 @@ import { measure } from "./runner.js";
 
 async function main(): Promise<void> {
   const [file, index, warmups, repetitions] = process.argv.slice(2);
-  if (file === undefined || process.send === undefined) throw new Error("case-process: forked by the bench runner only");
+  if (file === undefined || process.send === undefined)
+    throw new Error("case-process: forked by the bench runner only");
   const suite = await loadSuite({ name: basename(file), file });
   const i = Number(index);
   const c = i < 0 ? suite.baseline : suite.cases[i];
   if (c === undefined) throw new Error(`case-process: ${file} has no case ${i}`);
   const result = await measure(c, Number(warmups), Number(repetitions));
-  await new Promise<void>((resolve, reject) => process.send!(result, (err: Error | null) => (err ? reject(err) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    process.send!(result, (err: Error | null) => (err ? reject(err) : resolve())),
+  );
 }
 
 main().then(

@@ -91,7 +91,10 @@ export async function measure(c: BenchCase, warmups: number, repetitions: number
 }
 
 /** The module a forked case runs in (next to this one, compiled or not). */
-const caseProcessModule = join(dirname(fileURLToPath(import.meta.url)), `case-process${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`);
+const caseProcessModule = join(
+  dirname(fileURLToPath(import.meta.url)),
+  `case-process${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`,
+);
 
 /** {@link measure} in a process of its own: `index` -1 is the suite's baseline, else a case. */
 function measureInProcess(suiteFile: string, index: number, warmups: number, repetitions: number): Promise<Measured> {
