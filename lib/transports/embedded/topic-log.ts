@@ -46,11 +46,12 @@ class Chunk implements StoredEntries {
   private readonly lengths: Int32Array;
   /** Key_Shared hash slot + 1 of each entry's sticky key, 0 until first asked for. */
   readonly keySlots: Int32Array;
-  readonly partitionKeys: string[] = [];
+  // Sized once (a growing array leaves a copy of itself behind at every growth).
+  readonly partitionKeys = new Array<string>(CHUNK);
   /** Only entries with an ordering key or properties have an element (most have neither). */
   readonly orderingKeys: (string | undefined)[] = [];
   readonly properties: (Readonly<Record<string, string>> | undefined)[] = [];
-  readonly producers: string[] = [];
+  readonly producers = new Array<string>(CHUNK);
 
   constructor(
     readonly ledgerId: number,
@@ -94,10 +95,10 @@ class Chunk implements StoredEntries {
     this.used += n;
     this.eventTs[i] = f.eventTimestamp;
     this.publishTs[i] = f.publishTimestamp;
-    this.partitionKeys.push(f.partitionKey);
+    this.partitionKeys[i] = f.partitionKey;
     if (f.orderingKey !== "") this.orderingKeys[i] = f.orderingKey;
     if (f.properties !== undefined) this.properties[i] = f.properties;
-    this.producers.push(f.producerName);
+    this.producers[i] = f.producerName;
     this.count = i + 1;
   }
 }
