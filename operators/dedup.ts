@@ -69,7 +69,7 @@ class DedupHandler<T> implements ItemHandler<T> {
 
   next(item: StreamItem<T>): void {
     if (item.kind === "record") {
-      if (this.evictDue) this.evict(this.wm);
+      if (this.evictDue) this.evict();
       const k = this.keyOf(item.value, item);
       const seen = this.seen;
       const slot = seen.find(k);
@@ -94,7 +94,7 @@ class DedupHandler<T> implements ItemHandler<T> {
     } else if (item.kind === "watermark") {
       if (item.time > this.wm) {
         // two watermarks in a row: the first one's eviction, as it would have run
-        if (this.evictDue) this.evict(this.wm);
+        if (this.evictDue) this.evict();
         this.wm = item.time;
         this.evictDue = true;
       }
@@ -105,7 +105,7 @@ class DedupHandler<T> implements ItemHandler<T> {
   }
 
   complete(): void {
-    if (this.evictDue) this.evict(this.wm);
+    if (this.evictDue) this.evict();
   }
 
   /**
@@ -116,8 +116,9 @@ class DedupHandler<T> implements ItemHandler<T> {
    * watermark (a key re-queued comes round again within the same 64). Depends only on admitted
    * records and watermarks, so `dedup(dedup(s)) = dedup(s)` still holds.
    */
-  private evict(wm: number): void {
+  private evict(): void {
     this.evictDue = false;
+    const wm = this.wm;
     const seen = this.seen;
     const far = wm + 2 * this.ttl;
     let n = 0;

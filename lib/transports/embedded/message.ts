@@ -53,7 +53,7 @@ export class EmbeddedMessage implements MessageLike {
 
   /** Length of {@link data}, without making the view. */
   get byteLength(): number {
-    return this.bytes !== undefined ? this.bytes.length : this.stored.byteLengthOf(this.index);
+    return this.stored.byteLengthOf(this.index);
   }
 
   get messageId(): EmbeddedMessageId {

@@ -82,11 +82,6 @@ export class Topic {
     return this.log.message(entryId);
   }
 
-  /** Bytes of a stored entry (0 when not stored), without making its message. */
-  byteLength(entryId: number): number {
-    return this.log.byteLength(entryId);
-  }
-
   /** Key_Shared hash slot of a stored entry's sticky key (computed once per entry). */
   keySlotOf(entryId: number): number {
     let slot = this.log.keySlot(entryId);
