@@ -9,6 +9,7 @@ import { annotate, increasesExposure, reject, withProposals, withTargetWeight } 
 import { forPortfolio, withSideInputs } from "./portfolio-internal/side-inputs.js";
 import { sortStrings } from "./internal/sort-strings.js";
 import { f64Gather, f64GatherDifference } from "../lib/quant/f64-slab.js";
+import { packedMap } from "./internal/packed-map.js";
 
 export interface PolicyGateOptions {
   /** Investment policies by portfolioId (key `"*"` = default). */
@@ -122,11 +123,11 @@ export function applyPolicy(
 ): ProposalBatch {
   const nav = batch.nav;
   const n = batch.proposals.length;
-  const target = batch.proposals.map((p) => p.targetWeight);
-  const current = batch.proposals.map((p) => p.currentWeight);
-  const dead = batch.proposals.map((p) => p.rejected);
-  const checks: DecisionCheck[][] = batch.proposals.map(() => []);
-  const codes: string[][] = batch.proposals.map(() => []);
+  const target = packedMap(batch.proposals, (p) => p.targetWeight);
+  const current = packedMap(batch.proposals, (p) => p.currentWeight);
+  const dead = packedMap(batch.proposals, (p) => p.rejected);
+  const checks: DecisionCheck[][] = packedMap(batch.proposals, (): DecisionCheck[] => []);
+  const codes: string[][] = packedMap(batch.proposals, (): string[] => []);
   const rejectedBy: (string | undefined)[] = new Array(n).fill(undefined);
 
   const lastCheck = new Map<string, DecisionCheck>();
@@ -336,7 +337,7 @@ export function applyPolicy(
   if (policy.sector) groupRule(PolicyRule.sector, policy.sector, (i) => i?.sector);
   if (policy.country) groupRule(PolicyRule.country, policy.country, (i) => i?.country);
 
-  const proposals = batch.proposals.map((p, k) => {
+  const proposals = packedMap(batch.proposals, (p, k) => {
     let q = p;
     if (rejectedBy[k] !== undefined) q = reject(q, rejectedBy[k]!, nav);
     else if (target[k] !== p.targetWeight) q = withTargetWeight(q, target[k]!, nav);

@@ -13,6 +13,7 @@ import {
   type TopologyRef,
 } from "./portfolio-internal/decisions.js";
 import { sortedIds } from "../lib/events/lineage.js";
+import { packedMap } from "./internal/packed-map.js";
 
 export interface PortfolioStateUpdatesOptions extends DecisionSelection {
   /** Same topology (and selection) as the `coordinate` step, so that decisionIds match its eventIds. */
@@ -74,7 +75,10 @@ export function portfolioStateUpdates(
       positions,
       grossExposure: positions.reduce((s, p) => s + Math.abs(p.weight), 0),
       netExposure: positions.reduce((s, p) => s + p.weight, 0),
-      decisionIds: b.proposals.filter((p) => isDecision(p, options)).map((p) => idOf(p.instrumentId)),
+      decisionIds: packedMap(
+        b.proposals.filter((p) => isDecision(p, options)),
+        (p) => idOf(p.instrumentId),
+      ),
       inputIds: sortedIds(item.ids) as string[],
     };
     return record(event, item.eventTime, item.key, item.ids);

@@ -15,6 +15,7 @@ import { forPortfolio, withSideInputs } from "./portfolio-internal/side-inputs.j
 import { DAY_MS, YEAR_MS } from "./size-positions.js";
 import { sortStrings } from "./internal/sort-strings.js";
 import { f64, f64Copy, f64Gather, f64GatherDifference, f64Map } from "../lib/quant/f64-slab.js";
+import { packedMap } from "./internal/packed-map.js";
 
 export interface ResolveConflictsOptions {
   /** Latest correlation matrix with annualized volatilities. */
@@ -208,7 +209,7 @@ export function resolveBatch(
 
   // Constraint set: linear groups (gross), stress scenarios, turnover, quadratic limits.
   const groups: GrossGroup[] = [];
-  if (p.maxLev !== undefined) groups.push({ members: book.ids.map((_, i) => i), limit: p.maxLev });
+  if (p.maxLev !== undefined) groups.push({ members: packedMap(book.ids, (_, i) => i), limit: p.maxLev });
   const groupBy = (cfg: NonNullable<Policy["sector"]>, key: (i: InstrumentInfo | undefined) => string | undefined) => {
     const m = new Map<string, number[]>();
     book.ids.forEach((id, i) => {
@@ -223,7 +224,7 @@ export function resolveBatch(
   };
   if (policy?.sector) groupBy(policy.sector, (i) => i?.sector);
   if (policy?.country) groupBy(policy.country, (i) => i?.country);
-  const stress = (limits?.stress?.scenarios ?? []).map((s) => book.ids.map((id) => s.shocks[id] ?? 0));
+  const stress = packedMap(limits?.stress?.scenarios ?? [], (s) => packedMap(book.ids, (id) => s.shocks[id] ?? 0));
 
   const post = (x: Float64Array) => {
     const w = f64(n);
@@ -250,7 +251,7 @@ export function resolveBatch(
   const breach =
     groups.some((g) => gross(w1, g.members) > Math.max(g.limit, gross(w0, g.members)) + EPS) ||
     stress.some(
-      (s) => loss(w1, s) > Math.max(limits!.stress!.maxLoss, Math.max(...stress.map((z) => loss(w0, z)))) + EPS,
+      (s) => loss(w1, s) > Math.max(limits!.stress!.maxLoss, Math.max(...packedMap(stress, (z) => loss(w0, z)))) + EPS,
     ) ||
     quadLimits.some((q) => q.value(p1) > Math.max(q.limit, q.value(p0)) * (1 + EPS)) ||
     (policy?.turnover !== undefined &&
@@ -281,7 +282,7 @@ export function resolveBatch(
     const anchor = f64Copy(full);
     if (breach) for (const k of variables) anchor[book.proposalAt[k]!] = 0;
     // Σ·(w0 + anchor) = s0 + sf − Σ·(full − anchor), the difference living on the variables only.
-    const vIdx = variables.map((k) => book.proposalAt[k]!);
+    const vIdx = packedMap(variables, (k) => book.proposalAt[k]!);
     const removed = f64GatherDifference(full, anchor, vIdx);
     const sAnchorW = addArr(addArr(s0, sf, 1), mulSparse(cov, vIdx, removed), -1);
     const sBase = addArr(addArr(s0, sf, 1), mulSparse(cov, vIdx, f64Gather(full, vIdx)), -1);
@@ -410,9 +411,9 @@ function solve(
 ): { status: string; x?: Float64Array } {
   const m = variables.length;
   const n = book.ids.length;
-  const idx = variables.map((k) => book.proposalAt[k]!);
-  const d = variables.map((k) => tradeWeight(batch.proposals[k]!));
-  const c = idx.map((i) => book.current[i]!);
+  const idx = packedMap(variables, (k) => book.proposalAt[k]!);
+  const d = packedMap(variables, (k) => tradeWeight(batch.proposals[k]!));
+  const c = packedMap(idx, (i) => book.current[i]!);
   // Base portfolio: everything except the variables' trades.
   const base = f64Copy(book.current);
   for (let i = 0; i < n; i++) base[i]! += book.trade[i]!;
@@ -465,9 +466,9 @@ function solve(
     constraints.push({ coefficients: coef, upper: bound - constant });
   }
   if (limits?.stress && stress.length > 0) {
-    const bound = Math.max(limits.stress.maxLoss, ...stress.map((s) => -dotArr(s, w0)));
+    const bound = Math.max(limits.stress.maxLoss, ...packedMap(stress, (s) => -dotArr(s, w0)));
     for (const s of stress) {
-      const coef = idx.map((i) => -s[i]!);
+      const coef = packedMap(idx, (i) => -s[i]!);
       constraints.push({ coefficients: coef, upper: bound + dotArr(s, base) });
     }
   }
@@ -475,7 +476,7 @@ function solve(
     let fixed = 0;
     for (let i = 0; i < n; i++) if (!varOf.has(i)) fixed += Math.abs(book.trade[i]!);
     constraints.push({
-      coefficients: d.map((x) => Math.sign(x)),
+      coefficients: packedMap(d, (x) => Math.sign(x)),
       upper: Math.max(0, policy.turnover.maxTurnover - fixed),
     });
   }
@@ -513,7 +514,7 @@ function solve(
       q,
       lower,
       upper,
-      rows: constraints.map((c) => ({ a: c.coefficients!, b: c.upper! })),
+      rows: packedMap(constraints, (c) => ({ a: c.coefficients!, b: c.upper! })),
       maxIterations: p.iterationLimit,
     });
     if (res.status === "error") return { status: "admm:error" };

@@ -19,6 +19,7 @@ import {
 } from "./portfolio-internal/risk.js";
 import { forPortfolio, withSideInputs } from "./portfolio-internal/side-inputs.js";
 import { f64 } from "../lib/quant/f64-slab.js";
+import { packedMap } from "./internal/packed-map.js";
 
 export interface RiskGateOptions {
   /** Risk limits by portfolioId (key `"*"` = default); may change at any time. */
@@ -132,7 +133,7 @@ export function applyRiskLimits(
   const coverageChecks = new Map<number, DecisionCheck>();
   if (cov.missing.length > 0) {
     const missing = new Set(cov.missing);
-    proposals = proposals.map((p, k) => {
+    proposals = packedMap(proposals, (p, k) => {
       if (p.rejected || !missing.has(p.instrumentId)) return p;
       coverageChecks.set(k, {
         kind: "risk",
@@ -185,7 +186,7 @@ export function applyRiskLimits(
   const histEs = hist
     ? (t: number) => histScale * expectedShortfall(hist.at(t), { confidence: limits.confidence })
     : undefined;
-  const scenarios = (limits.stress?.scenarios ?? []).map((s) => {
+  const scenarios = packedMap(limits.stress?.scenarios ?? [], (s) => {
     let l0 = 0;
     let l1 = 0;
     for (let i = 0; i < n; i++) {
@@ -279,7 +280,7 @@ export function applyRiskLimits(
   let t = 1;
   let rejectRule: string | undefined;
   let bindingRule: string | undefined;
-  const evaluated = measures.map((m) => {
+  const evaluated = packedMap(measures, (m) => {
     const v0 = m.at(0);
     const v1 = m.at(1);
     const passed = v1 <= m.limit * (1 + EPS);
@@ -303,7 +304,7 @@ export function applyRiskLimits(
   const hasTrade = proposals.some((p) => !p.rejected && tradeWeight(p) !== 0);
   if (rejectRule !== undefined) t = 0;
 
-  const checks: DecisionCheck[] = evaluated.map(({ m, v0, v1, passed, action }) => {
+  const checks: DecisionCheck[] = packedMap(evaluated, ({ m, v0, v1, passed, action }) => {
     const after = m.at(t);
     const parts = [m.detail, `before=${v0}`, `after=${after}`, action === "clip" ? `trades scaled by ${t}` : undefined];
     return {
@@ -318,7 +319,7 @@ export function applyRiskLimits(
   });
 
   const codes = t < 1 && rejectRule === undefined && bindingRule ? [`clipped:${bindingRule}`] : [];
-  const out = proposals.map((p, k) => {
+  const out = packedMap(proposals, (p, k) => {
     const cc = coverageChecks.get(k);
     if (cc !== undefined) return annotate(p, [cc]);
     if (p.rejected) return p;
@@ -347,7 +348,7 @@ function historicalPaths(history: ReturnHistory, ids: readonly string[], w0: Flo
   history.instrumentIds.forEach((id, j) => {
     col.set(id, j);
   });
-  const cols = ids.map((id) => col.get(id) ?? -1);
+  const cols = packedMap(ids, (id) => col.get(id) ?? -1);
   const T = history.returns.length;
   const p0 = f64(T);
   const pd = f64(T);

@@ -26,6 +26,7 @@ import { withSideInputs } from "./portfolio-internal/side-inputs.js";
 import { sortedUnion } from "./portfolio-internal/sorted.js";
 import { sortStrings } from "./internal/sort-strings.js";
 import { f64 } from "../lib/quant/f64-slab.js";
+import { packedMap } from "./internal/packed-map.js";
 
 export const DAY_MS = 86_400_000;
 export const YEAR_MS = 365.25 * DAY_MS;
@@ -268,18 +269,18 @@ function sizeBatch(
   });
   const noVol = new Set(uv.missing);
   const sIds = kellyIds.filter((id) => !noVol.has(id));
-  const sIdx = sIds.map((id) => pos.get(id)!);
+  const sIdx = packedMap(sIds, (id) => pos.get(id)!);
   const n = universe.length;
   const wF = f64(n);
   for (const id of fixedIds) wF[pos.get(id)!] = fixed.get(id)!;
 
-  const mu = sIds.map((id) => annualizedSignalReturn(signals.get(id)!, p.minHorizon));
+  const mu = packedMap(sIds, (id) => annualizedSignalReturn(signals.get(id)!, p.minHorizon));
   let wS: Float64Array;
   if (sIds.length === 0) wS = f64(0);
   else if (p.corrAdj) {
     const rhs = f64(sIds.length);
     // (Σ w_F)_S, from the model's entries on the fixed columns only (bit-identical to the dense product).
-    const fCols = fixedIds.map((id) => pos.get(id)!).sort((x, y) => x - y);
+    const fCols = packedMap(fixedIds, (id) => pos.get(id)!).sort((x, y) => x - y);
     const sigmaFw = p.hedge ? mulRowsSparse(uv, sIdx, fCols, wF) : undefined;
     for (let a = 0; a < sIds.length; a++) rhs[a] = p.c * mu[a]! - (sigmaFw ? sigmaFw[a]! : 0);
     // Signals on much of a model's universe: the Schur complement of the model's cached precision

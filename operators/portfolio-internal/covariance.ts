@@ -6,6 +6,7 @@
  */
 import type { CovarianceModel, InstrumentInfo } from "../../lib/domain/portfolio.js";
 import { f64, f64Copy } from "../../lib/quant/f64-slab.js";
+import { packedMap } from "../internal/packed-map.js";
 
 /** A dense symmetric n x n matrix, row-major. */
 export interface DenseCovariance {
@@ -506,7 +507,7 @@ export function solveViaPrecision(
   if (c.length === 0) return x;
   const pcsb = f64(c.length);
   for (let u = 0; u < c.length; u++) pcsb[u] = rowDot(pos[c[u]!]!);
-  const cp = c.map((k) => pos[k]!);
+  const cp = packedMap(c, (k) => pos[k]!);
   const pcc = f64(c.length * c.length);
   for (let u = 0; u < c.length; u++) for (let w = 0; w < c.length; w++) pcc[u * c.length + w] = p[cp[u]! * n + cp[w]!]!;
   const y = cholSolve(factor(pcc, c.length, undefined), c.length, pcsb);

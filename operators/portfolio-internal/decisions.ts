@@ -28,7 +28,7 @@ export function isDecision(p: TradeProposal, sel: DecisionSelection = {}): boole
 
 /** sha256 hex (first 32 chars) of the parts joined by a unit separator. */
 export function stableId(parts: readonly (string | number)[]): string {
-  return sha256Hex(parts.map(String).join("\u001f")).slice(0, 32);
+  return sha256Hex(parts.join("\u001f")).slice(0, 32);
 }
 
 /** The decision id: topology hash + portfolio + instrument + window + digest of the input ids. */
