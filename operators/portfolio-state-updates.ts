@@ -13,7 +13,6 @@ import {
   type TopologyRef,
 } from "./portfolio-internal/decisions.js";
 import { sortedIds } from "../lib/events/lineage.js";
-import { packedMap } from "./internal/packed-map.js";
 
 export interface PortfolioStateUpdatesOptions extends DecisionSelection {
   /** Same topology (and selection) as the `coordinate` step, so that decisionIds match its eventIds. */
@@ -52,10 +51,12 @@ export function portfolioStateUpdates(
     }
     let cash = b.cash ?? 0;
     const proposed: string[] = [];
+    const decisionIds: string[] = [];
     for (const p of b.proposals) {
       qty.set(p.instrumentId, { quantity: p.targetQuantity, price: p.price });
       proposed.push(p.instrumentId);
       cash -= p.tradeQuantity * p.price;
+      if (isDecision(p, options)) decisionIds.push(idOf(p.instrumentId));
     }
     // Holdings and proposals are sorted by contract: merged in O(n) (sorted otherwise).
     const positions: PortfolioStateUpdateEvent["positions"] = [];
@@ -75,10 +76,7 @@ export function portfolioStateUpdates(
       positions,
       grossExposure: positions.reduce((s, p) => s + Math.abs(p.weight), 0),
       netExposure: positions.reduce((s, p) => s + p.weight, 0),
-      decisionIds: packedMap(
-        b.proposals.filter((p) => isDecision(p, options)),
-        (p) => idOf(p.instrumentId),
-      ),
+      decisionIds,
       inputIds: sortedIds(item.ids) as string[],
     };
     return record(event, item.eventTime, item.key, item.ids);
