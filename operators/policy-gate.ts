@@ -9,7 +9,6 @@ import { annotate, increasesExposure, reject, withProposals, withTargetWeight } 
 import { forPortfolio, withSideInputs } from "./portfolio-internal/side-inputs.js";
 import { sortStrings } from "./internal/sort-strings.js";
 import { f64Gather, f64GatherDifference } from "../lib/quant/f64-slab.js";
-import { packedMap } from "./internal/packed-map.js";
 
 export interface PolicyGateOptions {
   /** Investment policies by portfolioId (key `"*"` = default). */
@@ -121,24 +120,160 @@ export function applyPolicy(
   policy: InvestmentPolicy,
   market: ReadonlyMap<string, InstrumentInfo>,
 ): ProposalBatch {
-  const nav = batch.nav;
-  const n = batch.proposals.length;
-  const target = packedMap(batch.proposals, (p) => p.targetWeight);
-  const current = packedMap(batch.proposals, (p) => p.currentWeight);
-  const dead = packedMap(batch.proposals, (p) => p.rejected);
-  const checks: DecisionCheck[][] = packedMap(batch.proposals, (): DecisionCheck[] => []);
-  const codes: string[][] = packedMap(batch.proposals, (): string[] => []);
-  const rejectedBy: (string | undefined)[] = new Array(n).fill(undefined);
+  return new PolicyPass(batch, policy, market).run();
+}
 
-  const lastCheck = new Map<string, DecisionCheck>();
-  const increasing = (k: number): boolean =>
-    increasesExposure({ currentWeight: current[k]!, targetWeight: target[k]! } as TradeProposal);
-  const doReject = (k: number, rule: string) => {
-    target[k] = current[k]!;
-    dead[k] = true;
-    rejectedBy[k] = rule;
-  };
-  const check = (
+/** An eligibility test: writes its outcome for one proposal into `pass.ev`. */
+type EligibilityTest = (pass: PolicyPass, p: TradeProposal, info: InstrumentInfo | undefined) => void;
+
+const notAllowed: EligibilityTest = (pass, p) => pass.flag(!pass.sets.allowed!.has(p.instrumentId));
+const classNotAllowed: EligibilityTest = (pass, _p, info) =>
+  pass.flag(info?.assetClass === undefined || !pass.sets.classes!.has(info.assetClass));
+const restricted: EligibilityTest = (pass, p) => pass.flag(pass.sets.restricted!.has(p.instrumentId));
+const esgExcluded: EligibilityTest = (pass, p) => pass.flag(pass.sets.excluded!.has(p.instrumentId));
+const esgBelowMin: EligibilityTest = (pass, _p, info) => {
+  const esg = pass.policy.esg!;
+  const min = esg.minScore!;
+  const score = info?.esgScore;
+  const ev = pass.ev;
+  ev.limit = min;
+  if (score === undefined) {
+    ev.fail = esg.missingScore === "fail";
+    ev.value = -1;
+  } else {
+    ev.fail = score < min;
+    ev.value = score;
+  }
+};
+const sectorOf = (i: InstrumentInfo | undefined) => i?.sector;
+const countryOf = (i: InstrumentInfo | undefined) => i?.country;
+
+/**
+ * One batch through the policy's rules, in order: eligibility, turnover, single name, sector and
+ * country groups. Per-proposal state lives in arrays indexed by the proposal's position.
+ *
+ * A class, not closures made per batch: V8 keeps a function's optimized code only while a closure
+ * of it is alive, so closures made per batch lose theirs at every full collection that falls
+ * between two batches and are compiled again; methods keep theirs.
+ */
+class PolicyPass {
+  private readonly nav: number;
+  private readonly n: number;
+  private readonly target: number[] = [];
+  private readonly current: number[] = [];
+  private readonly dead: boolean[] = [];
+  private readonly checks: DecisionCheck[][] = [];
+  private readonly codes: string[][] = [];
+  private readonly rejectedBy: (string | undefined)[];
+  private readonly lastCheck = new Map<string, DecisionCheck>();
+  /** Where an eligibility test writes its outcome (one reused record: no object per proposal). */
+  readonly ev = { fail: false, value: 0, limit: 0 };
+  readonly sets: PolicySets;
+  private readonly proposalIds = new Set<string>();
+
+  constructor(
+    private readonly batch: ProposalBatch,
+    readonly policy: InvestmentPolicy,
+    private readonly market: ReadonlyMap<string, InstrumentInfo>,
+  ) {
+    this.nav = batch.nav;
+    this.n = batch.proposals.length;
+    for (const p of batch.proposals) {
+      this.target.push(p.targetWeight);
+      this.current.push(p.currentWeight);
+      this.dead.push(p.rejected);
+      this.checks.push([]);
+      this.codes.push([]);
+      this.proposalIds.add(p.instrumentId);
+    }
+    this.rejectedBy = new Array(this.n).fill(undefined);
+    this.sets = policySets(policy);
+  }
+
+  run(): ProposalBatch {
+    const { policy, batch, nav, target, current, dead, rejectedBy, checks, codes } = this;
+    const n = this.n;
+
+    // 1. Eligibility.
+    this.eligibility(PolicyRule.allowedInstrument, policy.allowedInstruments?.action, notAllowed);
+    this.eligibility(PolicyRule.allowedAssetClass, policy.allowedAssetClasses?.action, classNotAllowed);
+    this.eligibility(PolicyRule.restrictedList, policy.restrictedList?.action, restricted);
+    const esg = policy.esg;
+    this.eligibility(PolicyRule.esgExclusion, esg?.action, esgExcluded);
+    if (esg?.minScore !== undefined) this.eligibility(PolicyRule.esgMinScore, esg.action, esgBelowMin);
+
+    // 2. Turnover.
+    if (policy.turnover) {
+      const max = policy.turnover.maxTurnover;
+      let turnover = 0;
+      for (let k = 0; k < n; k++) turnover += Math.abs(target[k]! - current[k]!);
+      const passed = turnover <= max + EPS;
+      const action: DecisionCheck["action"] = passed ? "pass" : policy.turnover.action;
+      const f = passed ? 1 : max / turnover;
+      for (let k = 0; k < n; k++) {
+        if (dead[k]) continue;
+        const traded = target[k] !== current[k];
+        this.check(k, PolicyRule.turnover, turnover, max, passed, traded ? action : "pass");
+        if (passed || !traded) continue;
+        if (action === "reject") this.doReject(k, PolicyRule.turnover);
+        else target[k] = current[k]! + f * (target[k]! - current[k]!);
+      }
+    }
+
+    // 3. Single name.
+    if (policy.singleName) {
+      const max = policy.singleName.maxWeight;
+      for (let k = 0; k < n; k++) {
+        if (dead[k]) continue;
+        const post = Math.abs(target[k]!);
+        const bound = Math.max(max, Math.abs(current[k]!));
+        if (post <= max + EPS) this.check(k, PolicyRule.singleName, post, max, true, "pass");
+        else if (post <= bound + EPS) {
+          this.check(k, PolicyRule.singleName, post, max, false, "pass", "breach not increased");
+        } else if (policy.singleName.action === "reject") {
+          this.check(k, PolicyRule.singleName, post, max, false, "reject");
+          this.doReject(k, PolicyRule.singleName);
+        } else {
+          target[k] = Math.sign(target[k]!) * bound;
+          this.check(k, PolicyRule.singleName, post, max, false, "clip", `target clipped to ${target[k]}`);
+        }
+      }
+    }
+
+    // 4-5. Groups.
+    if (policy.sector) this.groupRule(PolicyRule.sector, policy.sector, sectorOf);
+    if (policy.country) this.groupRule(PolicyRule.country, policy.country, countryOf);
+
+    const proposals: TradeProposal[] = [];
+    for (let k = 0; k < n; k++) {
+      const p = batch.proposals[k]!;
+      let q = p;
+      if (rejectedBy[k] !== undefined) q = reject(q, rejectedBy[k]!, nav);
+      else if (target[k] !== p.targetWeight) q = withTargetWeight(q, target[k]!, nav);
+      proposals.push(annotate(q, checks[k]!, codes[k]!));
+    }
+    return withProposals(batch, proposals);
+  }
+
+  /** Sets the eligibility outcome: failed (value 1) or not (value 0), against limit 0. */
+  flag(bad: boolean): void {
+    const ev = this.ev;
+    ev.fail = bad;
+    ev.value = bad ? 1 : 0;
+    ev.limit = 0;
+  }
+
+  private increasing(k: number): boolean {
+    return increasesExposure({ currentWeight: this.current[k]!, targetWeight: this.target[k]! } as TradeProposal);
+  }
+
+  private doReject(k: number, rule: string): void {
+    this.target[k] = this.current[k]!;
+    this.dead[k] = true;
+    this.rejectedBy[k] = rule;
+  }
+
+  private check(
     k: number,
     rule: string,
     value: number,
@@ -146,10 +281,10 @@ export function applyPolicy(
     passed: boolean,
     action: DecisionCheck["action"],
     detail?: string,
-  ) => {
+  ): void {
     // Checks are immutable values: consecutive proposals with the same outcome of a rule (every
     // pass of an eligibility rule, every member of a group, turnover) share one object.
-    const prev = lastCheck.get(rule);
+    const prev = this.lastCheck.get(rule);
     let c: DecisionCheck;
     if (
       prev !== undefined &&
@@ -165,130 +300,49 @@ export function applyPolicy(
         detail !== undefined
           ? { kind: "policy", rule, value, limit, passed, action, detail }
           : { kind: "policy", rule, value, limit, passed, action };
-      lastCheck.set(rule, c);
+      this.lastCheck.set(rule, c);
     }
-    checks[k]!.push(c);
-    if (action === "clip") codes[k]!.push(clippedCode(rule));
-  };
+    this.checks[k]!.push(c);
+    if (action === "clip") this.codes[k]!.push(clippedCode(rule));
+  }
 
-  // 1. Eligibility (each rule writes its outcome into one reused record: no object per proposal).
-  const ev = { fail: false, value: 0, limit: 0 };
-  const sets = policySets(policy);
-  const eligibility = (
-    rule: string,
-    cfgAction: RuleAction | undefined,
-    fails: (p: TradeProposal, info: InstrumentInfo | undefined) => void,
-  ) => {
+  private eligibility(rule: string, cfgAction: RuleAction | undefined, test: EligibilityTest): void {
     if (cfgAction === undefined) return;
-    for (let k = 0; k < n; k++) {
+    const { batch, market, dead, current, target, ev } = this;
+    for (let k = 0; k < this.n; k++) {
       if (dead[k]) continue;
       const p = batch.proposals[k]!;
-      fails(p, market.get(p.instrumentId));
+      test(this, p, market.get(p.instrumentId));
       if (!ev.fail) {
-        check(k, rule, ev.value, ev.limit, true, "pass");
+        this.check(k, rule, ev.value, ev.limit, true, "pass");
         continue;
       }
       if (cfgAction === "reject") {
-        check(k, rule, ev.value, ev.limit, false, "reject");
-        doReject(k, rule);
-      } else if (increasing(k)) {
+        this.check(k, rule, ev.value, ev.limit, false, "reject");
+        this.doReject(k, rule);
+      } else if (this.increasing(k)) {
         const c = current[k]!;
         target[k] = Math.min(Math.max(target[k]!, Math.min(0, c)), Math.max(0, c));
-        check(k, rule, ev.value, ev.limit, false, "clip", "only exposure-reducing trades allowed");
-      } else check(k, rule, ev.value, ev.limit, false, "pass", "exposure-reducing trade allowed");
-    }
-  };
-  const flag = (bad: boolean) => {
-    ev.fail = bad;
-    ev.value = bad ? 1 : 0;
-    ev.limit = 0;
-  };
-  eligibility(PolicyRule.allowedInstrument, policy.allowedInstruments?.action, (p) =>
-    flag(!sets.allowed!.has(p.instrumentId)),
-  );
-  eligibility(PolicyRule.allowedAssetClass, policy.allowedAssetClasses?.action, (_p, info) =>
-    flag(info?.assetClass === undefined || !sets.classes!.has(info.assetClass)),
-  );
-  eligibility(PolicyRule.restrictedList, policy.restrictedList?.action, (p) =>
-    flag(sets.restricted!.has(p.instrumentId)),
-  );
-  const esg = policy.esg;
-  eligibility(PolicyRule.esgExclusion, esg?.action, (p) => flag(sets.excluded!.has(p.instrumentId)));
-  if (esg?.minScore !== undefined) {
-    const min = esg.minScore;
-    eligibility(PolicyRule.esgMinScore, esg.action, (_p, info) => {
-      const score = info?.esgScore;
-      ev.limit = min;
-      if (score === undefined) {
-        ev.fail = esg.missingScore === "fail";
-        ev.value = -1;
-      } else {
-        ev.fail = score < min;
-        ev.value = score;
-      }
-    });
-  }
-
-  // 2. Turnover.
-  if (policy.turnover) {
-    const max = policy.turnover.maxTurnover;
-    let turnover = 0;
-    for (let k = 0; k < n; k++) turnover += Math.abs(target[k]! - current[k]!);
-    const passed = turnover <= max + EPS;
-    const action: DecisionCheck["action"] = passed ? "pass" : policy.turnover.action;
-    const f = passed ? 1 : max / turnover;
-    for (let k = 0; k < n; k++) {
-      if (dead[k]) continue;
-      const traded = target[k] !== current[k];
-      check(k, PolicyRule.turnover, turnover, max, passed, traded ? action : "pass");
-      if (passed || !traded) continue;
-      if (action === "reject") doReject(k, PolicyRule.turnover);
-      else target[k] = current[k]! + f * (target[k]! - current[k]!);
+        this.check(k, rule, ev.value, ev.limit, false, "clip", "only exposure-reducing trades allowed");
+      } else this.check(k, rule, ev.value, ev.limit, false, "pass", "exposure-reducing trade allowed");
     }
   }
 
-  // 3. Single name.
-  if (policy.singleName) {
-    const max = policy.singleName.maxWeight;
-    for (let k = 0; k < n; k++) {
-      if (dead[k]) continue;
-      const post = Math.abs(target[k]!);
-      const bound = Math.max(max, Math.abs(current[k]!));
-      if (post <= max + EPS) check(k, PolicyRule.singleName, post, max, true, "pass");
-      else if (post <= bound + EPS) check(k, PolicyRule.singleName, post, max, false, "pass", "breach not increased");
-      else if (policy.singleName.action === "reject") {
-        check(k, PolicyRule.singleName, post, max, false, "reject");
-        doReject(k, PolicyRule.singleName);
-      } else {
-        target[k] = Math.sign(target[k]!) * bound;
-        check(k, PolicyRule.singleName, post, max, false, "clip", `target clipped to ${target[k]}`);
-      }
-    }
-  }
-
-  // 4-5. Groups.
-  const groupRule = (
+  private groupRule(
     rule: string,
     cfg: NonNullable<InvestmentPolicy["sector"]>,
     groupOf: (info: InstrumentInfo | undefined) => string | undefined,
-  ) => {
+  ): void {
+    const { batch, market, dead, current, target } = this;
     const members = new Map<string, { fixed: number; moving: number[] }>();
-    const entry = (g: string) => {
-      let e = members.get(g);
-      if (e === undefined) {
-        e = { fixed: 0, moving: [] };
-        members.set(g, e);
-      }
-      return e;
-    };
     for (const h of batch.holdings ?? []) {
-      if (proposalIds.has(h.instrumentId)) continue;
+      if (this.proposalIds.has(h.instrumentId)) continue;
       const g = groupOf(market.get(h.instrumentId));
-      if (g !== undefined && g !== "") entry(g).fixed += Math.abs(h.weight);
+      if (g !== undefined && g !== "") groupEntry(members, g).fixed += Math.abs(h.weight);
     }
-    for (let k = 0; k < n; k++) {
+    for (let k = 0; k < this.n; k++) {
       const g = groupOf(market.get(batch.proposals[k]!.instrumentId));
-      if (g !== undefined && g !== "") entry(g).moving.push(k);
+      if (g !== undefined && g !== "") groupEntry(members, g).moving.push(k);
     }
     for (const g of sortStrings(Array.from(members.keys()))) {
       const e = members.get(g)!;
@@ -296,7 +350,7 @@ export function applyPolicy(
       let fixed = e.fixed;
       const inc: number[] = [];
       for (const k of e.moving) {
-        if (!dead[k] && increasing(k)) inc.push(k);
+        if (!dead[k] && this.increasing(k)) inc.push(k);
         else fixed += Math.abs(target[k]!);
       }
       const path: GroupPath = {
@@ -308,16 +362,17 @@ export function applyPolicy(
       const post = groupGrossAt(path, 1);
       const bound = Math.max(limit, groupGrossAt(path, 0));
       const detail = `${rule === PolicyRule.sector ? "sector" : "country"}=${g}`;
-      const live = e.moving.filter((k) => !dead[k]);
+      const live: number[] = [];
+      for (const k of e.moving) if (!dead[k]) live.push(k);
       if (post <= limit + EPS) {
-        for (const k of live) check(k, rule, post, limit, true, "pass", detail);
+        for (const k of live) this.check(k, rule, post, limit, true, "pass", detail);
       } else if (post <= bound + EPS) {
-        for (const k of live) check(k, rule, post, limit, false, "pass", `${detail}; breach not increased`);
+        for (const k of live) this.check(k, rule, post, limit, false, "pass", `${detail}; breach not increased`);
       } else if (cfg.action === "reject") {
         const incSet = new Set(inc);
         for (const k of live) {
-          check(k, rule, post, limit, false, incSet.has(k) ? "reject" : "pass", detail);
-          if (incSet.has(k)) doReject(k, rule);
+          this.check(k, rule, post, limit, false, incSet.has(k) ? "reject" : "pass", detail);
+          if (incSet.has(k)) this.doReject(k, rule);
         }
       } else {
         const t = maxStepGroup(path, limit);
@@ -326,22 +381,23 @@ export function applyPolicy(
         for (const k of live) {
           if (incSet.has(k)) {
             target[k] = current[k]! + t * (target[k]! - current[k]!);
-            check(k, rule, post, limit, false, "clip", scaled);
-          } else check(k, rule, post, limit, false, "pass", detail);
+            this.check(k, rule, post, limit, false, "clip", scaled);
+          } else this.check(k, rule, post, limit, false, "pass", detail);
         }
       }
     }
-  };
-  const proposalIds = new Set<string>();
-  for (const p of batch.proposals) proposalIds.add(p.instrumentId);
-  if (policy.sector) groupRule(PolicyRule.sector, policy.sector, (i) => i?.sector);
-  if (policy.country) groupRule(PolicyRule.country, policy.country, (i) => i?.country);
+  }
+}
 
-  const proposals = packedMap(batch.proposals, (p, k) => {
-    let q = p;
-    if (rejectedBy[k] !== undefined) q = reject(q, rejectedBy[k]!, nav);
-    else if (target[k] !== p.targetWeight) q = withTargetWeight(q, target[k]!, nav);
-    return annotate(q, checks[k]!, codes[k]!);
-  });
-  return withProposals(batch, proposals);
+/** The group's entry, made on first use. */
+function groupEntry(
+  members: Map<string, { fixed: number; moving: number[] }>,
+  g: string,
+): { fixed: number; moving: number[] } {
+  let e = members.get(g);
+  if (e === undefined) {
+    e = { fixed: 0, moving: [] };
+    members.set(g, e);
+  }
+  return e;
 }

@@ -171,6 +171,82 @@ interface GrossGroup {
   readonly limit: number;
 }
 
+// Module-level helpers of `resolveBatch`, not closures made per batch: V8 keeps a function's
+// optimized code only while a closure of it is alive, so per-batch closures lose it at every full
+// collection that falls between two batches and are compiled again (see `QuadLimit`).
+const sectorOf = (i: InstrumentInfo | undefined) => i?.sector;
+const countryOf = (i: InstrumentInfo | undefined) => i?.country;
+
+/** One gross group per value of `key` over the universe, in the order of their names. */
+function addGroups(
+  groups: GrossGroup[],
+  ids: readonly string[],
+  market: ReadonlyMap<string, InstrumentInfo>,
+  cfg: NonNullable<Policy["sector"]>,
+  key: (i: InstrumentInfo | undefined) => string | undefined,
+): void {
+  const m = new Map<string, number[]>();
+  for (let i = 0; i < ids.length; i++) {
+    const g = key(market.get(ids[i]!));
+    if (g === undefined || g === "") continue;
+    const list = m.get(g);
+    if (list) list.push(i);
+    else m.set(g, [i]);
+  }
+  for (const [g, members] of [...m].sort(byFirst)) groups.push({ members, limit: cfg.overrides?.[g] ?? cfg.maxWeight });
+}
+const byFirst = (a: [string, number[]], b: [string, number[]]) => (a[0] < b[0] ? -1 : 1);
+
+/** Weights after trade x: current + x. */
+function post(current: Float64Array, x: Float64Array): Float64Array {
+  const w = f64(current.length);
+  for (let i = 0; i < w.length; i++) w[i] = current[i]! + x[i]!;
+  return w;
+}
+
+function gross(w: Float64Array, members: readonly number[]): number {
+  let s = 0;
+  for (const i of members) s += Math.abs(w[i]!);
+  return s;
+}
+
+/** Whether trading every live proposal in full (w1, Σ-products p1) breaks a limit that w0 keeps. */
+function breaches(
+  proposals: readonly TradeProposal[],
+  live: readonly number[],
+  groups: readonly GrossGroup[],
+  stress: readonly (readonly number[])[],
+  quadLimits: readonly QuadLimit[],
+  policy: Policy | undefined,
+  limits: RiskLimits | undefined,
+  w0: Float64Array,
+  w1: Float64Array,
+  p0: Pt,
+  p1: Pt,
+): boolean {
+  const EPS = 1e-9;
+  for (const g of groups) if (gross(w1, g.members) > Math.max(g.limit, gross(w0, g.members)) + EPS) return true;
+  if (stress.length > 0) {
+    let worst0 = Number.NEGATIVE_INFINITY;
+    for (const z of stress) worst0 = Math.max(worst0, -dotArr(z, w0));
+    for (const s of stress) if (-dotArr(s, w1) > Math.max(limits!.stress!.maxLoss, worst0) + EPS) return true;
+  }
+  for (const q of quadLimits) if (q.value(p1) > Math.max(q.limit, q.value(p0)) * (1 + EPS)) return true;
+  if (policy?.turnover !== undefined) {
+    let turnover = 0;
+    for (const k of live) turnover += Math.abs(tradeWeight(proposals[k]!));
+    if (turnover > policy.turnover.maxTurnover + EPS) return true;
+  }
+  if (policy?.singleName !== undefined) {
+    for (const k of live) {
+      const q = proposals[k]!;
+      if (Math.abs(q.targetWeight) > Math.max(policy.singleName.maxWeight, Math.abs(q.currentWeight)) + EPS)
+        return true;
+    }
+  }
+  return false;
+}
+
 /** The resolver's work on one batch (exported for the bench and direct use). */
 export function resolveBatch(
   batch: ProposalBatch,
@@ -209,34 +285,24 @@ export function resolveBatch(
 
   // Constraint set: linear groups (gross), stress scenarios, turnover, quadratic limits.
   const groups: GrossGroup[] = [];
-  if (p.maxLev !== undefined) groups.push({ members: packedMap(book.ids, (_, i) => i), limit: p.maxLev });
-  const groupBy = (cfg: NonNullable<Policy["sector"]>, key: (i: InstrumentInfo | undefined) => string | undefined) => {
-    const m = new Map<string, number[]>();
-    book.ids.forEach((id, i) => {
-      const g = key(market.get(id));
-      if (g === undefined || g === "") return;
-      const list = m.get(g);
-      if (list) list.push(i);
-      else m.set(g, [i]);
-    });
-    for (const [g, members] of [...m].sort((a, b) => (a[0] < b[0] ? -1 : 1)))
-      groups.push({ members, limit: cfg.overrides?.[g] ?? cfg.maxWeight });
-  };
-  if (policy?.sector) groupBy(policy.sector, (i) => i?.sector);
-  if (policy?.country) groupBy(policy.country, (i) => i?.country);
-  const stress = packedMap(limits?.stress?.scenarios ?? [], (s) => packedMap(book.ids, (id) => s.shocks[id] ?? 0));
+  if (p.maxLev !== undefined) {
+    const members: number[] = [];
+    for (let i = 0; i < n; i++) members.push(i);
+    groups.push({ members, limit: p.maxLev });
+  }
+  if (policy?.sector) addGroups(groups, book.ids, market, policy.sector, sectorOf);
+  if (policy?.country) addGroups(groups, book.ids, market, policy.country, countryOf);
+  const stress: number[][] = [];
+  for (const s of limits?.stress?.scenarios ?? []) {
+    const shocks: number[] = [];
+    for (const id of book.ids) shocks.push(s.shocks[id] ?? 0);
+    stress.push(shocks);
+  }
 
-  const post = (x: Float64Array) => {
-    const w = f64(n);
-    for (let i = 0; i < n; i++) w[i] = book.current[i]! + x[i]!;
-    return w;
-  };
-  const gross = (w: Float64Array, members: readonly number[]) => members.reduce((s, i) => s + Math.abs(w[i]!), 0);
-  const loss = (w: Float64Array, shocks: readonly number[]) => -dotArr(shocks, w);
   const zero = f64(n);
   const full = f64Copy(book.trade);
-  const w0 = post(zero);
-  const w1 = post(full);
+  const w0 = post(book.current, zero);
+  const w1 = post(book.current, full);
   // Σ-products computed once: every point on the trade paths below is a combination of these.
   const s0 = mulVec(cov, w0);
   const sf = mulVec(cov, full);
@@ -245,22 +311,14 @@ export function resolveBatch(
   const quadLimits = quadraticLimits(limits, cov, bench, book.ids);
 
   // Detect.
-  const conflicted = live.filter((k) => batch.proposals[k]!.conflict && !isIntentDriven(batch.proposals[k]!));
-  const reported = batch.proposals.filter((q) => q.conflict);
-  const EPS = 1e-9;
-  const breach =
-    groups.some((g) => gross(w1, g.members) > Math.max(g.limit, gross(w0, g.members)) + EPS) ||
-    stress.some(
-      (s) => loss(w1, s) > Math.max(limits!.stress!.maxLoss, Math.max(...packedMap(stress, (z) => loss(w0, z)))) + EPS,
-    ) ||
-    quadLimits.some((q) => q.value(p1) > Math.max(q.limit, q.value(p0)) * (1 + EPS)) ||
-    (policy?.turnover !== undefined &&
-      live.reduce((s, k) => s + Math.abs(tradeWeight(batch.proposals[k]!)), 0) > policy.turnover.maxTurnover + EPS) ||
-    (policy?.singleName !== undefined &&
-      live.some((k) => {
-        const q = batch.proposals[k]!;
-        return Math.abs(q.targetWeight) > Math.max(policy.singleName!.maxWeight, Math.abs(q.currentWeight)) + EPS;
-      }));
+  const conflicted: number[] = [];
+  for (const k of live) {
+    const q = batch.proposals[k]!;
+    if (q.conflict && !isIntentDriven(q)) conflicted.push(k);
+  }
+  const reported: TradeProposal[] = [];
+  for (const q of batch.proposals) if (q.conflict) reported.push(q);
+  const breach = breaches(batch.proposals, live, groups, stress, quadLimits, policy, limits, w0, w1, p0, p1);
   const variables = breach ? live : conflicted;
   const conflictType: ConflictResolution["conflictType"] = breach
     ? "constraint-breach"
@@ -282,7 +340,8 @@ export function resolveBatch(
     const anchor = f64Copy(full);
     if (breach) for (const k of variables) anchor[book.proposalAt[k]!] = 0;
     // Σ·(w0 + anchor) = s0 + sf − Σ·(full − anchor), the difference living on the variables only.
-    const vIdx = packedMap(variables, (k) => book.proposalAt[k]!);
+    const vIdx: number[] = [];
+    for (const k of variables) vIdx.push(book.proposalAt[k]!);
     const removed = f64GatherDifference(full, anchor, vIdx);
     const sAnchorW = addArr(addArr(s0, sf, 1), mulSparse(cov, vIdx, removed), -1);
     const sBase = addArr(addArr(s0, sf, 1), mulSparse(cov, vIdx, f64Gather(full, vIdx)), -1);
@@ -291,7 +350,7 @@ export function resolveBatch(
     if (solved.x !== undefined) {
       // Quadratic limits: move from the anchor toward the QP solution as far as they allow.
       let s = 1;
-      const pa: Pt = { w: post(anchor), sw: sAnchorW };
+      const pa: Pt = { w: post(book.current, anchor), sw: sAnchorW };
       const dir = f64(n);
       for (let i = 0; i < n; i++) dir[i] = solved.x[i]! - anchor[i]!;
       const sdir = mulSparse(cov, vIdx, f64Gather(dir, vIdx));
@@ -315,16 +374,16 @@ export function resolveBatch(
   }
 
   // Objective terms of the resolved batch.
-  const w = post(x);
+  const w = post(book.current, x);
   let a = 0;
   let tc = 0;
-  proposals.forEach((q, k) => {
-    const dw = tradeWeight(q);
-    if (dw === 0) return;
+  for (let k = 0; k < proposals.length; k++) {
+    const dw = tradeWeight(proposals[k]!);
+    if (dw === 0) continue;
     const i = book.proposalAt[k]!;
     a += alpha[k]! * dw;
     tc += p.linearCost * Math.abs(dw) + eta[i]! * dw * dw;
-  });
+  }
   const risk = Math.max(0, dotArr(w, finalSw));
   const conflictResolution: ConflictResolution = {
     conflictType,
@@ -349,11 +408,38 @@ function addArr(a: Float64Array, b: Float64Array, f: number): Float64Array {
   return out;
 }
 
-interface QuadLimit {
-  readonly limit: number;
-  readonly value: (pt: Pt) => number;
+/**
+ * A limit on mult·‖w − offset‖_Σ (volatility, parametric VaR/ES, tracking error), evaluated from a
+ * point's stored products (no matrix work). A class, not closures made per batch: V8 keeps a
+ * function's optimized code only while a closure of it is alive, so per-batch closures lose it at
+ * every full collection between two batches and are compiled again.
+ */
+class QuadLimit {
+  constructor(
+    readonly limit: number,
+    private readonly mult: number,
+    private readonly offset: Pt | undefined,
+  ) {}
+
+  /** (w − offset)'Σ(w − offset), at least 0. */
+  private q(pt: Pt): number {
+    const offset = this.offset;
+    let v = 0;
+    for (let i = 0; i < pt.w.length; i++) v += (pt.w[i]! - (offset?.w[i] ?? 0)) * (pt.sw[i]! - (offset?.sw[i] ?? 0));
+    return Math.max(0, v);
+  }
+
+  value(pt: Pt): number {
+    return this.mult * Math.sqrt(this.q(pt));
+  }
+
   /** Largest s in [0, 1] with value(pa + s·dir) <= bound, given sdir = Σ·dir. */
-  readonly step: (pa: Pt, dir: Float64Array, sdir: Float64Array, bound: number) => number;
+  step(pa: Pt, dir: Float64Array, sdir: Float64Array, bound: number): number {
+    const offset = this.offset;
+    let b = 0;
+    for (let i = 0; i < dir.length; i++) b += (pa.w[i]! - (offset?.w[i] ?? 0)) * sdir[i]!;
+    return maxStepQuad({ a: Math.max(0, dotArr(dir, sdir)), b, c: this.q(pa) }, (bound / this.mult) ** 2);
+  }
 }
 
 function quadraticLimits(
@@ -366,29 +452,14 @@ function quadraticLimits(
   const out: QuadLimit[] = [];
   const h = Math.sqrt(limits.horizonDays / limits.tradingDaysPerYear);
   const { varK, esK } = normalMultipliers(limits.confidence);
-  const volLimit = (mult: number, limit: number, offset?: Pt): QuadLimit => {
-    // Quadratic form of w − offset, from the stored products (no matrix work).
-    const q = (pt: Pt) => {
-      let v = 0;
-      for (let i = 0; i < pt.w.length; i++) v += (pt.w[i]! - (offset?.w[i] ?? 0)) * (pt.sw[i]! - (offset?.sw[i] ?? 0));
-      return Math.max(0, v);
-    };
-    return {
-      limit,
-      value: (pt) => mult * Math.sqrt(q(pt)),
-      step: (pa, dir, sdir, bound) => {
-        let b = 0;
-        for (let i = 0; i < dir.length; i++) b += (pa.w[i]! - (offset?.w[i] ?? 0)) * sdir[i]!;
-        return maxStepQuad({ a: Math.max(0, dotArr(dir, sdir)), b, c: q(pa) }, (bound / mult) ** 2);
-      },
-    };
-  };
-  if (limits.volatility) out.push(volLimit(1, limits.volatility.max));
-  if (limits.valueAtRisk?.method === "parametric") out.push(volLimit(varK * h, limits.valueAtRisk.max));
-  if (limits.expectedShortfall?.method === "parametric") out.push(volLimit(esK * h, limits.expectedShortfall.max));
+  if (limits.volatility) out.push(new QuadLimit(limits.volatility.max, 1, undefined));
+  if (limits.valueAtRisk?.method === "parametric") out.push(new QuadLimit(limits.valueAtRisk.max, varK * h, undefined));
+  if (limits.expectedShortfall?.method === "parametric") {
+    out.push(new QuadLimit(limits.expectedShortfall.max, esK * h, undefined));
+  }
   if (limits.trackingError) {
     const b = f64Map(ids, (id) => bench[id] ?? 0);
-    out.push(volLimit(1, limits.trackingError.max, { w: b, sw: mulVec(cov, b) }));
+    out.push(new QuadLimit(limits.trackingError.max, 1, { w: b, sw: mulVec(cov, b) }));
   }
   return out;
 }

@@ -19,7 +19,6 @@ import {
 } from "./portfolio-internal/risk.js";
 import { forPortfolio, withSideInputs } from "./portfolio-internal/side-inputs.js";
 import { f64 } from "../lib/quant/f64-slab.js";
-import { packedMap } from "./internal/packed-map.js";
 
 export interface RiskGateOptions {
   /** Risk limits by portfolioId (key `"*"` = default); may change at any time. */
@@ -101,16 +100,150 @@ export function riskGate(options: RiskGateOptions): DescribedOperator<ProposalBa
   return describeOperator(op, { operatorName: "riskGate", sideOutputs: [SideTag.rejected] });
 }
 
-interface Measure {
-  readonly rule: string;
-  readonly limit: number;
-  readonly action: "clip" | "reject";
-  readonly at: (t: number) => number;
-  readonly step: () => number;
-  readonly detail?: string;
+const EPS = 1e-12;
+
+/** A stress scenario's loss before (l0) and after (l1) the batch's trades. */
+interface ScenarioLoss {
+  readonly name: string;
+  readonly l0: number;
+  readonly l1: number;
 }
 
-const EPS = 1e-12;
+/** The worst scenario loss at t along the trade path (−∞ without scenarios). */
+function worstLoss(scenarios: readonly ScenarioLoss[], t: number): number {
+  let m = Number.NEGATIVE_INFINITY;
+  for (const s of scenarios) m = Math.max(m, s.l0 + t * (s.l1 - s.l0));
+  return m;
+}
+
+/**
+ * One limited risk measure along the trade path w0 + t·d, t ∈ [0, 1]: its value at t, and the
+ * largest t that keeps it within its limit. One class for every kind rather than closures made per
+ * batch: V8 keeps a function's optimized code only while a closure of it is alive, so per-batch
+ * closures lose it at every full collection that falls between two batches and are compiled again.
+ */
+class Measure {
+  private constructor(
+    readonly rule: string,
+    readonly limit: number,
+    readonly action: "clip" | "reject",
+    readonly detail: string | undefined,
+    private readonly kind: "quad" | "historical" | "unverifiable" | "stress",
+    /** quad: mult·√(path at t); `bound2` is the limit on the path's quadratic form. */
+    private readonly path: QuadPath | undefined,
+    private readonly mult: number,
+    private readonly bound2: number,
+    /** historical: scale · (VaR or ES) of the portfolio's historical returns at t. */
+    private readonly hist: HistoricalPaths | undefined,
+    private readonly es: boolean,
+    private readonly confidence: number,
+    /** stress: the scenarios' losses. */
+    private readonly scenarios: readonly ScenarioLoss[],
+  ) {}
+
+  static quad(
+    rule: string,
+    limit: number,
+    action: "clip" | "reject",
+    path: QuadPath,
+    mult: number,
+    bound2: number,
+    detail?: string,
+  ): Measure {
+    return new Measure(rule, limit, action, detail, "quad", path, mult, bound2, undefined, false, 0, []);
+  }
+
+  static historical(
+    rule: string,
+    limit: number,
+    action: "clip" | "reject",
+    hist: HistoricalPaths,
+    scale: number,
+    es: boolean,
+    confidence: number,
+  ): Measure {
+    return new Measure(rule, limit, action, "historical", "historical", undefined, scale, 0, hist, es, confidence, []);
+  }
+
+  static unverifiable(rule: string, limit: number): Measure {
+    return new Measure(
+      rule,
+      limit,
+      "reject",
+      "no return history",
+      "unverifiable",
+      undefined,
+      0,
+      0,
+      undefined,
+      false,
+      0,
+      [],
+    );
+  }
+
+  static stress(limit: number, action: "clip" | "reject", scenarios: readonly ScenarioLoss[]): Measure {
+    return new Measure(
+      RiskRule.stressLoss,
+      limit,
+      action,
+      undefined,
+      "stress",
+      undefined,
+      0,
+      0,
+      undefined,
+      false,
+      0,
+      scenarios,
+    );
+  }
+
+  at(t: number): number {
+    switch (this.kind) {
+      case "quad": {
+        const v = Math.sqrt(quadAt(this.path!, t));
+        return this.mult === 1 ? v : this.mult * v;
+      }
+      case "historical": {
+        const r = this.hist!.at(t);
+        const opts = { confidence: this.confidence };
+        return this.mult * (this.es ? expectedShortfall(r, opts) : historicalVaR(r, opts));
+      }
+      case "unverifiable":
+        return Number.POSITIVE_INFINITY;
+      case "stress":
+        return worstLoss(this.scenarios, t);
+    }
+  }
+
+  /** The largest t in [0, 1] that keeps the measure within its limit (or within its value at 0). */
+  step(): number {
+    switch (this.kind) {
+      case "quad":
+        return maxStepQuad(this.path!, this.bound2);
+      case "historical":
+        return maxStepBisect((t) => this.at(t), this.limit);
+      case "unverifiable":
+        return 0;
+      case "stress": {
+        const bound = Math.max(this.limit, worstLoss(this.scenarios, 0));
+        let m = 1;
+        for (const s of this.scenarios) m = Math.min(m, maxStepLinear(s.l0, s.l1, bound));
+        return m;
+      }
+    }
+  }
+}
+
+/** A measure's values before and after, and what the gate does about it. */
+interface Evaluated {
+  readonly m: Measure;
+  readonly v0: number;
+  readonly v1: number;
+  readonly passed: boolean;
+  readonly action: DecisionCheck["action"];
+}
 
 /** The risk gate's work on one batch (exported for the bench and direct use). */
 export function applyRiskLimits(
@@ -124,7 +257,8 @@ export function applyRiskLimits(
   const bench = batch.benchmarkWeights ?? {};
   // Universe: holdings, proposals and benchmark names (for tracking error).
   let book = buildBook(batch);
-  const benchIds = Object.keys(bench).filter((id) => !book.index.has(id));
+  const benchIds: string[] = [];
+  for (const id of Object.keys(bench)) if (!book.index.has(id)) benchIds.push(id);
   const ids = benchIds.length > 0 ? [...book.ids, ...benchIds].sort() : book.ids;
   const cov = covarianceFor(ids, model, market);
 
@@ -133,8 +267,13 @@ export function applyRiskLimits(
   const coverageChecks = new Map<number, DecisionCheck>();
   if (cov.missing.length > 0) {
     const missing = new Set(cov.missing);
-    proposals = packedMap(proposals, (p, k) => {
-      if (p.rejected || !missing.has(p.instrumentId)) return p;
+    const covered: TradeProposal[] = [];
+    for (let k = 0; k < proposals.length; k++) {
+      const p = proposals[k]!;
+      if (p.rejected || !missing.has(p.instrumentId)) {
+        covered.push(p);
+        continue;
+      }
       coverageChecks.set(k, {
         kind: "risk",
         rule: RiskRule.coverage,
@@ -144,29 +283,30 @@ export function applyRiskLimits(
         action: "reject",
         detail: "no volatility for this instrument",
       });
-      return reject(p, RiskRule.coverage, nav);
-    });
+      covered.push(reject(p, RiskRule.coverage, nav));
+    }
+    proposals = covered;
     book = buildBook({ ...batch, proposals });
   }
   const n = ids.length;
   const w0 = f64(n);
   const d = f64(n);
   const b = f64(n);
-  ids.forEach((id, i) => {
+  for (let i = 0; i < n; i++) {
+    const id = ids[i]!;
     const k = book.index.get(id);
     if (k !== undefined) {
       w0[i] = book.current[k]!;
       d[i] = book.trade[k]!;
     }
     b[i] = bench[id] ?? 0;
-  });
+  }
 
   const h = limits.horizonDays / limits.tradingDaysPerYear;
   const { varK, esK } = normalMultipliers(limits.confidence);
   const sw0 = mulVec(cov, w0);
   const sd = mulVec(cov, d);
   const variance = quadPathFrom(w0, d, sw0, sd);
-  const vol = (t: number) => Math.sqrt(quadAt(variance, t));
   let te: QuadPath | undefined;
   if (limits.trackingError || batch.benchmarkWeights) {
     const sb = mulVec(cov, b);
@@ -178,15 +318,10 @@ export function applyRiskLimits(
     }
     te = quadPathFrom(active, d, sActive, sd);
   }
-  const hist = history ? historicalPaths(history, ids, w0, d) : undefined;
+  const hist = history ? new HistoricalPaths(history, ids, w0, d) : undefined;
   const histScale = Math.sqrt(limits.horizonDays);
-  const histVar = hist
-    ? (t: number) => histScale * historicalVaR(hist.at(t), { confidence: limits.confidence })
-    : undefined;
-  const histEs = hist
-    ? (t: number) => histScale * expectedShortfall(hist.at(t), { confidence: limits.confidence })
-    : undefined;
-  const scenarios = packedMap(limits.stress?.scenarios ?? [], (s) => {
+  const scenarios: ScenarioLoss[] = [];
+  for (const s of limits.stress?.scenarios ?? []) {
     let l0 = 0;
     let l1 = 0;
     for (let i = 0; i < n; i++) {
@@ -194,93 +329,40 @@ export function applyRiskLimits(
       l0 -= shock * w0[i]!;
       l1 -= shock * (w0[i]! + d[i]!);
     }
-    return { name: s.name, l0, l1 };
-  });
-  const worstLoss = (t: number) => scenarios.reduce((m, s) => Math.max(m, s.l0 + t * (s.l1 - s.l0)), -Infinity);
+    scenarios.push({ name: s.name, l0, l1 });
+  }
 
   const measures: Measure[] = [];
   let unverifiable: string | undefined;
   if (limits.volatility) {
     const { max, action } = limits.volatility;
-    measures.push({
-      rule: RiskRule.volatility,
-      limit: max,
-      action,
-      at: vol,
-      step: () => maxStepQuad(variance, max * max),
-    });
+    measures.push(Measure.quad(RiskRule.volatility, max, action, variance, 1, max * max));
   }
-  const tail = (
-    rule: string,
-    cfg: NonNullable<RiskLimits["valueAtRisk"]>,
-    k: number,
-    historical: ((t: number) => number) | undefined,
-  ) => {
+  const tail = (rule: string, cfg: NonNullable<RiskLimits["valueAtRisk"]>, k: number, es: boolean) => {
     if (cfg.method === "historical") {
-      if (historical === undefined) {
+      if (hist === undefined) {
         unverifiable = rule;
-        measures.push({
-          rule,
-          limit: cfg.max,
-          action: "reject",
-          at: () => Number.POSITIVE_INFINITY,
-          step: () => 0,
-          detail: "no return history",
-        });
-        return;
-      }
-      measures.push({
-        rule,
-        limit: cfg.max,
-        action: cfg.action,
-        at: historical,
-        step: () => maxStepBisect(historical, cfg.max),
-        detail: "historical",
-      });
+        measures.push(Measure.unverifiable(rule, cfg.max));
+      } else measures.push(Measure.historical(rule, cfg.max, cfg.action, hist, histScale, es, limits.confidence));
     } else {
       const m = k * Math.sqrt(h);
-      measures.push({
-        rule,
-        limit: cfg.max,
-        action: cfg.action,
-        at: (t) => m * vol(t),
-        step: () => maxStepQuad(variance, (cfg.max / m) ** 2),
-        detail: "parametric",
-      });
+      measures.push(Measure.quad(rule, cfg.max, cfg.action, variance, m, (cfg.max / m) ** 2, "parametric"));
     }
   };
-  if (limits.valueAtRisk) tail(RiskRule.valueAtRisk, limits.valueAtRisk, varK, histVar);
-  if (limits.expectedShortfall) tail(RiskRule.expectedShortfall, limits.expectedShortfall, esK, histEs);
+  if (limits.valueAtRisk) tail(RiskRule.valueAtRisk, limits.valueAtRisk, varK, false);
+  if (limits.expectedShortfall) tail(RiskRule.expectedShortfall, limits.expectedShortfall, esK, true);
   if (limits.trackingError && te) {
     const { max, action } = limits.trackingError;
-    const path = te;
-    measures.push({
-      rule: RiskRule.trackingError,
-      limit: max,
-      action,
-      at: (t) => Math.sqrt(quadAt(path, t)),
-      step: () => maxStepQuad(path, max * max),
-    });
+    measures.push(Measure.quad(RiskRule.trackingError, max, action, te, 1, max * max));
   }
-  if (limits.stress) {
-    const { maxLoss, action } = limits.stress;
-    measures.push({
-      rule: RiskRule.stressLoss,
-      limit: maxLoss,
-      action,
-      at: worstLoss,
-      step: () => {
-        const bound = Math.max(maxLoss, worstLoss(0));
-        return scenarios.reduce((m, s) => Math.min(m, maxStepLinear(s.l0, s.l1, bound)), 1);
-      },
-    });
-  }
+  if (limits.stress) measures.push(Measure.stress(limits.stress.maxLoss, limits.stress.action, scenarios));
 
   // Evaluate.
   let t = 1;
   let rejectRule: string | undefined;
   let bindingRule: string | undefined;
-  const evaluated = packedMap(measures, (m) => {
+  const evaluated: Evaluated[] = [];
+  for (const m of measures) {
     const v0 = m.at(0);
     const v1 = m.at(1);
     const passed = v1 <= m.limit * (1 + EPS);
@@ -298,80 +380,105 @@ export function applyRiskLimits(
         bindingRule = m.rule;
       }
     }
-    return { m, v0, v1, passed, action };
-  });
+    evaluated.push({ m, v0, v1, passed, action });
+  }
   if (unverifiable !== undefined) rejectRule ??= unverifiable;
-  const hasTrade = proposals.some((p) => !p.rejected && tradeWeight(p) !== 0);
+  let hasTrade = false;
+  for (const p of proposals) {
+    if (!p.rejected && tradeWeight(p) !== 0) {
+      hasTrade = true;
+      break;
+    }
+  }
   if (rejectRule !== undefined) t = 0;
 
-  const checks: DecisionCheck[] = packedMap(evaluated, ({ m, v0, v1, passed, action }) => {
+  const checks: DecisionCheck[] = [];
+  for (const { m, v0, v1, passed, action } of evaluated) {
     const after = m.at(t);
-    const parts = [m.detail, `before=${v0}`, `after=${after}`, action === "clip" ? `trades scaled by ${t}` : undefined];
-    return {
+    let detail = m.detail === undefined ? "" : `${m.detail}; `;
+    detail += `before=${v0}; after=${after}`;
+    if (action === "clip") detail += `; trades scaled by ${t}`;
+    checks.push({
       kind: "risk",
       rule: m.rule,
       value: Number.isFinite(v1) ? v1 : Number.MAX_VALUE,
       limit: m.limit,
       passed,
       action,
-      detail: parts.filter((x) => x !== undefined).join("; "),
-    };
-  });
+      detail,
+    });
+  }
 
   const codes = t < 1 && rejectRule === undefined && bindingRule ? [`clipped:${bindingRule}`] : [];
-  const out = packedMap(proposals, (p, k) => {
+  const out: TradeProposal[] = [];
+  for (let k = 0; k < proposals.length; k++) {
+    const p = proposals[k]!;
     const cc = coverageChecks.get(k);
-    if (cc !== undefined) return annotate(p, [cc]);
-    if (p.rejected) return p;
-    if (rejectRule !== undefined && hasTrade) return annotate(reject(p, rejectRule, nav), checks, codes);
-    return scaleAndAnnotate(p, t, nav, checks, codes);
-  });
+    if (cc !== undefined) out.push(annotate(p, [cc]));
+    else if (p.rejected) out.push(p);
+    else if (rejectRule !== undefined && hasTrade) out.push(annotate(reject(p, rejectRule, nav), checks, codes));
+    else out.push(scaleAndAnnotate(p, t, nav, checks, codes));
+  }
 
+  const volMeasure = Measure.quad(RiskRule.volatility, 0, "clip", variance, 1, 0);
+  const histVar =
+    hist && limits.valueAtRisk?.method === "historical"
+      ? Measure.historical(RiskRule.valueAtRisk, 0, "clip", hist, histScale, false, limits.confidence)
+      : undefined;
+  const histEs =
+    hist && limits.expectedShortfall?.method === "historical"
+      ? Measure.historical(RiskRule.expectedShortfall, 0, "clip", hist, histScale, true, limits.confidence)
+      : undefined;
   const snapshot = (s: number): RiskSnapshot => {
-    const v = vol(s);
-    const useHistVar = limits.valueAtRisk?.method === "historical" && histVar;
-    const useHistEs = limits.expectedShortfall?.method === "historical" && histEs;
+    const v = volMeasure.at(s);
     return {
       volatility: v,
-      valueAtRisk: useHistVar ? histVar(s) : varK * Math.sqrt(h) * v,
-      expectedShortfall: useHistEs ? histEs(s) : esK * Math.sqrt(h) * v,
+      valueAtRisk: histVar ? histVar.at(s) : varK * Math.sqrt(h) * v,
+      expectedShortfall: histEs ? histEs.at(s) : esK * Math.sqrt(h) * v,
       ...(te ? { trackingError: Math.sqrt(quadAt(te, s)) } : {}),
-      ...(scenarios.length > 0 ? { worstStressLoss: worstLoss(s) } : {}),
+      ...(scenarios.length > 0 ? { worstStressLoss: worstLoss(scenarios, s) } : {}),
     };
   };
   return withProposals(batch, out, { riskBefore: snapshot(0), riskAfter: snapshot(t) });
 }
 
 /** Daily portfolio returns of w0 and of the trades over the history (missing instruments / NaN = 0). */
-function historicalPaths(history: ReturnHistory, ids: readonly string[], w0: Float64Array, d: Float64Array) {
-  const col = new Map<string, number>();
-  history.instrumentIds.forEach((id, j) => {
-    col.set(id, j);
-  });
-  const cols = packedMap(ids, (id) => col.get(id) ?? -1);
-  const T = history.returns.length;
-  const p0 = f64(T);
-  const pd = f64(T);
-  for (let r = 0; r < T; r++) {
-    const row = history.returns[r]!;
-    let a = 0;
-    let c = 0;
-    for (let i = 0; i < ids.length; i++) {
-      const j = cols[i]!;
-      if (j < 0) continue;
-      const x = row[j]!;
-      if (!Number.isFinite(x)) continue;
-      a += x * w0[i]!;
-      c += x * d[i]!;
+class HistoricalPaths {
+  private readonly p0: Float64Array;
+  private readonly pd: Float64Array;
+
+  constructor(history: ReturnHistory, ids: readonly string[], w0: Float64Array, d: Float64Array) {
+    const col = new Map<string, number>();
+    for (let j = 0; j < history.instrumentIds.length; j++) col.set(history.instrumentIds[j]!, j);
+    const cols: number[] = [];
+    for (const id of ids) cols.push(col.get(id) ?? -1);
+    const T = history.returns.length;
+    const p0 = f64(T);
+    const pd = f64(T);
+    for (let r = 0; r < T; r++) {
+      const row = history.returns[r]!;
+      let a = 0;
+      let c = 0;
+      for (let i = 0; i < ids.length; i++) {
+        const j = cols[i]!;
+        if (j < 0) continue;
+        const x = row[j]!;
+        if (!Number.isFinite(x)) continue;
+        a += x * w0[i]!;
+        c += x * d[i]!;
+      }
+      p0[r] = a;
+      pd[r] = c;
     }
-    p0[r] = a;
-    pd[r] = c;
+    this.p0 = p0;
+    this.pd = pd;
   }
-  return {
-    at: (t: number): number[] => {
-      const out = new Array<number>(T);
-      for (let r = 0; r < T; r++) out[r] = p0[r]! + t * pd[r]!;
-      return out;
-    },
-  };
+
+  /** The portfolio's return on each day of the history at t along the trade path. */
+  at(t: number): number[] {
+    const T = this.p0.length;
+    const out = new Array<number>(T);
+    for (let r = 0; r < T; r++) out[r] = this.p0[r]! + t * this.pd[r]!;
+    return out;
+  }
 }

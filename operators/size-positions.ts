@@ -26,7 +26,6 @@ import { withSideInputs } from "./portfolio-internal/side-inputs.js";
 import { sortedUnion } from "./portfolio-internal/sorted.js";
 import { sortStrings } from "./internal/sort-strings.js";
 import { f64 } from "../lib/quant/f64-slab.js";
-import { packedMap } from "./internal/packed-map.js";
 
 export const DAY_MS = 86_400_000;
 export const YEAR_MS = 365.25 * DAY_MS;
@@ -195,6 +194,30 @@ function sortedUnique(xs: Iterable<string>): string[] {
   return sortStrings([...new Set(xs)]);
 }
 
+// Module-level helpers of `sizeBatch`, not closures made per batch: V8 keeps a function's
+// optimized code only while a closure of it is alive, so per-batch closures lose it at every full
+// collection that falls between two batches and are compiled again.
+
+/** The instrument's price, when it is a positive finite number. */
+function priceIn(market: ReadonlyMap<string, InstrumentInfo>, id: string): number | undefined {
+  const px = market.get(id)?.price;
+  return px !== undefined && Number.isFinite(px) && px > 0 ? px : undefined;
+}
+
+/** The holding's weight at the current price (0 without a price). */
+function currentWeightOf(
+  market: ReadonlyMap<string, InstrumentInfo>,
+  quantity: ReadonlyMap<string, number>,
+  nav: number,
+  id: string,
+): number {
+  const px = priceIn(market, id);
+  const q = quantity.get(id) ?? 0;
+  return px === undefined ? 0 : (q * px) / nav;
+}
+
+const ascending = (x: number, y: number) => x - y;
+
 function sizeBatch(
   batch: PortfolioBatch,
   state: PortfolioState,
@@ -230,57 +253,53 @@ function sizeBatch(
     if (!intents.has(t.instrumentId)) intents.set(t.instrumentId, t);
 
   const instruments = sortedUnion([...signals.keys()], [...intents.keys()]);
-  const priceOf = (id: string): number | undefined => {
-    const px = market.get(id)?.price;
-    return px !== undefined && Number.isFinite(px) && px > 0 ? px : undefined;
-  };
-  const cw = (id: string): number => {
-    const px = priceOf(id);
-    const q = quantity.get(id) ?? 0;
-    return px === undefined ? 0 : (q * px) / nav;
-  };
 
   // Fixed weights: holdings, plus intent targets.
   const intentTarget = new Map<string, number>();
   for (const [id, t] of intents) {
-    if (priceOf(id) === undefined) continue;
-    const cur = cw(id);
+    if (priceIn(market, id) === undefined) continue;
+    const cur = currentWeightOf(market, quantity, nav, id);
     let target = cur + t.participation * (t.targetWeight - cur);
     target = Math.max(-p.maxWeight, Math.min(p.maxWeight, target));
     intentTarget.set(id, target);
     fixed.set(id, target);
   }
   // Kelly set S: signal instruments without an intent, with a price.
-  const kellyIds = instruments.filter((id) => signals.has(id) && !intents.has(id) && priceOf(id) !== undefined);
+  const kellyIds: string[] = [];
+  for (const id of instruments) {
+    if (signals.has(id) && !intents.has(id) && priceIn(market, id) !== undefined) kellyIds.push(id);
+  }
   for (const id of kellyIds) fixed.delete(id);
-  const fixedIds = [...fixed.keys()].filter((id) => fixed.get(id) !== 0);
+  const fixedIds: string[] = [];
+  for (const [id, w] of fixed) if (w !== 0) fixedIds.push(id);
   const universe = sortedUnion(kellyIds, fixedIds);
   // Volatilities only; the dense Σ of the universe (O(n²) memory and work) is built only when a
   // step needs it: the direct solve, or the volatility budget.
   const uv = universeVols(universe, model, market);
   let dense: DenseCovariance | undefined;
-  const cov = (): DenseCovariance => {
-    dense ??= covarianceFor(universe, model, market);
-    return dense;
-  };
   const pos = new Map<string, number>();
-  universe.forEach((id, i) => {
-    pos.set(id, i);
-  });
+  for (let i = 0; i < universe.length; i++) pos.set(universe[i]!, i);
   const noVol = new Set(uv.missing);
-  const sIds = kellyIds.filter((id) => !noVol.has(id));
-  const sIdx = packedMap(sIds, (id) => pos.get(id)!);
+  const sIds: string[] = [];
+  for (const id of kellyIds) if (!noVol.has(id)) sIds.push(id);
+  const sIdx: number[] = [];
+  const mu: number[] = [];
+  for (const id of sIds) {
+    sIdx.push(pos.get(id)!);
+    mu.push(annualizedSignalReturn(signals.get(id)!, p.minHorizon));
+  }
   const n = universe.length;
   const wF = f64(n);
   for (const id of fixedIds) wF[pos.get(id)!] = fixed.get(id)!;
 
-  const mu = packedMap(sIds, (id) => annualizedSignalReturn(signals.get(id)!, p.minHorizon));
   let wS: Float64Array;
   if (sIds.length === 0) wS = f64(0);
   else if (p.corrAdj) {
     const rhs = f64(sIds.length);
     // (Σ w_F)_S, from the model's entries on the fixed columns only (bit-identical to the dense product).
-    const fCols = packedMap(fixedIds, (id) => pos.get(id)!).sort((x, y) => x - y);
+    const fCols: number[] = [];
+    for (const id of fixedIds) fCols.push(pos.get(id)!);
+    fCols.sort(ascending);
     const sigmaFw = p.hedge ? mulRowsSparse(uv, sIdx, fCols, wF) : undefined;
     for (let a = 0; a < sIds.length; a++) rhs[a] = p.c * mu[a]! - (sigmaFw ? sigmaFw[a]! : 0);
     // Signals on much of a model's universe: the Schur complement of the model's cached precision
@@ -293,7 +312,11 @@ function sizeBatch(
     const m = sIds.length;
     const viaPrecision =
       m >= 64 && complement ** 3 + 6 * m * nModel < m ** 3 ? solveViaPrecision(model, sIds, rhs) : undefined;
-    wS = viaPrecision ?? solveSubsystem(cov(), sIdx, rhs);
+    if (viaPrecision !== undefined) wS = viaPrecision;
+    else {
+      dense ??= covarianceFor(universe, model, market);
+      wS = solveSubsystem(dense, sIdx, rhs);
+    }
   } else {
     wS = f64(sIds.length);
     for (let a = 0; a < sIds.length; a++) {
@@ -315,7 +338,8 @@ function sizeBatch(
   const dS = f64(n);
   for (let a = 0; a < sIdx.length; a++) dS[sIdx[a]!] = wS[a]!;
   if (p.maxVolatility !== undefined && wS.length > 0) {
-    k = Math.min(k, maxStepQuad(quadPath(cov(), wF, dS), p.maxVolatility * p.maxVolatility));
+    dense ??= covarianceFor(universe, model, market);
+    k = Math.min(k, maxStepQuad(quadPath(dense, wF, dS), p.maxVolatility * p.maxVolatility));
   }
   let grossF = 0;
   for (const w of fixed.values()) grossF += Math.abs(w);
@@ -324,17 +348,15 @@ function sizeBatch(
   if (grossS > 0) k = Math.min(k, Math.max(0, (p.maxLev - grossF) / grossS));
 
   const kellyTarget = new Map<string, number>();
-  sIds.forEach((id, a) => {
-    kellyTarget.set(id, k * wS[a]!);
-  });
+  for (let a = 0; a < sIds.length; a++) kellyTarget.set(sIds[a]!, k * wS[a]!);
 
   const proposals: TradeProposal[] = [];
   for (const id of instruments) {
     const s = signals.get(id);
     const t = intents.get(id);
-    const price = priceOf(id);
+    const price = priceIn(market, id);
     const currentQuantity = quantity.get(id) ?? 0;
-    const currentWeight = cw(id);
+    const currentWeight = currentWeightOf(market, quantity, nav, id);
     const reasonCodes: string[] = [];
     let conflict = s?.conflict ?? false;
     const conflictingSources = t !== undefined ? new Set(s?.conflictingSources ?? []) : undefined;

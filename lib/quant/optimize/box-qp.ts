@@ -59,6 +59,139 @@ function fail(status: SolveStatus, message: string, iterations = 0): BoxQPResult
   return { status, x: [], objective: Number.POSITIVE_INFINITY, budgetMultiplier: 0, iterations, message };
 }
 
+/** g = Qx + c, from scratch. */
+function fullGradient(Q: Matrix, c: readonly number[], x: Float64Array, g: Float64Array): void {
+  const n = c.length;
+  for (let k = 0; k < n; k++) {
+    const row = Q[k]!;
+    let acc = c[k]!;
+    for (let j = 0; j < n; j++) {
+      const xj = x[j]!;
+      if (xj !== 0) acc += row[j]! * xj;
+    }
+    g[k] = acc;
+  }
+}
+
+/**
+ * The Cholesky factor L of Q_FF over the free variables `free` (in the order they were added):
+ * rows of capacity n, appended in O(|F|²) and removed with Givens rotations in O(|F|²).
+ *
+ * A class rather than closures inside `solveBoxQP`: V8 keeps a function's optimized code only
+ * while a closure of it is alive, so closures made per solve lose theirs at every full
+ * collection that falls between two solves, and are compiled again; methods are not.
+ */
+class FreeCholesky {
+  readonly L: Float64Array[] = [];
+  readonly free: number[] = [];
+  /** |F|: rows of L in use. */
+  m = 0;
+  /** False when Q_FF of the initial free set was not positive definite. */
+  readonly ok: boolean;
+  private readonly y: Float64Array;
+
+  constructor(
+    private readonly Q: Matrix,
+    initial: readonly number[],
+  ) {
+    this.y = f64(Q.length);
+    let ok = true;
+    for (const j of initial) {
+      if (!this.append(j)) {
+        ok = false;
+        break;
+      }
+    }
+    this.ok = ok;
+  }
+
+  /** Adds variable j to the free set; false (and no change) when Q_FF would not stay positive definite. */
+  append(j: number): boolean {
+    const { L, Q, free } = this;
+    const m = this.m;
+    const row = L[m] ?? f64(Q.length);
+    L[m] = row;
+    const qj = Q[j]!;
+    let d = qj[j]!;
+    for (let r = 0; r < m; r++) {
+      const lr = L[r]!;
+      let acc = qj[free[r]!]!;
+      for (let k = 0; k < r; k++) acc -= lr[k]! * row[k]!;
+      const v = acc / lr[r]!;
+      row[r] = v;
+      d -= v * v;
+    }
+    if (!(d > 1e-13 * qj[j]!)) return false;
+    row[m] = Math.sqrt(d);
+    this.m = m + 1;
+    free.push(j);
+    return true;
+  }
+
+  /** Drops the p-th free variable. */
+  remove(p: number): void {
+    const L = this.L;
+    const m = this.m;
+    // drop row p, then restore triangularity with Givens rotations on column pairs (k, k+1)
+    const dropped = L[p]!;
+    for (let r = p; r < m - 1; r++) L[r] = L[r + 1]!;
+    L[m - 1] = dropped;
+    for (let k = p; k < m - 1; k++) {
+      const a = L[k]![k]!;
+      const b = L[k]![k + 1]!;
+      const h = Math.hypot(a, b);
+      const cs = a / h;
+      const sn = b / h;
+      for (let r = k; r < m - 1; r++) {
+        const row = L[r]!;
+        const u = row[k]!;
+        const v = row[k + 1]!;
+        row[k] = cs * u + sn * v;
+        row[k + 1] = -sn * u + cs * v;
+      }
+    }
+    for (let r = 0; r < m - 1; r++) L[r]![m - 1] = 0;
+    this.m = m - 1;
+    this.free.splice(p, 1);
+  }
+
+  /** out = Q_FF⁻¹ g_F. */
+  solveGradient(g: Float64Array, out: Float64Array): void {
+    const { L, y, free } = this;
+    const m = this.m;
+    for (let r = 0; r < m; r++) {
+      const lr = L[r]!;
+      let acc = g[free[r]!]!;
+      for (let k = 0; k < r; k++) acc -= lr[k]! * y[k]!;
+      y[r] = acc / lr[r]!;
+    }
+    this.back(out);
+  }
+
+  /** out = Q_FF⁻¹ 1. */
+  solveOnes(out: Float64Array): void {
+    const { L, y } = this;
+    const m = this.m;
+    for (let r = 0; r < m; r++) {
+      const lr = L[r]!;
+      let acc = 1;
+      for (let k = 0; k < r; k++) acc -= lr[k]! * y[k]!;
+      y[r] = acc / lr[r]!;
+    }
+    this.back(out);
+  }
+
+  /** Solves L'out = y (the second half of a solve). */
+  private back(out: Float64Array): void {
+    const { L, y } = this;
+    for (let r = this.m - 1; r >= 0; r--) {
+      let acc = y[r]!;
+      for (let k = r + 1; k < this.m; k++) acc -= L[k]![r]! * out[k]!;
+      out[r] = acc / L[r]![r]!;
+    }
+  }
+}
+
 export function solveBoxQP(problem: BoxQPProblem): BoxQPResult {
   const n = problem.c.length;
   const { lower, upper } = problem;
@@ -133,83 +266,11 @@ export function solveBoxQP(problem: BoxQPProblem): BoxQPResult {
 
   // ---- gradient g = Qx + c
   const g = f64(n);
-  const fullGradient = () => {
-    for (let k = 0; k < n; k++) {
-      const row = Q[k]!;
-      let acc = c[k]!;
-      for (let j = 0; j < n; j++) {
-        const xj = x[j]!;
-        if (xj !== 0) acc += row[j]! * xj;
-      }
-      g[k] = acc;
-    }
-  };
-  fullGradient();
+  fullGradient(Q, c, x, g);
 
-  // ---- Cholesky factor of Q_FF, rows of capacity n
-  const L: Float64Array[] = [];
-  let m = 0;
-  const append = (j: number): boolean => {
-    const row = L[m] ?? f64(n);
-    L[m] = row;
-    const qj = Q[j]!;
-    let d = qj[j]!;
-    for (let r = 0; r < m; r++) {
-      const lr = L[r]!;
-      let acc = qj[free[r]!]!;
-      for (let k = 0; k < r; k++) acc -= lr[k]! * row[k]!;
-      const v = acc / lr[r]!;
-      row[r] = v;
-      d -= v * v;
-    }
-    if (!(d > 1e-13 * qj[j]!)) return false;
-    row[m] = Math.sqrt(d);
-    m++;
-    free.push(j);
-    return true;
-  };
-  const remove = (p: number) => {
-    // drop row p, then restore triangularity with Givens rotations on column pairs (k, k+1)
-    const dropped = L[p]!;
-    for (let r = p; r < m - 1; r++) L[r] = L[r + 1]!;
-    L[m - 1] = dropped;
-    for (let k = p; k < m - 1; k++) {
-      const a = L[k]![k]!;
-      const b = L[k]![k + 1]!;
-      const h = Math.hypot(a, b);
-      const cs = a / h;
-      const sn = b / h;
-      for (let r = k; r < m - 1; r++) {
-        const row = L[r]!;
-        const u = row[k]!;
-        const v = row[k + 1]!;
-        row[k] = cs * u + sn * v;
-        row[k + 1] = -sn * u + cs * v;
-      }
-    }
-    for (let r = 0; r < m - 1; r++) L[r]![m - 1] = 0;
-    m--;
-    free.splice(p, 1);
-  };
-  {
-    const initial = free.splice(0, free.length);
-    for (const j of initial) if (!append(j)) return fail("error", "Q is not positive definite on the free variables");
-  }
-  const y = f64(n);
-  const solveInto = (rhs: (r: number) => number, out: Float64Array) => {
-    for (let r = 0; r < m; r++) {
-      const lr = L[r]!;
-      let acc = rhs(r);
-      for (let k = 0; k < r; k++) acc -= lr[k]! * y[k]!;
-      y[r] = acc / lr[r]!;
-    }
-    for (let r = m - 1; r >= 0; r--) {
-      let acc = y[r]!;
-      for (let k = r + 1; k < m; k++) acc -= L[k]![r]! * out[k]!;
-      out[r] = acc / L[r]![r]!;
-    }
-  };
-
+  // ---- Cholesky factor of Q_FF
+  const chol = new FreeCholesky(Q, free.splice(0, free.length));
+  if (!chol.ok) return fail("error", "Q is not positive definite on the free variables");
   const maxIterations = problem.maxIterations ?? 50 * n + 1000;
   const qg = f64(n);
   const qo = f64(n);
@@ -224,11 +285,13 @@ export function solveBoxQP(problem: BoxQPProblem): BoxQPResult {
   let iterations = 0;
   while (iterations < maxIterations) {
     iterations++;
+    const m = chol.m;
+    const free = chol.free;
     if (!atMinimum) {
       if (m > 0) {
-        solveInto((r) => g[free[r]!]!, qg);
+        chol.solveGradient(g, qg);
         if (budget !== null) {
-          solveInto(() => 1, qo);
+          chol.solveOnes(qo);
           let num = 0;
           let den = 0;
           for (let r = 0; r < m; r++) {
@@ -282,7 +345,7 @@ export function solveBoxQP(problem: BoxQPProblem): BoxQPResult {
           const toLower = p[block]! < 0;
           x[i] = toLower ? lower[i]! : upper[i]!;
           state[i] = toLower ? AT_LOWER : AT_UPPER;
-          remove(block);
+          chol.remove(block);
           continue;
         }
       }
@@ -335,7 +398,7 @@ export function solveBoxQP(problem: BoxQPProblem): BoxQPResult {
     if (worst < 0) {
       // confirm against a freshly computed gradient before accepting
       const drift = f64Copy(g);
-      fullGradient();
+      fullGradient(Q, c, x, g);
       let moved = 0;
       for (let k = 0; k < n; k++) moved = Math.max(moved, Math.abs(drift[k]! - g[k]!));
       if (moved > tol) {
@@ -356,7 +419,7 @@ export function solveBoxQP(problem: BoxQPProblem): BoxQPResult {
       }
       break;
     }
-    if (!append(worst)) return fail("error", "Q is not positive definite on the free variables", iterations);
+    if (!chol.append(worst)) return fail("error", "Q is not positive definite on the free variables", iterations);
     state[worst] = FREE;
     lastReleased = worst;
     atMinimum = false;
