@@ -338,7 +338,11 @@ export function applyRiskLimits(
     const { max, action } = limits.volatility;
     measures.push(Measure.quad(RiskRule.volatility, max, action, variance, 1, max * max));
   }
-  const tail = (rule: string, cfg: NonNullable<RiskLimits["valueAtRisk"]>, k: number, es: boolean) => {
+  for (const [rule, cfg, k, es] of [
+    [RiskRule.valueAtRisk, limits.valueAtRisk, varK, false],
+    [RiskRule.expectedShortfall, limits.expectedShortfall, esK, true],
+  ] as const) {
+    if (cfg === undefined) continue;
     if (cfg.method === "historical") {
       if (hist === undefined) {
         unverifiable = rule;
@@ -348,9 +352,7 @@ export function applyRiskLimits(
       const m = k * Math.sqrt(h);
       measures.push(Measure.quad(rule, cfg.max, cfg.action, variance, m, (cfg.max / m) ** 2, "parametric"));
     }
-  };
-  if (limits.valueAtRisk) tail(RiskRule.valueAtRisk, limits.valueAtRisk, varK, false);
-  if (limits.expectedShortfall) tail(RiskRule.expectedShortfall, limits.expectedShortfall, esK, true);
+  }
   if (limits.trackingError && te) {
     const { max, action } = limits.trackingError;
     measures.push(Measure.quad(RiskRule.trackingError, max, action, te, 1, max * max));
@@ -420,26 +422,46 @@ export function applyRiskLimits(
     else out.push(scaleAndAnnotate(p, t, nav, checks, codes));
   }
 
-  const volMeasure = Measure.quad(RiskRule.volatility, 0, "clip", variance, 1, 0);
-  const histVar =
-    hist && limits.valueAtRisk?.method === "historical"
-      ? Measure.historical(RiskRule.valueAtRisk, 0, "clip", hist, histScale, false, limits.confidence)
-      : undefined;
-  const histEs =
-    hist && limits.expectedShortfall?.method === "historical"
-      ? Measure.historical(RiskRule.expectedShortfall, 0, "clip", hist, histScale, true, limits.confidence)
-      : undefined;
-  const snapshot = (s: number): RiskSnapshot => {
-    const v = volMeasure.at(s);
-    return {
-      volatility: v,
-      valueAtRisk: histVar ? histVar.at(s) : varK * Math.sqrt(h) * v,
-      expectedShortfall: histEs ? histEs.at(s) : esK * Math.sqrt(h) * v,
-      ...(te ? { trackingError: Math.sqrt(quadAt(te, s)) } : {}),
-      ...(scenarios.length > 0 ? { worstStressLoss: worstLoss(scenarios, s) } : {}),
-    };
+  const snap: SnapshotInputs = {
+    vol: Measure.quad(RiskRule.volatility, 0, "clip", variance, 1, 0),
+    histVar:
+      hist && limits.valueAtRisk?.method === "historical"
+        ? Measure.historical(RiskRule.valueAtRisk, 0, "clip", hist, histScale, false, limits.confidence)
+        : undefined,
+    histEs:
+      hist && limits.expectedShortfall?.method === "historical"
+        ? Measure.historical(RiskRule.expectedShortfall, 0, "clip", hist, histScale, true, limits.confidence)
+        : undefined,
+    varMult: varK * Math.sqrt(h),
+    esMult: esK * Math.sqrt(h),
+    te,
+    scenarios,
   };
-  return withProposals(batch, out, { riskBefore: snapshot(0), riskAfter: snapshot(t) });
+  return withProposals(batch, out, { riskBefore: snapshot(snap, 0), riskAfter: snapshot(snap, t) });
+}
+
+/** What a risk snapshot along the trade path is computed from. */
+interface SnapshotInputs {
+  readonly vol: Measure;
+  readonly histVar: Measure | undefined;
+  readonly histEs: Measure | undefined;
+  /** Parametric VaR and ES per unit of volatility over the horizon. */
+  readonly varMult: number;
+  readonly esMult: number;
+  readonly te: QuadPath | undefined;
+  readonly scenarios: readonly ScenarioLoss[];
+}
+
+/** The portfolio's risk at t along the trade path. */
+function snapshot(x: SnapshotInputs, t: number): RiskSnapshot {
+  const v = x.vol.at(t);
+  return {
+    volatility: v,
+    valueAtRisk: x.histVar ? x.histVar.at(t) : x.varMult * v,
+    expectedShortfall: x.histEs ? x.histEs.at(t) : x.esMult * v,
+    ...(x.te ? { trackingError: Math.sqrt(quadAt(x.te, t)) } : {}),
+    ...(x.scenarios.length > 0 ? { worstStressLoss: worstLoss(x.scenarios, t) } : {}),
+  };
 }
 
 /** Daily portfolio returns of w0 and of the trades over the history (missing instruments / NaN = 0). */
