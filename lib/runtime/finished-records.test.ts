@@ -66,6 +66,22 @@ describe("FinishedRecords", () => {
     );
   });
 
+  it("keeps exactly the last `capacity` acks when the ring wraps across its chunks", async () => {
+    const b = embeddedBinding();
+    // 2,500 slots: not a multiple of the ring's 1,024-slot chunks, so the wrap starts mid-chunk.
+    const capacity = 2500;
+    const w0 = await finishedRecords(b, "finished", "w0", capacity);
+    const keyOf = (n: number) => ["pf-a", "pf-b", "pf-c"][n % 3]!;
+    for (let n = 0; n < 6000; n++) w0.fr.acked(keyOf(n), `e${n}`);
+    w0.fr.write(() => 0, []);
+    await w0.writer.idle();
+    const next = await finishedRecords(b, "finished", "w1", capacity);
+    await next.fr.catchUp();
+    for (let n = 0; n < 6000; n++) expect(next.fr.take(keyOf(n), `e${n}`)).toBe(n >= 6000 - capacity);
+    expect(next.fr.pending).toBe(0);
+    await b.client.close();
+  });
+
   it("splits a key's ids over several entries and adds up what several stopped workers listed", async () => {
     const b = embeddedBinding();
     const w0 = await finishedRecords(b, "finished", "w0", 10_000);

@@ -21,6 +21,11 @@ export interface HandOver {
   readonly openSources: readonly string[];
 }
 
+/** Slots per chunk of the acked-records ring (a power of two). */
+const RING_SHIFT = 10;
+const RING_CHUNK = 1 << RING_SHIFT;
+const RING_MASK = RING_CHUNK - 1;
+
 /** Ids per entry: keeps an entry far below a broker's message size limit. */
 const IDS_PER_ENTRY = 4096;
 
@@ -43,8 +48,13 @@ const IDS_PER_ENTRY = 4096;
  * back than `capacity` records are not covered.
  */
 export class FinishedRecords {
-  private readonly keys: string[];
-  private readonly ids: string[];
+  /**
+   * The ring, in chunks of {@link RING_CHUNK} made as it fills: slot i is `keys[i >> 10][i & 1023]`
+   * (and `ids` alike). Two arrays of `capacity` made up front were large objects, ~2 ms each to
+   * allocate (65,536 slots), paid by every `run()` however few records it acks.
+   */
+  private readonly keys: string[][] = [];
+  private readonly ids: string[][] = [];
   private count = 0;
   /** Finished elsewhere, by key: ids a redelivery may still bring here. */
   private readonly elsewhere = new Map<string, Set<string>>();
@@ -58,16 +68,18 @@ export class FinishedRecords {
     private readonly ownedKeys: ReadonlySet<string>,
     readonly capacity: number,
     private readonly workerId: string,
-  ) {
-    this.keys = new Array<string>(capacity);
-    this.ids = new Array<string>(capacity);
-  }
+  ) {}
 
   /** A record of `key` with event id `id` was acked here. */
   acked(key: string, id: string): void {
     const i = this.count++ % this.capacity;
-    this.keys[i] = key;
-    this.ids[i] = id;
+    const c = i >> RING_SHIFT;
+    if (c === this.keys.length) {
+      this.keys.push(new Array<string>(RING_CHUNK));
+      this.ids.push(new Array<string>(RING_CHUNK));
+    }
+    this.keys[c]![i & RING_MASK] = key;
+    this.ids[c]![i & RING_MASK] = id;
   }
 
   /** Keys with records finished elsewhere that have not come here (yet). */
@@ -110,10 +122,11 @@ export class FinishedRecords {
     for (const key of keys) byKey.set(key, []);
     for (let j = this.count - n; j < this.count; j++) {
       const i = j % this.capacity;
-      const key = this.keys[i]!;
+      const key = this.keys[i >> RING_SHIFT]![i & RING_MASK]!;
+      const id = this.ids[i >> RING_SHIFT]![i & RING_MASK]!;
       const list = byKey.get(key);
-      if (list) list.push(this.ids[i]!);
-      else byKey.set(key, [this.ids[i]!]);
+      if (list) list.push(id);
+      else byKey.set(key, [id]);
     }
     let seq = 0;
     for (const [key, ids] of byKey) {
