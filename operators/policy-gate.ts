@@ -151,10 +151,7 @@ const countryOf = (i: InstrumentInfo | undefined) => i?.country;
 /**
  * One batch through the policy's rules, in order: eligibility, turnover, single name, sector and
  * country groups. Per-proposal state lives in arrays indexed by the proposal's position.
- *
- * A class, not closures made per batch: V8 keeps a function's optimized code only while a closure
- * of it is alive, so closures made per batch lose theirs at every full collection that falls
- * between two batches and are compiled again; methods keep theirs.
+ * A class, not closures made per batch (README, Operators: why).
  */
 class PolicyPass {
   private readonly nav: number;

@@ -171,9 +171,7 @@ interface GrossGroup {
   readonly limit: number;
 }
 
-// Module-level helpers of `resolveBatch`, not closures made per batch: V8 keeps a function's
-// optimized code only while a closure of it is alive, so per-batch closures lose it at every full
-// collection that falls between two batches and are compiled again (see `QuadLimit`).
+// Module-level helpers of `resolveBatch`, not closures made per batch (README, Operators: why).
 const sectorOf = (i: InstrumentInfo | undefined) => i?.sector;
 const countryOf = (i: InstrumentInfo | undefined) => i?.country;
 
@@ -410,9 +408,8 @@ function addArr(a: Float64Array, b: Float64Array, f: number): Float64Array {
 
 /**
  * A limit on mult·‖w − offset‖_Σ (volatility, parametric VaR/ES, tracking error), evaluated from a
- * point's stored products (no matrix work). A class, not closures made per batch: V8 keeps a
- * function's optimized code only while a closure of it is alive, so per-batch closures lose it at
- * every full collection between two batches and are compiled again.
+ * point's stored products (no matrix work). A class, not closures made per batch (README,
+ * Operators: why).
  */
 class QuadLimit {
   constructor(

@@ -104,7 +104,6 @@ const EPS = 1e-12;
 
 /** A stress scenario's loss before (l0) and after (l1) the batch's trades. */
 interface ScenarioLoss {
-  readonly name: string;
   readonly l0: number;
   readonly l1: number;
 }
@@ -119,8 +118,7 @@ function worstLoss(scenarios: readonly ScenarioLoss[], t: number): number {
 /**
  * One limited risk measure along the trade path w0 + t·d, t ∈ [0, 1]: its value at t, and the
  * largest t that keeps it within its limit. One class for every kind rather than closures made per
- * batch: V8 keeps a function's optimized code only while a closure of it is alive, so per-batch
- * closures lose it at every full collection that falls between two batches and are compiled again.
+ * batch (README, Operators: why).
  */
 class Measure {
   private constructor(
@@ -329,7 +327,7 @@ export function applyRiskLimits(
       l0 -= shock * w0[i]!;
       l1 -= shock * (w0[i]! + d[i]!);
     }
-    scenarios.push({ name: s.name, l0, l1 });
+    scenarios.push({ l0, l1 });
   }
 
   const measures: Measure[] = [];

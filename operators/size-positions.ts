@@ -194,9 +194,7 @@ function sortedUnique(xs: Iterable<string>): string[] {
   return sortStrings([...new Set(xs)]);
 }
 
-// Module-level helpers of `sizeBatch`, not closures made per batch: V8 keeps a function's
-// optimized code only while a closure of it is alive, so per-batch closures lose it at every full
-// collection that falls between two batches and are compiled again.
+// Module-level helpers of `sizeBatch`, not closures made per batch (README, Operators: why).
 
 /** The instrument's price, when it is a positive finite number. */
 function priceIn(market: ReadonlyMap<string, InstrumentInfo>, id: string): number | undefined {

@@ -77,9 +77,8 @@ function fullGradient(Q: Matrix, c: readonly number[], x: Float64Array, g: Float
  * The Cholesky factor L of Q_FF over the free variables `free` (in the order they were added):
  * rows of capacity n, appended in O(|F|²) and removed with Givens rotations in O(|F|²).
  *
- * A class rather than closures inside `solveBoxQP`: V8 keeps a function's optimized code only
- * while a closure of it is alive, so closures made per solve lose theirs at every full
- * collection that falls between two solves, and are compiled again; methods are not.
+ * A class rather than closures made per solve (README, Operators: per-batch closures lose their
+ * optimized code at full collections).
  */
 class FreeCholesky {
   readonly L: Float64Array[] = [];
