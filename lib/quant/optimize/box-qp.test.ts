@@ -154,6 +154,26 @@ describe("solveBoxQP (active set)", () => {
     );
   });
 
+  it("a vertex where two variables must trade places (found by the property above, seed -668878636)", () => {
+    // Every weight starts at a bound; the budget holds, and optimality needs weight moved from one
+    // name at its cap to one at zero. Released one at a time, each single free variable's step was
+    // rounding noise that blocked it at once; the solver gave up with "active-set cycling".
+    const idx = [98, 5, 97, 4, 96, 0, 1];
+    const Q = idx.map((i) => idx.map((j) => u.cov[i]![j]!));
+    const c = idx.map((i) => -6.388612270818088 * u.mu[i]!);
+    const lower = new Array(7).fill(0);
+    const upper = new Array(7).fill(0.2);
+    const box = solveBoxQP({ Q, c, lower, upper, budget: 1 });
+    expect(box.status).toBe("optimal");
+    const kkt = checkKkt({ Q, c, lower, upper, rows: [{ a: new Array(7).fill(1), lo: 1, hi: 1 }] }, box.x);
+    expect(kkt.primal).toBeLessThan(1e-12);
+    expect(kkt.stationarity).toBeLessThan(1e-8);
+    expect(kkt.dualSign).toBeLessThan(1e-8);
+    const ref = viaHighs(Q, c, lower, upper, 1);
+    expect(ref.status).toBe("optimal");
+    expect(box.objective).toBeLessThanOrEqual(ref.objective + 1e-6 * Math.abs(ref.objective) + 1e-12);
+  });
+
   it("infeasible budgets, fixed variables, unbounded variables, and non-positive-definite Q", () => {
     const Q = u.cov.slice(0, 4).map((r) => r.slice(0, 4));
     expect(solveBoxQP({ Q, c: [0, 0, 0, 0], lower: [0, 0, 0, 0], upper: [0.2, 0.2, 0.2, 0.2], budget: 1 }).status).toBe(

@@ -287,7 +287,12 @@ export function solveBoxQP(problem: BoxQPProblem): BoxQPResult {
     const m = chol.m;
     const free = chol.free;
     if (!atMinimum) {
-      if (m > 0) {
+      // With a budget, a single free variable cannot move: the step within the budget hyperplane
+      // is zero. Computed, it is rounding noise (~1e-15) whose sign can block the variable at once
+      // and bar it, so that a vertex needing two variables to trade places never got them both
+      // released ("active-set cycling" on a well-posed problem). So the step is taken from two
+      // free variables on; with one, the multipliers below release the next.
+      if (m > (budget === null ? 0 : 1)) {
         chol.solveGradient(g, qg);
         if (budget !== null) {
           chol.solveOnes(qo);
