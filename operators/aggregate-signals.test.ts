@@ -16,6 +16,37 @@ import {
 import { type AggregateSignalsOptions, aggregateSignals, combineSignals } from "./aggregate-signals.js";
 import { withWatermarks } from "./with-watermarks.js";
 
+/**
+ * Whether the long and the short weight of `list` (confidence × strength, reliability 1) compare
+ * the same way summed in both orders. Sums of doubles depend on the order at the last bit, and the
+ * minority side (`conflictingSources`) is the one with the smaller sum: when the two sums are equal
+ * to within that rounding, either answer is correct (long 0.1 + 0.2 + 0.3 against short 0.6 is a
+ * tie in one order and a long majority in the other).
+ */
+function minorityIsOrderFree(list: readonly TradingSignalEvent[]): boolean {
+  const sums = (xs: readonly TradingSignalEvent[]) => {
+    let long = 0;
+    let short = 0;
+    for (const s of xs) {
+      if (s.direction === "long") long += s.confidence * s.strength;
+      else if (s.direction === "short") short += s.confidence * s.strength;
+    }
+    return [long <= short, short <= long].join();
+  };
+  return sums(list) === sums([...list].reverse());
+}
+
+/** The long and short weight of `list`, summed in one pass, are equal to within rounding (1e-12). */
+function minorityNearTie(list: readonly TradingSignalEvent[]): boolean {
+  let long = 0;
+  let short = 0;
+  for (const s of list) {
+    if (s.direction === "long") long += s.confidence * s.strength;
+    else if (s.direction === "short") short += s.confidence * s.strength;
+  }
+  return Math.abs(long - short) <= 1e-12 * (long + short);
+}
+
 const sig = (over: Partial<TradingSignalEvent>): TradingSignalEvent => ({
   eventType: "TradingSignal",
   eventId: "s1",
@@ -95,7 +126,7 @@ describe("combineSignals", () => {
         if (!n.conflict) expect(n.conflictingSources).toEqual([]);
         const rev = combineSignals([...list].reverse(), W);
         expect(rev.score).toBeCloseTo(n.score, 9);
-        expect(rev.conflictingSources).toEqual(n.conflictingSources);
+        if (minorityIsOrderFree(list)) expect(rev.conflictingSources).toEqual(n.conflictingSources);
         const rel = Object.fromEntries(list.map((s) => [s.source, 0.5]));
         const scaled = Object.fromEntries(list.map((s) => [s.source, 0.5 * k]));
         expect(combineSignals(list, W, { sourceReliability: scaled }).score).toBeCloseTo(
@@ -110,6 +141,22 @@ describe("combineSignals", () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe("combineSignals at a rounding tie", () => {
+  it("takes the minority from its sums as added: a tie to within rounding goes either way", () => {
+    // long 0.1 + 0.2 + 0.3 is 0.6000000000000001 in this order and exactly 0.6 reversed
+    const list = [
+      sig({ eventId: "1", source: "a", confidence: 1, strength: 0.1 }),
+      sig({ eventId: "2", source: "b", confidence: 1, strength: 0.2 }),
+      sig({ eventId: "3", source: "c", confidence: 1, strength: 0.3 }),
+      sig({ eventId: "4", source: "d", confidence: 1, strength: 0.6, direction: "short" }),
+    ];
+    expect(combineSignals(list, W).conflictingSources).toEqual(["d"]);
+    expect(combineSignals([...list].reverse(), W).conflictingSources).toEqual(["a", "b", "c", "d"]);
+    expect(minorityIsOrderFree(list)).toBe(false);
+    expect(minorityNearTie(list)).toBe(true);
   });
 });
 
@@ -260,11 +307,14 @@ describe("aggregateSignals", () => {
           expect(Math.abs(net[k] - want[k])).toBeLessThanOrEqual(1e-12 * (1 + Math.abs(want[k])));
         }
         expect(net.contributingSignalIds).toEqual(want.contributingSignalIds);
-        expect(net.conflictingSources).toEqual(want.conflictingSources);
+        // The merge adds the sessions' sums as blocks, another order than one pass: the minority
+        // and the sign of the score may differ only where they tie to within rounding.
+        const values = [...firsts, ...bridges].map((r) => r.value);
+        if (!minorityNearTie(values)) expect(net.conflictingSources).toEqual(want.conflictingSources);
         expect(net.sources).toEqual(want.sources);
         expect(net.urgency).toBe(want.urgency);
         expect(net.conflict).toBe(want.conflict);
-        expect(net.direction).toBe(want.direction);
+        if (Math.abs(want.score) > 1e-12) expect(net.direction).toBe(want.direction);
       }),
       { numRuns: 300 },
     );
