@@ -16,34 +16,35 @@ import {
 import { type AggregateSignalsOptions, aggregateSignals, combineSignals } from "./aggregate-signals.js";
 import { withWatermarks } from "./with-watermarks.js";
 
-/**
- * Whether the long and the short weight of `list` (confidence × strength, reliability 1) compare
- * the same way summed in both orders. Sums of doubles depend on the order at the last bit, and the
- * minority side (`conflictingSources`) is the one with the smaller sum: when the two sums are equal
- * to within that rounding, either answer is correct (long 0.1 + 0.2 + 0.3 against short 0.6 is a
- * tie in one order and a long majority in the other).
- */
-function minorityIsOrderFree(list: readonly TradingSignalEvent[]): boolean {
-  const sums = (xs: readonly TradingSignalEvent[]) => {
-    let long = 0;
-    let short = 0;
-    for (const s of xs) {
-      if (s.direction === "long") long += s.confidence * s.strength;
-      else if (s.direction === "short") short += s.confidence * s.strength;
-    }
-    return [long <= short, short <= long].join();
-  };
-  return sums(list) === sums([...list].reverse());
-}
-
-/** The long and short weight of `list`, summed in one pass, are equal to within rounding (1e-12). */
-function minorityNearTie(list: readonly TradingSignalEvent[]): boolean {
+/** The long and the short weight of `list` (confidence × strength, reliability 1), summed in its order. */
+function weightSums(list: readonly TradingSignalEvent[]): [long: number, short: number] {
   let long = 0;
   let short = 0;
   for (const s of list) {
     if (s.direction === "long") long += s.confidence * s.strength;
     else if (s.direction === "short") short += s.confidence * s.strength;
   }
+  return [long, short];
+}
+
+/**
+ * Whether the long and the short weight of `list` compare the same way summed in both orders. Sums
+ * of doubles depend on the order at the last bit, and the minority side (`conflictingSources`) is
+ * the one with the smaller sum: when the two sums are equal to within that rounding, either answer
+ * is correct (long 0.1 + 0.2 + 0.3 against short 0.6 is a tie in one order and a long majority in
+ * the other).
+ */
+function minorityIsOrderFree(list: readonly TradingSignalEvent[]): boolean {
+  const sides = (xs: readonly TradingSignalEvent[]) => {
+    const [long, short] = weightSums(xs);
+    return `long minority ${long <= short}, short minority ${short <= long}`;
+  };
+  return sides(list) === sides([...list].reverse());
+}
+
+/** The long and short weight of `list`, summed in one pass, are equal to within rounding (1e-12). */
+function minorityNearTie(list: readonly TradingSignalEvent[]): boolean {
+  const [long, short] = weightSums(list);
   return Math.abs(long - short) <= 1e-12 * (long + short);
 }
 
