@@ -114,6 +114,9 @@ export async function runCommand(options: RunCommandOptions): Promise<RunSummary
     elapsedMs,
     latencyMs: { p50: result.latencyNs.p50 / 1e6, p99: result.latencyNs.p99 / 1e6 },
     latencyLabel: "receive → last output confirmed (incl. window wait)",
+    ...(result.windowLatencyNs !== undefined
+      ? { windowLatencyMs: { p50: result.windowLatencyNs.p50 / 1e6, p99: result.windowLatencyNs.p99 / 1e6 } }
+      : {}),
     decisionsSha256: outputDigest(result.captured, decisionTopics),
   };
 }

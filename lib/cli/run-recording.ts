@@ -51,6 +51,21 @@ export interface RecordingRunResult {
   readonly topologyHash: string;
   /** Latency percentiles over all workers (ns), from the runtimes' histograms (max over workers). */
   readonly latencyNs: { readonly p50: number; readonly p99: number };
+  /**
+   * Window-output latency percentiles (ns, `RuntimeStats.windowLatency`; max over the workers that
+   * wrote window outputs), or undefined when none did.
+   */
+  readonly windowLatencyNs: { readonly p50: number; readonly p99: number } | undefined;
+}
+
+/** Window-output latency percentiles, max over the workers that timed any (undefined: none did). */
+function windowPercentiles(handles: readonly RunHandle[]): { p50: number; p99: number } | undefined {
+  const timed = handles.filter((h) => h.stats.windowLatency.count > 0);
+  if (timed.length === 0) return undefined;
+  return {
+    p50: Math.max(...timed.map((h) => h.stats.windowLatency.p50())),
+    p99: Math.max(...timed.map((h) => h.stats.windowLatency.p99())),
+  };
 }
 
 /** Sum the per-source input counters of a run. */
@@ -146,6 +161,7 @@ export async function runRecording(
         p50: Math.max(...handles.map((h) => h.stats.latency.p50())),
         p99: Math.max(...handles.map((h) => h.stats.latency.p99())),
       },
+      windowLatencyNs: windowPercentiles(handles),
     };
   } finally {
     if (timer) clearInterval(timer);

@@ -14,6 +14,7 @@ describe("formatSummary", () => {
       sideOutputs: { late: 4, duplicate: 5 },
       elapsedMs: 500,
       latencyMs: { p50: 0.25, p99: 1.5 },
+      windowLatencyMs: { p50: 0.4, p99: 1.75 },
       decisionsSha256: "abc",
     });
     expect(text).toMatch(/\| events in +\| 12,345 +\|/);
@@ -22,6 +23,7 @@ describe("formatSummary", () => {
     expect(text).toMatch(/\| side outputs +\| 9 +\|/);
     expect(text).toMatch(/\| throughput +\| 24,690 events\/s +\|/);
     expect(text).toMatch(/\| latency p99 +\| 1\.500 ms +\|/);
+    expect(text).toMatch(/\| window latency p99 +\| 1\.750 ms +\|/);
     expect(text).toContain("3 workers");
     const widths = new Set(text.split("\n").map((l) => l.length));
     expect(widths.size).toBe(1);

@@ -16,6 +16,11 @@ export interface RunSummary {
   readonly latencyMs?: { readonly p50: number; readonly p99: number };
   /** What the latency measures. */
   readonly latencyLabel?: string;
+  /**
+   * Window-output latency percentiles in ms (watermark hand-off → output confirmed: the time a
+   * window waits for its end excluded), when any output was timed.
+   */
+  readonly windowLatencyMs?: { readonly p50: number; readonly p99: number };
   /** sha256 of the decisions (see `decisionDigest`). */
   readonly decisionsSha256: string;
 }
@@ -43,6 +48,11 @@ export function formatSummary(s: RunSummary): string {
     rows.push(["latency p50", `${s.latencyMs.p50.toFixed(3)} ms`]);
     rows.push(["latency p99", `${s.latencyMs.p99.toFixed(3)} ms`]);
     if (s.latencyLabel) rows.push(["  measured", s.latencyLabel]);
+  }
+  if (s.windowLatencyMs) {
+    rows.push(["window latency p50", `${s.windowLatencyMs.p50.toFixed(3)} ms`]);
+    rows.push(["window latency p99", `${s.windowLatencyMs.p99.toFixed(3)} ms`]);
+    rows.push(["  measured", "watermark hand-off → window output confirmed (excl. window wait)"]);
   }
   rows.push(["decisions sha256", s.decisionsSha256]);
   const w = Math.max(...rows.map(([k]) => k.length));

@@ -109,6 +109,9 @@ describe("ConsiliumMetrics counters", () => {
     m.onInFlight(17);
     m.onWatermarkLag(1250);
     m.onLatency(0.0003);
+    m.onWindowLatency(0.0015);
+    m.onWindowLatency(0.0031);
+    m.onWindowLatency(Number.NaN); // ignored
     m.setTopology({ name: "portfolio-coordination", version: "1.0.0", hash: "abc123" });
     const text = await m.metricsText();
     const lines = text.split("\n");
@@ -130,6 +133,11 @@ describe("ConsiliumMetrics counters", () => {
       'consilium_end_to_end_latency_seconds_bucket{le="+Inf",worker="w1"} 1',
       'consilium_end_to_end_latency_seconds_sum{worker="w1"} 0.0003',
       'consilium_end_to_end_latency_seconds_count{worker="w1"} 1',
+      "# TYPE consilium_window_output_latency_seconds histogram",
+      'consilium_window_output_latency_seconds_bucket{le="0.001",worker="w1"} 0',
+      'consilium_window_output_latency_seconds_bucket{le="0.002",worker="w1"} 1',
+      'consilium_window_output_latency_seconds_bucket{le="0.005",worker="w1"} 2',
+      'consilium_window_output_latency_seconds_count{worker="w1"} 2',
       'consilium_topology_info{name="portfolio-coordination",version="1.0.0",hash="abc123",worker="w1"} 1',
     ]) {
       expect(lines, expected).toContain(expected);

@@ -23,6 +23,7 @@ async function families(): Promise<Map<string, { type: string; labels: Set<strin
   m.onDeadLetter("r");
   m.onSide("s");
   m.onLatency(0.001);
+  m.onWindowLatency(0.001);
   m.setTopology({ name: "n", version: "v", hash: "h" });
   const out = new Map<string, { type: string; labels: Set<string> }>();
   for (const line of (await m.metricsText()).split("\n")) {

@@ -31,6 +31,7 @@ describe("combineObservers", () => {
     all.onRedelivery(1);
     all.onInFlight(4);
     all.onWatermarkLag(20);
+    all.onWindowLatency(0.0012);
     expect(log).toEqual([
       "in signals 3",
       "dead invalid-json 1",
@@ -46,5 +47,6 @@ describe("combineObservers", () => {
     expect(s.get("consilium_in_flight")).toBe(4);
     expect(s.get("consilium_watermark_lag_ms")).toBe(20);
     expect(s.get("consilium_end_to_end_latency_seconds_count")).toBe(1);
+    expect(s.get("consilium_window_output_latency_seconds_count")).toBe(1);
   });
 });

@@ -28,6 +28,11 @@ export interface RuntimeObserver {
   onInFlight?(n: number): void;
   /** Event-time lag of the watermark behind the newest event time seen, in ms. */
   onWatermarkLag?(ms: number): void;
+  /**
+   * One window-output latency sample, in seconds: from the hand-off of the watermark that closed
+   * the window to the sink's confirmation of an output it released (`RuntimeStats.windowLatency`).
+   */
+  onWindowLatency?(seconds: number): void;
 }
 
 /** Fan one runtime's reports out to several observers, in order. */
@@ -62,6 +67,9 @@ export function combineObservers(...observers: readonly RuntimeObserver[]): Requ
     },
     onWatermarkLag: (ms) => {
       for (const o of observers) o.onWatermarkLag?.(ms);
+    },
+    onWindowLatency: (seconds) => {
+      for (const o of observers) o.onWindowLatency?.(seconds);
     },
   };
 }

@@ -43,6 +43,8 @@ export interface LaneHost {
   advanceAcks(): void;
   /** Push a record into a pipeline instance and mark it processed. */
   push(subject: Fanout<Item>, m: Inbound): void;
+  /** Push a watermark into a pipeline instance's subjects (its sink outputs are window outputs). */
+  pushWatermark(subjects: readonly Fanout<Item>[], wm: Item): void;
   /** Every update of a side-input topic from its start. */
   readSideInput(name: string, onUpdate: (key: string, eventTime: number, value: unknown) => void): Promise<void>;
   stopping(): boolean;
@@ -299,7 +301,7 @@ export class Lanes {
     lane.pipeline = host.wire(lane.sides);
     lane.lastRecordWm = Number.NEGATIVE_INFINITY;
     const wm: Item = { kind: "watermark", time: lane.watermark };
-    if (lane.watermark > Number.NEGATIVE_INFINITY) for (const s of lane.pipeline.subjects) s.next(wm);
+    if (lane.watermark > Number.NEGATIVE_INFINITY) host.pushWatermark(lane.pipeline.subjects, wm);
     host.asOf(Number.POSITIVE_INFINITY);
     host.afterPush();
   }
@@ -421,7 +423,7 @@ export class Lanes {
     for (const table of lane.tables.values()) table.advance(t);
     const wm: Item = { kind: "watermark", time: t };
     host.asOf(t);
-    for (const s of lane.pipeline?.subjects ?? []) s.next(wm);
+    if (lane.pipeline !== undefined) host.pushWatermark(lane.pipeline.subjects, wm);
     host.asOf(Number.POSITIVE_INFINITY);
     host.afterPush();
     host.advanceAcks();

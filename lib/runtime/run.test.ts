@@ -193,3 +193,43 @@ describe("run (replay): sink de-duplication memory", () => {
     expect(s.stats.duplicatesDropped.out).toBe(200);
   });
 });
+
+describe("run: window-output latency", () => {
+  it("times every sink output a watermark push writes, and nothing that a record push or a deferred sink writes", async () => {
+    const events = Array.from({ length: 40 }, (_, i) => sig(i, `p${i % 3}`, 1000 + i * 20));
+    const t = defineTopology({
+      name: "window-latency",
+      version: "1",
+      sources: { s: { topic: "in", schema: "TradingSignalEvent" } },
+      steps: { held: { from: "s", use: holdUntilWatermark } },
+      sinks: {
+        // written when a watermark releases them: window outputs
+        released: { from: "held", topic: "released", schema: "TradingSignalEvent" },
+        // written as each record is pushed: not window outputs
+        direct: { from: "s", topic: "direct", schema: "TradingSignalEvent" },
+        // released by watermarks too, but written after the push, in a task of its own
+        later: { from: "held", topic: "later", schema: "TradingSignalEvent", deferred: true },
+      },
+      deadLetters: { topic: "dlq" },
+    });
+    for (const transport of ["replay", "live"] as const) {
+      const samples: number[] = [];
+      const h = run(t, {
+        transport: transport === "replay" ? replay(rec(events)) : createReplayBinding(rec(events)),
+        ...(transport === "live" ? { stopWhenIdle: true, idleTimeoutMs: 20 } : {}),
+        config: { watermarkIntervalMs: 1 },
+        onWindowLatency: (ns) => samples.push(ns),
+      });
+      const s = await h.done;
+      expect(s.stats.out, transport).toEqual({ released: 40, direct: 40, later: 40 });
+      expect(s.stats.windowLatency.count, transport).toBe(40);
+      expect(samples, transport).toHaveLength(40);
+      for (const ns of samples) {
+        expect(Number.isFinite(ns)).toBe(true);
+        expect(ns).toBeGreaterThanOrEqual(0);
+      }
+      expect(s.stats.windowLatency.max(), transport).toBeGreaterThan(0);
+      expect(s.stats.windowLatency.p50(), transport).toBeLessThanOrEqual(s.stats.windowLatency.p99());
+    }
+  });
+});

@@ -108,6 +108,11 @@ export interface RunOptions {
   readonly reconnect?: ReconnectOptions;
   /** Called with each sampled message's latency (ns, hand-off to ack; every 8th message) — for benchmarks and metrics. */
   readonly onLatency?: (ns: number) => void;
+  /**
+   * Called with the latency of each window output (ns): from the hand-off of the watermark whose
+   * push produced it to the sink's confirmation — see `RuntimeStats.windowLatency`.
+   */
+  readonly onWindowLatency?: (ns: number) => void;
   /** Keep every sink output, side-output message and dead letter in `handle.captured`. Default: replay only. */
   readonly capture?: boolean;
 }
@@ -165,6 +170,17 @@ export interface RuntimeStats {
    * only — never on the decision path).
    */
   readonly latency: { count: number; p50: () => number; p99: () => number; max: () => number };
+  /**
+   * Latency of window outputs, ns: from the moment the runtime handed a watermark to the pipeline
+   * to the broker's confirmation of each sink output written while that watermark was pushed —
+   * what closing a window takes end to end, without the time the window waited for its end
+   * (firing, the steps after it, encoding, the broker's confirmation). Counted: every such output
+   * written to a sink that is not `deferred`. Not counted: a deferred sink's outputs (written after
+   * the push, in a task of its own), outputs dropped as duplicates, and outputs of record pushes
+   * (not window outputs). Wall clock (`performance.now()`), statistics only — never on the
+   * decision path.
+   */
+  readonly windowLatency: { count: number; p50: () => number; p99: () => number; max: () => number };
 }
 
 export interface RunSummary {

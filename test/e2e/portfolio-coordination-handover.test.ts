@@ -51,6 +51,10 @@ describe("portfolio-coordination: a worker stopped mid-stream hands its portfoli
       expect(firstDifferences(r.captured, reference, { topic: topics.decisions })).toBe("");
       for (const topic of outputs) expect(outputDigest(r.captured, [topic])).toBe(outputDigest(reference, [topic]));
       expect(r.runs.reduce((a, s) => a + s.stats.lanes, 0)).toBeGreaterThan(0);
+      // Decisions come only from window closes, in the main pipeline and in lanes: each written
+      // one is a window output, timed from its watermark's hand-off.
+      for (const s of r.runs) expect(s.stats.windowLatency.count).toBe(s.stats.out.decisions ?? 0);
+      expect(r.runs.reduce((a, s) => a + s.stats.windowLatency.count, 0)).toBeGreaterThan(0);
     }, 120_000);
   }
 
