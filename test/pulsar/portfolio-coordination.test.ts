@@ -113,6 +113,8 @@ describe("portfolio-coordination over the bundled recording on a real Pulsar bro
         sourceMessages + r.runs.reduce((a, x) => a + x.stats.redeliveredDone, 0),
       );
       expect(r.runs.every((x) => x.stats.inFlight === 0)).toBe(true);
+      // Every decision written was a window output, timed to the broker's confirmation.
+      for (const x of r.runs) expect(x.stats.windowLatency.count).toBe(x.stats.out.decisions ?? 0);
       for (const topic of sideOutputs) {
         expect(outputDigest(r.captured, [topic])).toBe(outputDigest(replayed.captured, [topic]));
       }
