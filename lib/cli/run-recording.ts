@@ -6,7 +6,7 @@
 import { messageBytes, type RecordedMessage } from "../../examples/recordings/format.js";
 import { replay } from "../runtime/replay-binding.js";
 import { run } from "../runtime/run.js";
-import type { CapturedOutput, RunHandle, RunSummary as RuntimeRunSummary } from "../runtime/types.js";
+import type { CapturedOutput, LatencyStats, RunHandle, RunSummary as RuntimeRunSummary } from "../runtime/types.js";
 import type { Topology } from "../topology/types.js";
 import { type EmbeddedBinding, embeddedBinding } from "../transports/embedded/index.js";
 import type { PulsarBinding } from "../transports/pulsar-client-like.js";
@@ -58,14 +58,9 @@ export interface RecordingRunResult {
   readonly windowLatencyNs: { readonly p50: number; readonly p99: number } | undefined;
 }
 
-/** Window-output latency percentiles, max over the workers that timed any (undefined: none did). */
-function windowPercentiles(handles: readonly RunHandle[]): { p50: number; p99: number } | undefined {
-  const timed = handles.filter((h) => h.stats.windowLatency.count > 0);
-  if (timed.length === 0) return undefined;
-  return {
-    p50: Math.max(...timed.map((h) => h.stats.windowLatency.p50())),
-    p99: Math.max(...timed.map((h) => h.stats.windowLatency.p99())),
-  };
+/** p50 and p99 over several runs' latency statistics: the max of each (an empty one gives 0). */
+function maxPercentiles(stats: readonly LatencyStats[]): { p50: number; p99: number } {
+  return { p50: Math.max(...stats.map((s) => s.p50())), p99: Math.max(...stats.map((s) => s.p99())) };
 }
 
 /** Sum the per-source input counters of a run. */
@@ -157,11 +152,10 @@ export async function runRecording(
       capturedByWorker: handles.map((h) => h.captured),
       runs,
       topologyHash: handles[0]!.topologyHash,
-      latencyNs: {
-        p50: Math.max(...handles.map((h) => h.stats.latency.p50())),
-        p99: Math.max(...handles.map((h) => h.stats.latency.p99())),
-      },
-      windowLatencyNs: windowPercentiles(handles),
+      latencyNs: maxPercentiles(handles.map((h) => h.stats.latency)),
+      windowLatencyNs: handles.some((h) => h.stats.windowLatency.count > 0)
+        ? maxPercentiles(handles.map((h) => h.stats.windowLatency))
+        : undefined,
     };
   } finally {
     if (timer) clearInterval(timer);

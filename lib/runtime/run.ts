@@ -43,7 +43,15 @@ import { createReplayBinding } from "./replay-binding.js";
 import { HeldCopies } from "./held-copies.js";
 import { TopicTail } from "./topic-tail.js";
 import { TopicWriter } from "./topic-writer.js";
-import type { CapturedOutput, ReplayTransport, RunHandle, RunOptions, RunSummary, RuntimeStats } from "./types.js";
+import type {
+  CapturedOutput,
+  LatencyStats,
+  ReplayTransport,
+  RunHandle,
+  RunOptions,
+  RunSummary,
+  RuntimeStats,
+} from "./types.js";
 
 type Item = StreamItem<unknown>;
 
@@ -162,7 +170,7 @@ function before(a: Pending, fa: Feed, b: Pending, fb: Feed): boolean {
 }
 
 /** Latency statistics (ns) over an HDR histogram, 1 ns to 60 s, three significant digits. */
-function latencyRecorder(): RuntimeStats["latency"] & { record(ns: number): void } {
+function latencyRecorder(): LatencyStats & { record(ns: number): void } {
   const h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60e9, numberOfSignificantValueDigits: 3 });
   const latency = {
     count: 0,
@@ -177,7 +185,7 @@ function latencyRecorder(): RuntimeStats["latency"] & { record(ns: number): void
   return latency;
 }
 
-function newStats(): RuntimeStats {
+function newStats(latency: LatencyStats, windowLatency: LatencyStats): RuntimeStats {
   return {
     in: {},
     out: {},
@@ -195,8 +203,8 @@ function newStats(): RuntimeStats {
     lanes: 0,
     handedBack: 0,
     watermark: Number.NEGATIVE_INFINITY,
-    latency: latencyRecorder(),
-    windowLatency: latencyRecorder(),
+    latency,
+    windowLatency,
   };
 }
 
@@ -295,9 +303,9 @@ export function run<C>(topology: Topology<C>, options: RunOptions = {}): RunHand
       ? (config as { watermarkIntervalMs: number }).watermarkIntervalMs
       : 1000;
   const hash = topologyHash(topology as Topology, config);
-  const stats = newStats();
-  const latency = stats.latency as RuntimeStats["latency"] & { record(ns: number): void };
-  const windowLatency = stats.windowLatency as RuntimeStats["windowLatency"] & { record(ns: number): void };
+  const latency = latencyRecorder();
+  const windowLatency = latencyRecorder();
+  const stats = newStats(latency, windowLatency);
   const onWindowLatency = options.onWindowLatency;
   /**
    * While a watermark is being pushed: when it was handed to the pipeline (`performance.now()`,

@@ -169,7 +169,7 @@ export interface RuntimeStats {
    * output confirmed), sampled on every 8th message (wall clock via `process.hrtime`, statistics
    * only — never on the decision path).
    */
-  readonly latency: { count: number; p50: () => number; p99: () => number; max: () => number };
+  readonly latency: LatencyStats;
   /**
    * Latency of window outputs, ns: from the moment the runtime handed a watermark to the pipeline
    * to the broker's confirmation of each sink output written while that watermark was pushed —
@@ -180,7 +180,15 @@ export interface RuntimeStats {
    * (not window outputs). Wall clock (`performance.now()`), statistics only — never on the
    * decision path.
    */
-  readonly windowLatency: { count: number; p50: () => number; p99: () => number; max: () => number };
+  readonly windowLatency: LatencyStats;
+}
+
+/** Latency statistics of a run, ns: samples so far and percentiles over them. */
+export interface LatencyStats {
+  count: number;
+  p50: () => number;
+  p99: () => number;
+  max: () => number;
 }
 
 export interface RunSummary {
