@@ -121,6 +121,8 @@ export function aggregateSignals(options: AggregateSignalsOptions): DescribedOpe
       emit: options.emit ?? "final",
       lateness,
       accumulation: options.accumulation ?? "accumulating",
+      // net signals are merged downstream (a portfolio batch is the union of its instruments')
+      orderKeys: true,
       project,
     });
   });
