@@ -64,7 +64,12 @@ class ArrivalRun {
 
 /** Arrival order of emitted id lists, by identity (they are not mutated once emitted). */
 const arrivals = new WeakMap<readonly string[], ArrivalRun>();
-/** Shorter lists are not recorded: a string comparison per id costs less than the record. */
+/**
+ * Shorter lists are not recorded: recording costs ~10 ns an id plus a WeakMap entry (an ephemeron
+ * every scavenge visits). At 16, the topology benchmark's spread lists (~28 ids) were recorded, and
+ * its long-lived spread case had a worse p99 and throughput in three alternating pairs; at 64 only
+ * the one-day lists (~170 ids) are, whose closes it shortens.
+ */
 const ARRIVAL_MIN = 64;
 
 /** Whether `ids` carries its arrival order (collected by an {@link IdArena}, or a union of such lists). */
@@ -78,6 +83,10 @@ export function hasArrivalOrder(ids: readonly string[]): boolean {
  * lists share the run of the first recorded one (nothing to gain).
  */
 function unionByArrival(lists: readonly (readonly string[])[]): string[] | undefined {
+  // most unions (short lists: sliding windows, instrument universes) have no recorded list at all
+  let any = false;
+  for (let i = 0; i < lists.length && !any; i++) any = lists[i]!.length >= ARRIVAL_MIN;
+  if (!any) return undefined;
   let run: ArrivalRun | undefined;
   let group: { ids: readonly string[]; keys: number[] }[] | undefined;
   let others: (readonly string[])[] | undefined;
@@ -250,7 +259,10 @@ const KEY_STEP = 1024;
  * ~12 times before two keys meet (near 0, ~60 times).
  */
 const KEY_LIMIT = 2 ** 50;
-/** How many of the latest pushes an id that arrives below the largest one so far is placed among. */
+/**
+ * How many of the latest pushes an id that arrives below the largest one so far is placed among
+ * (a power of two: the ring is indexed by `seq & (RECENT - 1)`).
+ */
 const RECENT = 32;
 
 /**
@@ -285,7 +297,7 @@ export class IdArena {
   private seq = 0;
   /** Sequence number of the latest break (see the class comment); -1: none yet. */
   private lastBreak = -1;
-  /** Sequence number of the latest push that started the keys afresh (the first push, or a break that is not a concat). */
+  /** Sequence number of the latest push that started the keys afresh (the first, or a break but a concat's). */
   private lastRestart = 0;
   /** The largest id since the latest restart, and (`maxKey`) its key (undefined: no push yet). */
   private maxId: string | undefined;
@@ -298,14 +310,11 @@ export class IdArena {
    */
   private lastIrregular = -1;
   /**
-   * The latest pushes (a ring of `RECENT`): slot (released or reused since, perhaps), and the key
-   * of the largest id pushed before it in its run (-∞: none).
+   * The latest pushes, push `seq` at `seq & (RECENT - 1)`: its slot (released or reused since,
+   * perhaps), and the key of the largest id pushed before it in its run (-∞: none).
    */
   private readonly recentSlots = new Int32Array(RECENT);
   private readonly recentFloorKeys = new Float64Array(RECENT);
-  /** Next ring slot to write, and how many pushes of the current run the ring holds. */
-  private recentAt = 0;
-  private recentCount = 0;
 
   /**
    * @param maxKey where the first run's keys start (they start at 0 after every break); a test
@@ -349,11 +358,9 @@ export class IdArena {
     this.ids[i] = id;
     this.links[i] = head;
     this.keys[i] = key;
-    const at = this.recentAt;
+    const at = seq & (RECENT - 1);
     this.recentSlots[at] = i;
     this.recentFloorKeys[at] = this.lastRestart === seq ? Number.NEGATIVE_INFINITY : maxKey;
-    this.recentAt = at + 1 === RECENT ? 0 : at + 1;
-    if (this.recentCount < RECENT) this.recentCount++;
     list.ids = i;
     if (head < 0) list.idsFirst = seq;
     list.idsLast = seq;
@@ -374,11 +381,12 @@ export class IdArena {
    * is among them); else, or when one of them was released since (its id is gone), a break.
    */
   private place(seq: number, id: string): number {
-    const n = this.recentCount;
+    // the pushes of this run before this one, up to RECENT of them
+    const n = Math.min(RECENT, seq - this.lastRestart);
     let lo = Number.NEGATIVE_INFINITY;
     let hi = this.maxKey;
-    for (let k = 0; k < n; k++) {
-      const slot = this.recentSlots[k]!;
+    for (let q = seq - n; q < seq; q++) {
+      const slot = this.recentSlots[q & (RECENT - 1)]!;
       const other = this.ids[slot]!;
       // released since: its id is gone (an id of "" lands here too: a needless break, never a
       // wrong key). A slot reused since holds a later push, itself in the ring: a harmless repeat.
@@ -395,7 +403,7 @@ export class IdArena {
       }
     }
     // a full ring: its oldest push's floor (the largest id before it) must be at most `lo`'s id
-    if (n === RECENT && !(lo >= this.recentFloorKeys[this.recentAt]!)) return this.restart(seq, id);
+    if (n === RECENT && !(lo >= this.recentFloorKeys[seq & (RECENT - 1)]!)) return this.restart(seq, id);
     const key = lo === Number.NEGATIVE_INFINITY ? hi - KEY_STEP : (lo + hi) / 2;
     if (!(key > lo && key < hi)) return this.restart(seq, id);
     this.lastIrregular = seq;
@@ -406,8 +414,6 @@ export class IdArena {
   private restart(seq: number, id: string): number {
     this.lastBreak = seq;
     this.lastRestart = seq;
-    this.recentCount = 0;
-    this.recentAt = 0;
     this.maxId = id;
     this.maxKey = 0;
     this.maxSince = seq;
