@@ -14,6 +14,7 @@ import {
   withLateEvents,
 } from "../lib/testing/index.js";
 import { type AggregateSignalsOptions, aggregateSignals, combineSignals } from "./aggregate-signals.js";
+import { hasArrivalOrder, unionIds } from "./internal/lineage.js";
 import { withWatermarks } from "./with-watermarks.js";
 
 /** The long and the short weight of `list` (confidence × strength, reliability 1), summed in its order. */
@@ -335,5 +336,22 @@ describe("aggregateSignals", () => {
   it("law: accounting identity and determinism (hopping windows, lateness, update mode)", () => {
     fc.assert(accountingIdentityLaw(op, lateStream), { numRuns: 1000 });
     fc.assert(determinismLaw(op, lateStream), { numRuns: 1000 });
+  });
+
+  it("keeps the order keys of its net signals' id lists, so that a portfolio batch merges them by key", () => {
+    // two instruments, 100 signals each, ids in time order but for pairs fed the other way round
+    const input: StreamItem<TradingSignalEvent>[] = [];
+    for (let i = 0; i < 200; i++) {
+      const n = i % 10 === 0 ? i + 1 : i % 10 === 1 ? i - 1 : i;
+      const s = sig({ eventId: `s${String(n).padStart(4, "0")}`, eventTime: i, instrumentId: i % 2 ? "MSFT" : "AAPL" });
+      input.push(record(s, i, "p1", [s.eventId]));
+    }
+    input.push(watermark(1_000));
+    const run = runOperator(aggregateSignals({ window: { kind: "tumbling", sizeMs: 1_000 } }), input);
+    expect(run.main.map((r) => r.ids.length)).toEqual([100, 100]);
+    for (const r of run.main) expect(hasArrivalOrder(r.ids)).toBe(true);
+    const union = unionIds(run.main.map((r) => r.ids));
+    expect(union).toEqual(Array.from({ length: 200 }, (_, i) => `s${String(i).padStart(4, "0")}`));
+    expect(hasArrivalOrder(union)).toBe(true);
   });
 });
