@@ -107,6 +107,50 @@ describe("unionIds of arena-collected lists (merged by arrival order)", () => {
     expect(keyedUnions).toBeGreaterThan(200); // the by-key merge is what this exercises
   });
 
+  it("property: lists fired (collected, then released) at any time, and sessions merged (concat), union as a sort would", () => {
+    const op = fc.oneof(
+      { weight: 100, arbitrary: fc.tuple(fc.constant("push" as const), fc.nat(2), fc.integer({ min: -3, max: 1 })) },
+      { weight: 1, arbitrary: fc.tuple(fc.constant("fire" as const), fc.nat(2), fc.constant(0)) },
+      { weight: 1, arbitrary: fc.tuple(fc.constant("concat" as const), fc.nat(2), fc.nat(2)) },
+    );
+    fc.assert(
+      fc.property(
+        fc.array(op, { minLength: 300, maxLength: 1500 }),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        (ops, picks) => {
+          const arena = new IdArena();
+          const lists: IdList[] = Array.from({ length: 3 }, () => ({ ids: -1, idsFirst: 0, idsLast: 0 }));
+          const model: Set<string>[] = lists.map(() => new Set());
+          const fired: string[][] = [];
+          let n = 100;
+          for (const [kind, a, b] of ops) {
+            if (kind === "push") {
+              n = Math.max(0, n + b);
+              arena.push(lists[a]!, id5(n));
+              model[a]!.add(id5(n));
+            } else if (kind === "fire") {
+              const got = arena.collect(lists[a]!, true);
+              expect(got).toEqual([...model[a]!].sort());
+              fired.push(got);
+              arena.release(lists[a]!);
+              model[a] = new Set();
+            } else if (a !== b) {
+              arena.concat(lists[a]!, lists[b]!);
+              for (const id of model[b]!) model[a]!.add(id);
+              model[b] = new Set();
+            }
+          }
+          const last = lists.map((l) => arena.collect(l, true));
+          for (let i = 0; i < 3; i++) expect(last[i]).toEqual([...model[i]!].sort());
+          const pool = [...fired, ...last];
+          const inputs = picks.length > 0 ? picks.map((k) => pool[k % pool.length]!) : pool;
+          expect(unionIds(inputs)).toEqual(sortedUnique(inputs.flat()));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
   it("takes the arrival path for lists pushed in increasing order, and not after a break inside them", () => {
     const arena = new IdArena();
     const lists: IdList[] = Array.from({ length: 3 }, () => ({ ids: -1, idsFirst: 0, idsLast: 0 }));
