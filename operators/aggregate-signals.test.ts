@@ -14,7 +14,7 @@ import {
   withLateEvents,
 } from "../lib/testing/index.js";
 import { type AggregateSignalsOptions, aggregateSignals, combineSignals } from "./aggregate-signals.js";
-import { hasArrivalOrder, unionIds } from "./internal/lineage.js";
+import { hasOrderKeys, unionIds } from "./internal/lineage.js";
 import { withWatermarks } from "./with-watermarks.js";
 
 /** The long and the short weight of `list` (confidence × strength, reliability 1), summed in its order. */
@@ -349,9 +349,9 @@ describe("aggregateSignals", () => {
     input.push(watermark(1_000));
     const run = runOperator(aggregateSignals({ window: { kind: "tumbling", sizeMs: 1_000 } }), input);
     expect(run.main.map((r) => r.ids.length)).toEqual([100, 100]);
-    for (const r of run.main) expect(hasArrivalOrder(r.ids)).toBe(true);
+    for (const r of run.main) expect(hasOrderKeys(r.ids)).toBe(true);
     const union = unionIds(run.main.map((r) => r.ids));
     expect(union).toEqual(Array.from({ length: 200 }, (_, i) => `s${String(i).padStart(4, "0")}`));
-    expect(hasArrivalOrder(union)).toBe(true);
+    expect(hasOrderKeys(union)).toBe(true);
   });
 });

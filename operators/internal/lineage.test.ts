@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { hasArrivalOrder, IdArena, type IdList, unionIds } from "./lineage.js";
+import { hasOrderKeys, IdArena, type IdList, unionIds } from "./lineage.js";
 
 const sortedUnique = (xs: readonly string[]) => [...new Set(xs)].sort();
 const id5 = (i: number) => `id${String(i).padStart(5, "0")}`;
@@ -61,7 +61,7 @@ describe("unionIds", () => {
   });
 });
 
-describe("unionIds of arena-collected lists (merged by arrival order)", () => {
+describe("unionIds of arena-collected lists (merged by order key)", () => {
   it("property: the union of lists collected from one arena — ids again, a few out of order, breaks — and foreign lists is the sorted, duplicate-free union", () => {
     // a push: target list, and the id's step from the latest (0: the same id again, e.g. a record
     // in several windows, or a duplicate; -1..-4: ids a few records out of order, placed among the
@@ -93,7 +93,7 @@ describe("unionIds of arena-collected lists (merged by arrival order)", () => {
           }
           const collected = lists.map((l) => arena.collect(l, true));
           for (let i = 0; i < 3; i++) expect(collected[i]).toEqual([...model[i]!].sort());
-          if (collected.filter(hasArrivalOrder).length >= 2) keyedUnions++;
+          if (collected.filter(hasOrderKeys).length >= 2) keyedUnions++;
           const inputs = [...collected, ...foreign.map(sortedUnique)];
           const got = unionIds(inputs);
           expect(got).toEqual(sortedUnique(inputs.flat()));
@@ -151,20 +151,20 @@ describe("unionIds of arena-collected lists (merged by arrival order)", () => {
     );
   });
 
-  it("takes the arrival path for lists pushed in increasing order, and not after a break inside them", () => {
+  it("merges by key the lists pushed in increasing order, and not after a break inside them", () => {
     const arena = new IdArena();
     const lists: IdList[] = Array.from({ length: 3 }, () => ({ ids: -1, idsFirst: 0, idsLast: 0 }));
     for (let i = 0; i < 240; i++) arena.push(lists[i % 3]!, `s${String(1000 + i)}`);
     const ordered = lists.map((l) => arena.collect(l, true));
-    for (const l of ordered) expect(hasArrivalOrder(l)).toBe(true);
+    for (const l of ordered) expect(hasOrderKeys(l)).toBe(true);
     const union = unionIds(ordered);
     expect(union).toEqual(sortedUnique(ordered.flat()));
-    expect(hasArrivalOrder(union)).toBe(true);
-    // a step back: lists begun before it are checked and sorted by value, without an arrival order
+    expect(hasOrderKeys(union)).toBe(true);
+    // a step back: lists begun before it are checked and sorted by value, without order keys
     arena.push(lists[0]!, "s0999");
     const after = arena.collect(lists[0]!, true);
     expect(after[0]).toBe("s0999");
-    expect(hasArrivalOrder(after)).toBe(false);
+    expect(hasOrderKeys(after)).toBe(false);
     expect(unionIds([after, arena.collect(lists[1]!, true)])).toEqual(sortedUnique([...after, ...ordered[1]!]));
   });
 
@@ -196,7 +196,7 @@ describe("unionIds of arena-collected lists (merged by arrival order)", () => {
     for (let k = 0; k < order.length; k++) arena.push(lists[k % 3]!, `s${1000 + order[k]!}`);
     const ordered = lists.map((l) => arena.collect(l, true));
     for (const l of ordered) {
-      expect(hasArrivalOrder(l)).toBe(true);
+      expect(hasOrderKeys(l)).toBe(true);
       expect(l).toEqual(sortedUnique(l));
     }
     expect(unionIds(ordered)).toEqual(Array.from({ length: 240 }, (_, i) => `s${1000 + i}`));
@@ -209,7 +209,7 @@ describe("unionIds of arena-collected lists (merged by arrival order)", () => {
     for (const x of ids) arena.push(list, x);
     const got = arena.collect(list);
     expect(got).toEqual([...ids].sort());
-    expect(hasArrivalOrder(got)).toBe(false); // the break: sorted by id
+    expect(hasOrderKeys(got)).toBe(false); // the break: sorted by id
   });
 
   it("a break starts a run of its own: ids out of order right after it are still placed by key", () => {
@@ -223,7 +223,7 @@ describe("unionIds of arena-collected lists (merged by arrival order)", () => {
     arena.push(lists[1]!, "s1031"); // out of order, above every id of the run before it
     for (let i = 33; i < 200; i++) arena.push(lists[i % 2]!, `s${1000 + i}`);
     const collected = lists.map((l) => arena.collect(l, true));
-    for (const l of collected) expect(hasArrivalOrder(l)).toBe(true);
+    for (const l of collected) expect(hasOrderKeys(l)).toBe(true);
     expect(unionIds(collected)).toEqual(Array.from({ length: 200 }, (_, i) => `s${1000 + i}`));
     expect(arena.collect(old)).toEqual(Array.from({ length: 40 }, (_, i) => `s${5000 + i}`));
   });
@@ -247,8 +247,8 @@ describe("unionIds of arena-collected lists (merged by arrival order)", () => {
     const arena = new IdArena();
     const lists: IdList[] = Array.from({ length: 3 }, () => ({ ids: -1, idsFirst: 0, idsLast: 0 }));
     for (let i = 0; i < 200; i++) arena.push(lists[i < 100 ? 0 : i < 190 ? 1 : 2]!, `s${1000 + i}`);
-    expect(hasArrivalOrder(arena.collect(lists[0]!))).toBe(false);
-    expect(hasArrivalOrder(arena.collect(lists[1]!, true))).toBe(true);
-    expect(hasArrivalOrder(arena.collect(lists[2]!, true))).toBe(false); // 10 ids
+    expect(hasOrderKeys(arena.collect(lists[0]!))).toBe(false);
+    expect(hasOrderKeys(arena.collect(lists[1]!, true))).toBe(true);
+    expect(hasOrderKeys(arena.collect(lists[2]!, true))).toBe(false); // 10 ids
   });
 });

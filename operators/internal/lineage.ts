@@ -13,8 +13,8 @@ export function unionIds(lists: readonly (readonly string[])[]): string[] {
     const only = lists[0]!;
     if (only.length <= 1) return only.slice();
   } else if (lists.length > 1) {
-    const byArrival = unionByArrival(lists);
-    if (byArrival !== undefined) return byArrival;
+    const byKey = unionByKey(lists);
+    if (byKey !== undefined) return byKey;
   }
   return unionByValue(lists);
 }
@@ -48,12 +48,12 @@ function strictlyIncreasing(l: readonly string[]): boolean {
 }
 
 /**
- * Where an id list stands in its {@link IdArena}'s order: the lists an arena collects from pushes
- * after its latest break carry order keys whose order is their ids' order (see {@link IdArena}),
- * so lists of one arena and one break are merged by comparing keys, not ids. `keys[i]` is the key
- * of `ids[i]`: equal ids share it, distinct ids never do.
+ * The order keys of an id list an {@link IdArena} collected from pushes after its latest break:
+ * their order is the ids' order (see {@link IdArena}), so lists of one arena and one break (one
+ * run) are merged by comparing keys, not ids. `keys[i]` is the key of `ids[i]`: equal ids share
+ * it, distinct ids never do.
  */
-class ArrivalRun {
+class KeyedList {
   constructor(
     readonly arena: IdArena,
     /** The arena's latest break when the list was collected. */
@@ -62,38 +62,38 @@ class ArrivalRun {
   ) {}
 }
 
-/** Arrival order of emitted id lists, by identity (they are not mutated once emitted). */
-const arrivals = new WeakMap<readonly string[], ArrivalRun>();
+/** The order keys of emitted id lists, by identity (they are not mutated once emitted). */
+const keyedLists = new WeakMap<readonly string[], KeyedList>();
 /**
  * Shorter lists are not recorded: recording costs ~10 ns an id plus a WeakMap entry (an ephemeron
  * every scavenge visits). At 16, the topology benchmark's spread lists (~28 ids) were recorded, and
  * its long-lived spread case had a worse p99 and throughput in three alternating pairs; at 64 only
  * the one-day lists (~170 ids) are, whose closes it shortens.
  */
-const ARRIVAL_MIN = 64;
+const KEYED_MIN = 64;
 
-/** Whether `ids` carries its arrival order (collected by an {@link IdArena}, or a union of such lists). */
-export function hasArrivalOrder(ids: readonly string[]): boolean {
-  return arrivals.has(ids);
+/** Whether `ids` has order keys (collected keyed by an {@link IdArena}, or a union of such lists). */
+export function hasOrderKeys(ids: readonly string[]): boolean {
+  return keyedLists.has(ids);
 }
 
 /**
- * The union of the lists that share one arrival run (see {@link ArrivalRun}), merged by key;
+ * The union of the lists that share one run (see {@link KeyedList}), merged by key;
  * the others, if any, are merged in by string comparison. Undefined when fewer than two
  * lists share the run of the first recorded one (nothing to gain).
  */
-function unionByArrival(lists: readonly (readonly string[])[]): string[] | undefined {
+function unionByKey(lists: readonly (readonly string[])[]): string[] | undefined {
   // most unions (short lists: sliding windows, instrument universes) have no recorded list at all
   let any = false;
-  for (let i = 0; i < lists.length && !any; i++) any = lists[i]!.length >= ARRIVAL_MIN;
+  for (let i = 0; i < lists.length && !any; i++) any = lists[i]!.length >= KEYED_MIN;
   if (!any) return undefined;
-  let run: ArrivalRun | undefined;
+  let run: KeyedList | undefined;
   let group: { ids: readonly string[]; keys: number[] }[] | undefined;
   let others: (readonly string[])[] | undefined;
   for (let i = 0; i < lists.length; i++) {
     const l = lists[i]!;
     if (l.length === 0) continue;
-    const r = l.length >= ARRIVAL_MIN ? arrivals.get(l) : undefined;
+    const r = l.length >= KEYED_MIN ? keyedLists.get(l) : undefined;
     if (r !== undefined && (run === undefined || (r.arena === run.arena && r.since === run.since))) {
       run = r;
       (group ??= []).push({ ids: l, keys: r.keys });
@@ -110,12 +110,12 @@ function unionByArrival(lists: readonly (readonly string[])[]): string[] | undef
     level = next;
   }
   const merged = level[0]! as { ids: string[]; keys: number[] }; // fresh: a merge's output
-  arrivals.set(merged.ids, new ArrivalRun(run.arena, run.since, merged.keys));
+  keyedLists.set(merged.ids, new KeyedList(run.arena, run.since, merged.keys));
   if (others === undefined) return markSorted(merged.ids);
   return markSorted(mergeTwo(merged.ids, unionByValue(others)));
 }
 
-/** Merge two lists of one arrival run by their keys (fresh arrays; equal keys are one id). */
+/** Merge two lists of one run by their keys (fresh arrays; equal keys are one id). */
 function mergeByKey(
   a: { readonly ids: readonly string[]; readonly keys: number[] },
   b: { readonly ids: readonly string[]; readonly keys: number[] },
@@ -424,7 +424,7 @@ export class IdArena {
    * The list's ids, sorted and duplicate-free. A list pushed after the latest break (see the class
    * comment) is ordered by its keys; otherwise its ids are checked and sorted.
    *
-   * @param keyed also record the keys of such a list (when it has `ARRIVAL_MIN` ids or more), so
+   * @param keyed also record the keys of such a list (when it has `KEYED_MIN` ids or more), so
    *   that {@link unionIds} merges it with others of the same run without comparing ids: for lists
    *   that are merged downstream (a recorded list costs ~10 ns an id, which a list nobody merges
    *   pays for nothing)
@@ -463,7 +463,7 @@ export class IdArena {
     }
     const n = out.length;
     if (n <= 1) return markSorted(out);
-    const record = keyed && n >= ARRIVAL_MIN;
+    const record = keyed && n >= KEYED_MIN;
     if (ordered && !record) return markSorted(out.reverse());
     let ids = out.reverse();
     let keys = new Array<number>(n);
@@ -484,9 +484,9 @@ export class IdArena {
       }
       ids = sortedIds;
       keys = sortedKeys;
-      if (!(keyed && ids.length >= ARRIVAL_MIN)) return markSorted(ids);
+      if (!(keyed && ids.length >= KEYED_MIN)) return markSorted(ids);
     }
-    arrivals.set(ids, new ArrivalRun(this, this.lastBreak, keys));
+    keyedLists.set(ids, new KeyedList(this, this.lastBreak, keys));
     return markSorted(ids);
   }
 
