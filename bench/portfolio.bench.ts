@@ -43,6 +43,7 @@ import {
   defaultRiskLimits,
   PortfolioCoordinationConfig,
 } from "../topologies/portfolio-coordination.config.js";
+import { sizeCheckResolve } from "../topologies/portfolio-coordination.js";
 import type { BenchCase, BenchContext, BenchSuite } from "./harness/types.js";
 
 const SIZES = [50, 100, 500] as const;
@@ -287,28 +288,12 @@ function smallBatchCase(names: number, perBatch: number): BenchCase {
       const topology = { name: "bench", version: "1", hash: "0123456789abcdef" };
       main$ = new Subject();
       const resolved$ = main$.pipe(
-        sizePositions({
-          covariance$,
-          market$,
-          portfolio$: of(new Map([["p", state]])),
-          kellyFraction: defaults.sizing.kellyFraction,
-          maxWeight: defaults.sizing.maxWeight,
-          maxVolatility: defaults.sizing.maxVolatility,
-          maxGrossLeverage: defaults.sizing.maxGrossLeverage,
-          maxParticipation: defaults.sizing.maxParticipation,
-        }),
-        policyGate({ policy$, market$ }),
-        riskGate({ limits$, covariance$, market$ }),
-        resolveConflicts({
+        sizeCheckResolve(defaults, {
           covariance$,
           market$,
           policy$,
           limits$,
-          riskAversion: defaults.conflicts.riskAversion,
-          linearCost: defaults.costs.linearCost,
-          impactCoefficient: defaults.costs.impactCoefficient,
-          maxGrossLeverage: defaults.sizing.maxGrossLeverage,
-          iterationLimit: defaults.conflicts.iterationLimit,
+          portfolio$: of(new Map([["p", state]])),
         }),
         share(),
       );

@@ -85,19 +85,22 @@ export function portfolioInputs(ctx: Ctx): {
 }
 
 /**
- * The portfolio stage of one run: size → policy gate → risk gate → resolve conflicts → book.
- * One step, because the book (keyed state) is read by sizing and written after resolution.
+ * size → policy gate → risk gate → resolve conflicts, every parameter from `c`: the portfolio stage
+ * up to the book, over side inputs and books given as observables (what `npm run bench portfolio`
+ * measures, fed from plain values).
  */
-export function portfolioStage(ctx: Ctx) {
-  const c = cfg(ctx);
-  const { covariance$, market$, policy$, limits$ } = portfolioInputs(ctx);
-  const state = ctx.keyedState<PortfolioState>("book");
-  const book = new BookView(state, c.portfolios);
-  const stage = pipe(
+export function sizeCheckResolve(
+  c: PortfolioCoordinationConfig,
+  inputs: ReturnType<typeof portfolioInputs> & {
+    readonly portfolio$: Observable<ReadonlyMap<string, PortfolioState>>;
+  },
+) {
+  const { covariance$, market$, policy$, limits$, portfolio$ } = inputs;
+  return pipe(
     sizePositions({
       covariance$,
       market$,
-      portfolio$: of(book),
+      portfolio$,
       kellyFraction: c.sizing.kellyFraction,
       maxWeight: c.sizing.maxWeight,
       maxVolatility: c.sizing.maxVolatility,
@@ -118,7 +121,21 @@ export function portfolioStage(ctx: Ctx) {
       maxGrossLeverage: c.sizing.maxGrossLeverage,
       iterationLimit: c.conflicts.iterationLimit,
     }),
-    applyToBook(book, state, market$),
+  );
+}
+
+/**
+ * The portfolio stage of one run: size → policy gate → risk gate → resolve conflicts → book.
+ * One step, because the book (keyed state) is read by sizing and written after resolution.
+ */
+export function portfolioStage(ctx: Ctx) {
+  const c = cfg(ctx);
+  const inputs = portfolioInputs(ctx);
+  const state = ctx.keyedState<PortfolioState>("book");
+  const book = new BookView(state, c.portfolios);
+  const stage = pipe(
+    sizeCheckResolve(c, { ...inputs, portfolio$: of(book) }),
+    applyToBook(book, state, inputs.market$),
   );
   return describeOperator(stage, {
     operatorName: "sizePositions ▸ policyGate ▸ riskGate ▸ resolveConflicts ▸ applyToBook",
