@@ -69,12 +69,15 @@ export function windowSpec(config: PortfolioCoordinationConfig): WindowSpec {
 }
 
 /** Side inputs of the portfolio stage, as the portfolio operators read them. */
-export function portfolioInputs(ctx: Ctx): {
-  covariance$: Observable<CovarianceModel>;
-  market$: Observable<ReadonlyMap<string, InstrumentInfo>>;
-  policy$: Observable<PolicyTable>;
-  limits$: Observable<RiskLimitsTable>;
-} {
+export interface PortfolioInputs {
+  readonly covariance$: Observable<CovarianceModel>;
+  readonly market$: Observable<ReadonlyMap<string, InstrumentInfo>>;
+  readonly policy$: Observable<PolicyTable>;
+  readonly limits$: Observable<RiskLimitsTable>;
+}
+
+/** The portfolio stage's side inputs, from the run's side tables and configuration. */
+export function portfolioInputs(ctx: Ctx): PortfolioInputs {
   const c = cfg(ctx);
   return {
     covariance$: covarianceOf(ctx.sideInput<CorrelationMatrixUpdatedEvent>("correlations"), c.universeId),
@@ -91,9 +94,7 @@ export function portfolioInputs(ctx: Ctx): {
  */
 export function sizeCheckResolve(
   c: PortfolioCoordinationConfig,
-  inputs: ReturnType<typeof portfolioInputs> & {
-    readonly portfolio$: Observable<ReadonlyMap<string, PortfolioState>>;
-  },
+  inputs: PortfolioInputs & { readonly portfolio$: Observable<ReadonlyMap<string, PortfolioState>> },
 ) {
   const { covariance$, market$, policy$, limits$, portfolio$ } = inputs;
   return pipe(

@@ -77,6 +77,12 @@ export function hasOrderKeys(ids: readonly string[]): boolean {
   return keyedLists.has(ids);
 }
 
+/** An id list with the order key of each id (`keys[i]` is the key of `ids[i]`). */
+interface KeyedIds {
+  readonly ids: readonly string[];
+  readonly keys: number[];
+}
+
 /**
  * The union of the lists that share one run (see {@link KeyedList}), merged by key;
  * the others, if any, are merged in by string comparison. Undefined when fewer than two
@@ -88,7 +94,7 @@ function unionByKey(lists: readonly (readonly string[])[]): string[] | undefined
   for (let i = 0; i < lists.length && !any; i++) any = lists[i]!.length >= KEYED_MIN;
   if (!any) return undefined;
   let run: KeyedList | undefined;
-  let group: { ids: readonly string[]; keys: number[] }[] | undefined;
+  let group: KeyedIds[] | undefined;
   let others: (readonly string[])[] | undefined;
   for (let i = 0; i < lists.length; i++) {
     const l = lists[i]!;
@@ -104,22 +110,19 @@ function unionByKey(lists: readonly (readonly string[])[]): string[] | undefined
   if (run === undefined || group!.length < 2) return undefined;
   let level = group!;
   while (level.length > 1) {
-    const next: { ids: readonly string[]; keys: number[] }[] = [];
+    const next: KeyedIds[] = [];
     for (let i = 0; i + 1 < level.length; i += 2) next.push(mergeByKey(level[i]!, level[i + 1]!));
     if (level.length % 2 === 1) next.push(level[level.length - 1]!);
     level = next;
   }
-  const merged = level[0]! as { ids: string[]; keys: number[] }; // fresh: a merge's output
+  const merged = level[0]! as KeyedIds & { ids: string[] }; // fresh: a merge's output
   keyedLists.set(merged.ids, new KeyedList(run.arena, run.since, merged.keys));
   if (others === undefined) return markSorted(merged.ids);
   return markSorted(mergeTwo(merged.ids, unionByValue(others)));
 }
 
 /** Merge two lists of one run by their keys (fresh arrays; equal keys are one id). */
-function mergeByKey(
-  a: { readonly ids: readonly string[]; readonly keys: number[] },
-  b: { readonly ids: readonly string[]; readonly keys: number[] },
-): { ids: string[]; keys: number[] } {
+function mergeByKey(a: KeyedIds, b: KeyedIds): KeyedIds & { ids: string[] } {
   const na = a.ids.length;
   const nb = b.ids.length;
   const ids = new Array<string>(na + nb);
