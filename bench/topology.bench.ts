@@ -723,7 +723,7 @@ class RunLog {
     const ms = (at - fired) / 1e6;
     this.sample.push(ms);
     this.spans.push([fired / 1e6, at / 1e6]);
-    if (!((this.closes.get(fired) ?? -1) >= ms)) this.closes.set(fired, ms);
+    this.closes.set(fired, Math.max(this.closes.get(fired) ?? 0, ms));
   }
 
   /** At the end of a timed run, once its decisions have all arrived. */

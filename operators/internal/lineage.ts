@@ -108,14 +108,7 @@ function unionByKey(lists: readonly (readonly string[])[]): string[] | undefined
     }
   }
   if (run === undefined || group!.length < 2) return undefined;
-  let level = group!;
-  while (level.length > 1) {
-    const next: KeyedIds[] = [];
-    for (let i = 0; i + 1 < level.length; i += 2) next.push(mergeByKey(level[i]!, level[i + 1]!));
-    if (level.length % 2 === 1) next.push(level[level.length - 1]!);
-    level = next;
-  }
-  const merged = level[0]! as KeyedIds & { ids: string[] }; // fresh: a merge's output
+  const merged = mergePairwise(group!, mergeByKey) as KeyedIds & { ids: string[] }; // fresh: a merge's output
   keyedLists.set(merged.ids, new KeyedList(run.arena, run.since, merged.keys));
   if (others === undefined) return markSorted(merged.ids);
   return markSorted(mergeTwo(merged.ids, unionByValue(others)));
@@ -157,17 +150,26 @@ function mergeByKey(a: KeyedIds, b: KeyedIds): KeyedIds & { ids: string[] } {
   return { ids, keys };
 }
 
-/** Pairwise merge of sorted, distinct lists into one sorted, distinct list (fresh arrays). */
-function mergeSorted(lists: readonly (readonly string[])[]): string[] {
-  if (lists.length === 0) return [];
-  let level: (readonly string[])[] = lists.slice();
+/**
+ * Merges non-empty `lists` two by two, level by level, until one is left (an odd one out goes on
+ * to the next level as it is): O(n log k) element moves for k lists of n elements in all.
+ */
+function mergePairwise<T>(lists: readonly T[], merge: (a: T, b: T) => T): T {
+  let level = lists;
   while (level.length > 1) {
-    const next: string[][] = [];
-    for (let i = 0; i + 1 < level.length; i += 2) next.push(mergeTwo(level[i]!, level[i + 1]!));
-    if (level.length % 2 === 1) next.push(level[level.length - 1]!.slice());
+    const next: T[] = [];
+    for (let i = 0; i + 1 < level.length; i += 2) next.push(merge(level[i]!, level[i + 1]!));
+    if (level.length % 2 === 1) next.push(level[level.length - 1]!);
     level = next;
   }
-  return level[0] === lists[0] ? level[0]!.slice() : (level[0] as string[]);
+  return level[0]!;
+}
+
+/** Pairwise merge of sorted, distinct lists into one sorted, distinct list (a fresh array). */
+function mergeSorted(lists: readonly (readonly string[])[]): string[] {
+  if (lists.length === 0) return [];
+  if (lists.length === 1) return lists[0]!.slice();
+  return mergePairwise(lists, mergeTwo) as string[]; // fresh: a merge's output
 }
 
 function mergeTwo(a: readonly string[], b: readonly string[]): string[] {
